@@ -1,0 +1,24 @@
+"""Production settings: the base settings plus HTTPS-only hardening.
+
+Used by docker-compose and by ``manage.py check --deploy`` in CI. A real SECRET_KEY is
+required; the development fallback is refused.
+"""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from kalm.env import env_bool, env_int
+from kalm.settings import *  # noqa: F403
+from kalm.settings import SECRET_KEY
+
+if SECRET_KEY.startswith("kalm-insecure") or len(SECRET_KEY) < 50:
+    raise ImproperlyConfigured("Set SECRET_KEY (or SECRET_KEY_FILE) to 50+ random characters in production.")
+
+DEBUG = False
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True

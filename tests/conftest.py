@@ -1,0 +1,66 @@
+"""Shared fixtures. Personas for permission tests: the assigned account manager, another
+account manager, a manager who sees everything, and anonymous."""
+
+import pytest
+
+from incidents import services
+from tests.factories import ComponentFactory, CustomerFactory, ManagerFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def customer(db):
+    return CustomerFactory(name="MidSize Manufacturing BV", slug="midsize", incident_prefix="MSM", language="nl")
+
+
+@pytest.fixture
+def other_customer(db):
+    return CustomerFactory(name="Northwind Ltd", slug="northwind", incident_prefix="NWL", language="en",
+                           time_zone="Europe/London")
+
+
+@pytest.fixture
+def file_server(customer):
+    return ComponentFactory(customer=customer, name="File server", group="Servers", position=1)
+
+
+@pytest.fixture
+def erp(customer):
+    return ComponentFactory(customer=customer, name="ERP", group="Applications", position=2)
+
+
+@pytest.fixture
+def account_manager(customer):
+    user = UserFactory(username="anna")
+    customer.account_managers.add(user)
+    return user
+
+
+@pytest.fixture
+def other_account_manager(other_customer):
+    user = UserFactory(username="otto")
+    other_customer.account_managers.add(user)
+    return user
+
+
+@pytest.fixture
+def manager(db):
+    return ManagerFactory(username="maria")
+
+
+@pytest.fixture
+def incident(customer, file_server, erp, account_manager):
+    return services.incident_open(
+        customer=customer,
+        title="Server outage",
+        category="server",
+        severity="critical",
+        message="We are investigating an outage of the file server.",
+        author=account_manager,
+        business_impact="Production planning is down.",
+        component_statuses={file_server: "major_outage", erp: "partial_outage"},
+    )
