@@ -1,5 +1,6 @@
 """Console forms. They parse and validate input; the services enforce the lifecycle rules."""
 
+import zoneinfo
 from datetime import datetime
 
 from django import forms
@@ -201,8 +202,5 @@ class AddCustomerForm(forms.Form):
         self.fields["customer"].queryset = customers
 
 
-def incident_zone(incident: Incident):
-    """The time zone to show an incident in: its first customer's."""
-    links = list(incident.customer_links.all())
-    return links[0].customer.tzinfo if links else timezone.get_default_timezone()
-
+def incident_zone(incident: Incident) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(incident.time_zone)

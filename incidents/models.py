@@ -192,6 +192,18 @@ class Incident(models.Model):
     def is_open(self) -> bool:
         return self.status != Status.RESOLVED
 
+    @property
+    def first_link(self) -> "CustomerIncident | None":
+        """The customer the incident was opened for (uses prefetched links when present)."""
+        links = list(self.customer_links.all())
+        return links[0] if links else None
+
+    @property
+    def time_zone(self) -> str:
+        """The zone the console shows this incident's times in: its first customer's."""
+        link = self.first_link
+        return link.customer.time_zone if link else settings.KALM_DEFAULT_TIME_ZONE
+
 
 class CustomerIncident(models.Model):
     """One customer affected by an incident, with that customer's own incident number."""

@@ -19,6 +19,9 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class ManagerFactory(UserFactory):
+    class Meta:
+        skip_postgeneration_save = True
+
     username = factory.Sequence(lambda n: f"manager{n}")
 
     @factory.post_generation

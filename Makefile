@@ -1,0 +1,61 @@
+# Kalm: `make run` to try it, `make test` to test it. Both install what they need.
+SHELL := /bin/bash
+PYTHON ?= $(shell scripts/find-python)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export HOST PORT
+
+.PHONY: run test install install-dev migrate demo messages static lint check-deploy clean
+
+$(BIN)/python:
+	"$(PYTHON)" -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+messages: install
+	$(BIN)/python manage.py compilemessages --ignore=.venv --verbosity 0
+
+migrate: install
+	@mkdir -p var
+	$(BIN)/python manage.py migrate --verbosity 0
+
+demo: migrate
+	$(BIN)/python manage.py load_demo
+
+static: install
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+
+## run: install, migrate, demo data, translations, then web + worker + beat in the foreground (Ctrl-C stops all)
+run: messages demo static
+	@echo ""
+	@echo "  Kalm is starting on http://$(HOST):$(PORT)/console/"
+	@echo "  Status page:  http://$(HOST):$(PORT)/status/midsize/"
+	@echo "  Logins:       anna / kalm-demo (account manager), maria / kalm-demo (manager)"
+	@echo ""
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/honcho --procfile Procfile start
+
+## test: install test dependencies, compile translations, run the whole suite
+test: install-dev messages
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+
+check-deploy: install
+	SECRET_KEY=$${SECRET_KEY:-$$(head -c 48 /dev/urandom | base64)} DJANGO_SETTINGS_MODULE=kalm.settings_production \
+		$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) staticfiles var

@@ -1,0 +1,119 @@
+"""Demo data for `make run`: three customers, their components, two logins, one live incident.
+
+Idempotent: customers and users are matched by slug/username, and the demo incident is
+opened only when MidSize has no incident yet, so a second `make run` adds nothing.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+from incidents import services
+from incidents.models import Component, Customer
+
+DEMO_PASSWORD = "kalm-demo"  # printed by `make run`; demo machines only
+
+
+@dataclass(frozen=True)
+class DemoCustomer:
+    slug: str
+    name: str
+    prefix: str
+    language: str
+    time_zone: str
+    components: list[tuple[str, str]]  # (group, name)
+
+
+CUSTOMERS = [
+    DemoCustomer("midsize", "MidSize Manufacturing BV", "MSM", "nl", "Europe/Amsterdam", [
+        ("Servers", "File server"), ("Applications", "ERP"), ("Communication", "E-mail"),
+        ("Infrastructure", "Network"),
+    ]),
+    DemoCustomer("northwind", "Northwind Logistics Ltd", "NWL", "en", "Europe/London", [
+        ("Applications", "Warehouse system"), ("Communication", "E-mail"), ("Infrastructure", "VPN"),
+    ]),
+    DemoCustomer("bergmann", "Bergmann Praxisgruppe GmbH", "BPG", "de", "Europe/Berlin", [
+        ("Applications", "Practice software"), ("Communication", "E-mail"), ("Infrastructure", "Internet"),
+    ]),
+]
+
+
+@transaction.atomic
+def load_demo() -> list[str]:
+    """Create what is missing; returns lines describing what was created."""
+    created: list[str] = []
+    managers = _managers_group()
+    anna = _user("anna", "Anna", "de Vries", created)
+    maria = _user("maria", "Maria", "Jansen", created)
+    maria.groups.add(managers)
+    for spec in CUSTOMERS:
+        customer = _customer(spec, created)
+        customer.account_managers.add(anna)
+    _demo_incident(anna, created)
+    return created
+
+
+def _managers_group() -> Group:
+    group, _ = Group.objects.get_or_create(name="Managers")
+    codenames = ["view_all_customers", "add_customer", "change_customer", "view_customer", "add_component",
+                 "change_component", "view_component", "view_incident"]
+    group.permissions.add(*Permission.objects.filter(codename__in=codenames))
+    return group
+
+
+def _user(username: str, first: str, last: str, created: list[str]):
+    user, was_created = get_user_model().objects.get_or_create(
+        username=username, defaults={"first_name": first, "last_name": last, "is_staff": True,
+                                     "email": f"{username}@msp.example"},
+    )
+    if was_created:
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        created.append(f"user {username}")
+    return user
+
+
+def _customer(spec: DemoCustomer, created: list[str]) -> Customer:
+    customer, was_created = Customer.objects.get_or_create(
+        slug=spec.slug,
+        defaults={"name": spec.name, "incident_prefix": spec.prefix, "language": spec.language,
+                  "time_zone": spec.time_zone},
+    )
+    if was_created:
+        created.append(f"customer {spec.slug}")
+    for position, (group, name) in enumerate(spec.components):
+        Component.objects.get_or_create(customer=customer, name=name,
+                                        defaults={"group": group, "position": position})
+    return customer
+
+
+def _demo_incident(author, created: list[str]) -> None:
+    midsize = Customer.objects.get(slug="midsize")
+    if midsize.incident_links.exists():
+        return
+    components = {c.name: c for c in midsize.components.all()}
+    incident = services.incident_open(
+        customer=midsize,
+        title="Server outage: file server and ERP",
+        category="server",
+        severity="critical",
+        status="investigating",
+        business_impact="Production planning and file access are completely down.",
+        component_statuses={components["File server"]: "major_outage", components["ERP"]: "major_outage"},
+        message="We know the file server and the ERP system are unavailable and our engineers are on it now. "
+                "Next update within 30 minutes.",
+        author=author,
+    )
+    services.incident_post_update(
+        incident=incident, author=author, status="identified",
+        message="We found the cause: a failed disk in the storage array. A replacement disk is on its way; "
+                "your data is safe. Next update within 30 minutes.",
+        workaround="Save new files locally and upload them once the file server is back.",
+    )
+    services.incident_post_update(
+        incident=incident, author=author, is_internal=True,
+        message="Vendor ticket 48213 opened; courier ETA 12:45.",
+    )
+    created.append(f"incident {incident.first_link.number}")
