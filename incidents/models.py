@@ -77,7 +77,9 @@ class ComponentStatus(models.TextChoices):
         return list(cls.values).index(value)
 
 
-prefix_validator = RegexValidator(r"^[A-Z][A-Z0-9]{1,9}$", _("Use 2–10 capital letters or digits, starting with a letter."))
+prefix_validator = RegexValidator(
+    r"^[A-Z][A-Z0-9]{1,9}$", _("Use 2–10 capital letters or digits, starting with a letter.")
+)
 
 
 class Customer(models.Model):
@@ -237,6 +239,9 @@ class IncidentNumberCounter(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["customer", "day"], name="number_counter_per_day")]
 
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.day}: {self.last}"
+
 
 class AffectedComponent(models.Model):
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="affected")
@@ -309,3 +314,6 @@ class ComponentChange(models.Model):
 
     class Meta:
         ordering = ["component__position", "component__name"]
+
+    def __str__(self) -> str:
+        return f"{self.component_id}: {self.previous_status or '-'} -> {self.status}"

@@ -106,9 +106,13 @@ def components_for_customer(customer: Customer) -> QuerySet[Component]:
 # --- public reads: what a customer's status page may show -------------------------------
 
 
+def public_updates_queryset() -> QuerySet[IncidentUpdate]:
+    """Public timeline entries only: never internal notes, never empty entries; newest first."""
+    return IncidentUpdate.objects.filter(is_internal=False).exclude(message="").order_by("-created_at", "-id")
+
+
 def public_updates(incident: Incident) -> QuerySet[IncidentUpdate]:
-    """Public timeline entries only: never internal notes, never empty entries."""
-    return incident.updates.filter(is_internal=False).exclude(message="").order_by("-created_at", "-id")
+    return public_updates_queryset().filter(incident=incident)
 
 
 def public_incident_links(customer: Customer) -> QuerySet[CustomerIncident]:
@@ -116,7 +120,7 @@ def public_incident_links(customer: Customer) -> QuerySet[CustomerIncident]:
     return customer.incident_links.select_related("incident").prefetch_related(
         Prefetch(
             "incident__updates",
-            queryset=IncidentUpdate.objects.filter(is_internal=False).exclude(message="").order_by("-created_at", "-id"),
+            queryset=public_updates_queryset(),
             to_attr="public_updates",
         ),
         Prefetch(

@@ -216,7 +216,8 @@ def _check_update(*, incident, message, is_internal, status, severity, component
         errors["message"] = _("An internal note needs text.")
     elif is_internal and changes_public_facts:
         errors["is_internal"] = _(
-            "An internal note cannot change status, severity, components, ETA or workaround; post a public update instead."
+            "An internal note cannot change status, severity, components, ETA or workaround; "
+            "post a public update instead."
         )
     elif status == Status.RESOLVED and not message:
         errors["message"] = _("Resolving needs a public message that tells stakeholders what was done.")
@@ -310,7 +311,9 @@ def incident_add_customer(
     return link
 
 
-def _apply_component_statuses(incident: Incident, update: IncidentUpdate, component_statuses: ComponentStatuses) -> None:
+def _apply_component_statuses(
+    incident: Incident, update: IncidentUpdate, component_statuses: ComponentStatuses
+) -> None:
     """Record each component's new status on the incident and the timeline, then refresh components."""
     if not component_statuses:
         return
