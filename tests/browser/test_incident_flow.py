@@ -25,7 +25,7 @@ def log_in(page, live_server):
     page.fill("#id_username", "anna")
     page.fill("#id_password", "anna-browser-pw")
     page.click("button:has-text('Log in')")
-    expect(page.get_by_role("heading", name="Open incidents")).to_be_visible()
+    expect(page.locator("h1")).to_have_text("Open incidents")
 
 
 def open_incident(page, live_server, midsize):
