@@ -174,7 +174,10 @@ class Incident(models.Model):
     last_public_update_at = models.DateTimeField(null=True, blank=True)
     next_update_due_at = models.DateTimeField(_("next update due"), null=True, blank=True, db_index=True)
 
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # Empty for incidents opened by the system (monitoring webhooks, the API of a robot user).
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

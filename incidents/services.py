@@ -268,6 +268,7 @@ def incident_reopen(*, incident: Incident, author: AbstractBaseUser | None, mess
         message=message.strip(), status=Status.INVESTIGATING, previous_status=incident.status,
         severity=incident.severity, previous_severity=incident.severity, created_at=now,
     )
+    _restore_components_cleared_by_resolution(incident, update)
     incident.status = Status.INVESTIGATING
     incident.resolved_at = None
     incident.monitoring_at = None
@@ -276,6 +277,21 @@ def incident_reopen(*, incident: Incident, author: AbstractBaseUser | None, mess
     incident.next_update_due_at = next_update_due(incident=incident, after=now)
     incident.save()
     return update
+
+
+def _restore_components_cleared_by_resolution(incident: Incident, update: IncidentUpdate) -> None:
+    """The problem is back, so the components the resolution set operational are down again."""
+    resolution = incident.updates.filter(kind=UpdateKind.RESOLVED).order_by("-created_at", "-id").first()
+    if resolution is None:
+        return
+    restored = {
+        change.component: change.previous_status
+        for change in resolution.component_changes.select_related("component")
+        if change.previous_status and change.previous_status != ComponentStatus.OPERATIONAL
+    }
+    # Status first, so the component refresh counts this incident as open again.
+    Incident.objects.filter(pk=incident.pk).update(status=Status.INVESTIGATING)
+    _apply_component_statuses(incident, update, restored)
 
 
 @transaction.atomic

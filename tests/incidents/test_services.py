@@ -188,3 +188,17 @@ class TestSharedIncident:
                                       message="Upstream provider restored service.")
         statuses = set(Component.objects.filter(pk__in=[vpn.pk, file_server.pk]).values_list("status", flat=True))
         assert statuses == {"operational"}
+
+
+def test_reopen_restores_the_components_the_resolution_cleared(incident, file_server, erp, account_manager):
+    services.incident_post_update(incident=incident, author=account_manager, status="resolved", message="Done.")
+    update = services.incident_reopen(incident=incident, author=account_manager, message="It failed again.")
+    file_server.refresh_from_db()
+    erp.refresh_from_db()
+    assert (file_server.status, erp.status) == ("major_outage", "partial_outage")
+    assert {c.status for c in update.component_changes.all()} == {"major_outage", "partial_outage"}
+
+
+def test_system_can_open_an_incident_without_an_author(customer):
+    incident = open_incident(customer, None)
+    assert incident.created_by is None and incident.updates.get().author is None
