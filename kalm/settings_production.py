@@ -8,12 +8,16 @@ from django.core.exceptions import ImproperlyConfigured
 
 from kalm.env import env_bool, env_int
 from kalm.settings import *  # noqa: F403
-from kalm.settings import SECRET_KEY
+from kalm.settings import MAILERS, SECRET_KEY
 
 if SECRET_KEY.startswith("kalm-insecure") or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("Set SECRET_KEY (or SECRET_KEY_FILE) to 50+ random characters in production.")
 
 DEBUG = False
+if MAILERS["default"]["BACKEND"].endswith("filebased.EmailBackend"):
+    # Production never leaves mail in files: without EMAIL_HOST it goes to the local MTA.
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                           "OPTIONS": {"host": "localhost", "port": 25}}}
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]

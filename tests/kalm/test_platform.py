@@ -1,5 +1,10 @@
 """Health endpoints, settings readers, Markdown sanitising and the demo data."""
 
+import json
+import os
+import subprocess
+import sys
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
@@ -75,3 +80,20 @@ def test_demo_data_is_idempotent():
     assert (Customer.objects.count(), Incident.objects.count()) == counts and again == []
     midsize = Customer.objects.get(slug="midsize")
     assert midsize.language == "nl" and midsize.incident_prefix == "MSM"
+
+
+def _production_settings(env_overrides: dict) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "EMAIL_HOST"}} | env_overrides
+    code = "import json, kalm.settings_production as s; print(json.dumps([s.DEBUG, s.MAILERS['default']['BACKEND']]))"
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
+
+
+def test_production_settings_refuse_the_development_key():
+    result = _production_settings({})
+    assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+
+
+def test_production_settings_never_write_mail_to_files():
+    result = _production_settings({"SECRET_KEY": "p" * 60})
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [False, "django.core.mail.backends.smtp.EmailBackend"]
