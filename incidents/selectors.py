@@ -44,7 +44,7 @@ def user_is_msp_staff(user: AbstractBaseUser) -> bool:
 def customers_for_user(user: AbstractBaseUser) -> QuerySet[Customer]:
     if user_is_manager(user):
         return Customer.objects.all()
-    if not user.is_authenticated:
+    if not user.is_authenticated or not user.is_active:
         return Customer.objects.none()
     return Customer.objects.filter(account_managers=user)
 

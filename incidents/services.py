@@ -223,6 +223,8 @@ def _check_update(*, incident, message, is_internal, status, severity, component
         errors["message"] = _("Resolving needs a public message that tells stakeholders what was done.")
     elif not message and not changes_public_facts:
         errors["message"] = _("Write a message or change something: this update would say nothing.")
+    if status == Status.RESOLVED and any(value != ComponentStatus.OPERATIONAL for value in component_statuses.values()):
+        errors["components"] = _("A resolved incident leaves its components operational.")
     if status not in Status.values:
         errors["status"] = _("Unknown status.")
     if severity not in Severity.values:

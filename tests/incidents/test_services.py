@@ -202,3 +202,17 @@ def test_reopen_restores_the_components_the_resolution_cleared(incident, file_se
 def test_system_can_open_an_incident_without_an_author(customer):
     incident = open_incident(customer, None)
     assert incident.created_by is None and incident.updates.get().author is None
+
+
+def test_resolving_cannot_leave_a_component_down(incident, file_server, account_manager):
+    with pytest.raises(ValidationError) as error:
+        services.incident_post_update(incident=incident, author=account_manager, status="resolved",
+                                      message="Done.", component_statuses={file_server: "major_outage"})
+    assert "components" in error.value.message_dict
+
+
+def test_inactive_account_manager_sees_no_customers(account_manager):
+    from incidents.selectors import customers_for_user
+
+    account_manager.is_active = False
+    assert not customers_for_user(account_manager).exists()

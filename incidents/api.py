@@ -1,0 +1,229 @@
+"""The incidents API: open incidents, read them, post updates, reopen.
+
+Thin on purpose: parse (``api_schemas``), ask ``selectors`` what the caller may see and
+``services`` to write, then serialize. An incident of a customer the caller cannot see
+answers 404 exactly like one that does not exist. Callers are MSP staff (the API's auth
+makes sure), so internal notes are included.
+"""
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Query, Router
+
+from incidents import services
+from incidents.api_schemas import (
+    ComponentChangeOut,
+    ComponentOut,
+    ComponentRef,
+    IncidentDetail,
+    IncidentListQuery,
+    IncidentNumber,
+    IncidentOpenIn,
+    IncidentPage,
+    IncidentSummary,
+    IncidentUpdateIn,
+    NumberOut,
+    ReopenIn,
+    UpdateOut,
+    UpdateResult,
+)
+from incidents.models import OPEN_STATUSES, Component, Incident, IncidentUpdate, Status
+from incidents.selectors import (
+    components_for_customer,
+    customer_for_user,
+    customers_for_user,
+    incident_by_number_for_user,
+    incidents_for_user,
+    timeline,
+    with_console_details,
+)
+
+router = Router(tags=["incidents"])
+
+_STATUS_FILTERS = {"open": Q(status__in=OPEN_STATUSES), "resolved": Q(status=Status.RESOLVED), "all": Q()}
+# Services name fields after the model; clients know them by the request body's names.
+_BODY_NAMES = {"business_impact": "impact", "is_internal": "internal"}
+
+
+@router.post("", response={201: IncidentDetail})
+def open_incident(request: HttpRequest, payload: IncidentOpenIn) -> IncidentDetail:
+    customer = customer_for_user(request.auth, slug=payload.customer)
+    if customer is None:  # the same answer whether it does not exist or is not the caller's
+        raise ValidationError({"customer": _("Unknown customer: %(slug)s") % {"slug": payload.customer}})
+    component_statuses = _component_statuses(payload.components, components_for_customer(customer))
+    with _named_as_body():
+        incident = services.incident_open(
+            customer=customer, title=payload.title, category=payload.category, severity=payload.severity,
+            message=payload.message, author=request.auth, status=payload.status, business_impact=payload.impact,
+            workaround=payload.workaround, component_statuses=component_statuses, eta=payload.eta,
+            detected_by=payload.detected_by, personal_data_involved=payload.personal_data_involved,
+        )
+    return _detail(request.auth, incident.customer_links.get().number)
+
+
+@router.get("", response=IncidentPage)
+def list_incidents(request: HttpRequest, query: Query[IncidentListQuery]) -> IncidentPage:
+    incidents = incidents_for_user(request.auth).filter(_STATUS_FILTERS[query.status])
+    ordered = with_console_details(incidents).order_by("-started_at", "-pk")
+    page = list(ordered[query.offset : query.offset + query.limit])
+    visible = _visible_customer_ids(request.auth, page)
+    return IncidentPage(
+        count=incidents.count(), limit=query.limit, offset=query.offset,
+        items=[_summary(incident, visible) for incident in page],
+    )
+
+
+@router.get("/{number}", response=IncidentDetail)
+def get_incident(request: HttpRequest, number: IncidentNumber) -> IncidentDetail:
+    return _detail(request.auth, number)
+
+
+@router.post("/{number}/updates", response={201: UpdateResult})
+def post_update(request: HttpRequest, number: IncidentNumber, payload: IncidentUpdateIn) -> UpdateResult:
+    incident = _incident_or_404(request.auth, number)
+    candidates = Component.objects.filter(customer__in=_visible_customer_ids(request.auth, [incident]))
+    component_statuses = _component_statuses(payload.components, candidates)
+    with _named_as_body():
+        update = services.incident_post_update(
+            incident=incident, author=request.auth, message=payload.message, is_internal=payload.internal,
+            status=payload.status, severity=payload.severity, component_statuses=component_statuses,
+            eta=payload.eta, workaround=payload.workaround, root_cause=payload.root_cause,
+            resolution_summary=payload.resolution_summary,
+        )
+    return _update_result(request.auth, number, update)
+
+
+@router.post("/{number}/reopen", response={201: UpdateResult})
+def reopen(request: HttpRequest, number: IncidentNumber, payload: ReopenIn) -> UpdateResult:
+    incident = _incident_or_404(request.auth, number)
+    with _named_as_body():
+        update = services.incident_reopen(incident=incident, author=request.auth, message=payload.message)
+    return _update_result(request.auth, number, update)
+
+
+# --- parsing -------------------------------------------------------------------------
+
+
+def _incident_or_404(user: AbstractBaseUser, number: str) -> Incident:
+    incident = incident_by_number_for_user(user, number=number)
+    if incident is None:
+        raise Http404("No such incident")
+    return incident
+
+
+def _component_statuses(refs: list[ComponentRef], candidates: QuerySet[Component]) -> dict[Component, str]:
+    """Resolve each reference among ``candidates``: unknown, ambiguous or repeated → 422 on components."""
+    if not refs:
+        return {}
+    pool = list(candidates)
+    statuses: dict[Component, str] = {}
+    problems: list[str] = []
+    for ref in refs:
+        matches = [c for c in pool if ref.id == c.pk or ref.name == c.name]
+        label = ref.name or f"#{ref.id}"
+        if not matches:
+            problems.append(_("Unknown component: %(component)s") % {"component": label})
+        elif len(matches) > 1:
+            problems.append(_("%(component)s names several components; use its id.") % {"component": label})
+        elif matches[0] in statuses:
+            problems.append(_("%(component)s is listed twice.") % {"component": label})
+        else:
+            statuses[matches[0]] = ref.status
+    if problems:
+        raise ValidationError({"components": problems})
+    return statuses
+
+
+@contextmanager
+def _named_as_body() -> Iterator[None]:
+    """Re-key a service's field errors by the request body's names."""
+    try:
+        yield
+    except ValidationError as exc:
+        if not hasattr(exc, "error_dict"):
+            raise
+        renamed = {_BODY_NAMES.get(field, field): errors for field, errors in exc.error_dict.items()}
+        raise ValidationError(renamed) from exc
+
+
+# --- serializing ---------------------------------------------------------------------
+
+
+def _visible_customer_ids(user: AbstractBaseUser, incidents: Iterable[Incident]) -> set[int]:
+    """Which of these incidents' customers the user may see; other customers stay out of answers."""
+    visible = customers_for_user(user).filter(incident_links__incident__in=list(incidents))
+    return set(visible.values_list("pk", flat=True))
+
+
+def _summary_fields(incident: Incident, visible: set[int], number: str | None) -> dict[str, Any]:
+    """``number`` is the one the caller asked for; a listing shows the first one they may see."""
+    numbers = [
+        NumberOut(number=link.number, customer=link.customer.slug)
+        for link in incident.customer_links.all()
+        if link.customer_id in visible
+    ]
+    return {
+        "number": number or numbers[0].number, "numbers": numbers, "title": incident.title,
+        "category": incident.category, "severity": incident.severity, "status": incident.status,
+        "started_at": incident.started_at, "resolved_at": incident.resolved_at, "eta": incident.eta,
+        "next_update_due_at": incident.next_update_due_at,
+    }
+
+
+def _summary(incident: Incident, visible: set[int], number: str | None = None) -> IncidentSummary:
+    return IncidentSummary(**_summary_fields(incident, visible, number))
+
+
+def _detail(user: AbstractBaseUser, number: str) -> IncidentDetail:
+    incident = _incident_or_404(user, number)
+    visible = _visible_customer_ids(user, [incident])
+    components = [
+        ComponentOut(id=a.component_id, name=a.component.name, customer=a.component.customer.slug, status=a.status)
+        for a in incident.affected.all()
+        if a.component.customer_id in visible
+    ]
+    return IncidentDetail(
+        **_summary_fields(incident, visible, number),
+        impact=incident.business_impact, workaround=incident.workaround, root_cause=incident.root_cause,
+        resolution_summary=incident.resolution_summary, detected_by=incident.detected_by,
+        personal_data_involved=incident.personal_data_involved, detected_at=incident.detected_at,
+        acknowledged_at=incident.acknowledged_at, identified_at=incident.identified_at,
+        monitoring_at=incident.monitoring_at, last_public_update_at=incident.last_public_update_at,
+        created_at=incident.created_at, updated_at=incident.updated_at, reopen_count=incident.reopen_count,
+        components=components, updates=[_update_out(update, visible) for update in _timeline(incident)],
+    )
+
+
+def _timeline(incident: Incident) -> QuerySet[IncidentUpdate]:
+    """The console's timeline, plus each changed component's customer (answers name it)."""
+    return timeline(incident).prefetch_related("component_changes__component__customer")
+
+
+def _update_out(update: IncidentUpdate, visible: set[int]) -> UpdateOut:
+    changes = [
+        ComponentChangeOut(
+            id=change.component_id, name=change.component.name, customer=change.component.customer.slug,
+            previous_status=change.previous_status or None, status=change.status,
+        )
+        for change in update.component_changes.all()
+        if change.component.customer_id in visible
+    ]
+    return UpdateOut(
+        id=update.pk, kind=update.kind, status=update.status, severity=update.severity, message=update.message,
+        internal=update.is_internal, created_at=update.created_at,
+        author=update.author.get_username() if update.author else None, component_changes=changes,
+    )
+
+
+def _update_result(user: AbstractBaseUser, number: str, update: IncidentUpdate) -> UpdateResult:
+    incident = _incident_or_404(user, number)
+    visible = _visible_customer_ids(user, [incident])
+    update = _timeline(incident).get(pk=update.pk)
+    return UpdateResult(update=_update_out(update, visible), incident=_summary(incident, visible, number))

@@ -1,0 +1,178 @@
+"""Request and response bodies of the incidents API (``/api/v1/incidents``).
+
+Request bodies are plain pydantic models that forbid unknown keys: a misspelt
+``"internl": true`` must fail loudly instead of posting an internal note publicly.
+Every string that reaches the database is length-capped and NUL-free, and every time
+must carry a UTC offset, so bad input ends as a 422 and never as a database error.
+"""
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from ninja import Path, Schema
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from incidents.models import Category, ComponentStatus, DetectedBy, Severity, Status, UpdateKind
+
+MAX_TEXT = 10_000
+MAX_PAGE = 100
+# Far beyond any real list, and well inside every database's integer range.
+MAX_OFFSET = 2**31 - 1
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+def _to_utc(value: datetime) -> datetime:
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("is out of range") from exc
+
+
+Text = Annotated[str, StringConstraints(max_length=MAX_TEXT), AfterValidator(_no_nul)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_no_nul)]
+Slug = Annotated[str, StringConstraints(max_length=50), AfterValidator(_no_nul)]
+Instant = Annotated[
+    AwareDatetime,
+    AfterValidator(_to_utc),
+    Field(description="ISO 8601 with a UTC offset, e.g. 2025-05-31T16:00:00+02:00. Times without an offset are "
+                      "refused (422) rather than guessed; responses give every time in UTC."),
+]
+IncidentNumber = Path[str, {"pattern": r"^[A-Za-z0-9-]+$", "max_length": 32, "description": "e.g. MSM-2025-0531-001"}]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ComponentRef(_Body):
+    """A component, by ``id`` or by ``name`` (exactly one), and the status to give it."""
+
+    id: int | None = Field(None, ge=1, le=2**63 - 1)
+    name: Name | None = None
+    status: ComponentStatus
+
+    @model_validator(mode="after")
+    def _id_or_name(self) -> "ComponentRef":
+        if (self.id is None) == (self.name is None):
+            raise ValueError("give either id or name")
+        return self
+
+
+class IncidentOpenIn(_Body):
+    customer: Slug = Field(description="The customer's slug, e.g. midsize.")
+    title: Name
+    category: Category
+    severity: Severity
+    status: Status = Status.INVESTIGATING
+    impact: Text = Field("", description="The business impact, in the customer's terms.")
+    components: list[ComponentRef] = []
+    message: Text = Field(description="The first public message: the acknowledgment stakeholders see.")
+    eta: Instant | None = None
+    workaround: Text = ""
+    detected_by: DetectedBy = DetectedBy.MSP
+    personal_data_involved: bool = False
+
+
+class IncidentUpdateIn(_Body):
+    """Only what is given changes; ``internal`` notes cannot change public facts."""
+
+    message: Text = ""
+    internal: bool = False
+    status: Status | None = None
+    severity: Severity | None = None
+    components: list[ComponentRef] = []
+    eta: Instant | None = None
+    workaround: Text | None = None
+    root_cause: Text | None = None
+    resolution_summary: Text | None = None
+
+
+class ReopenIn(_Body):
+    message: Text = Field(description="Why the incident is reopened; published to stakeholders.")
+
+
+class IncidentListQuery(Schema):
+    status: Literal["open", "resolved", "all"] = "all"
+    limit: int = Field(50, ge=1, le=MAX_PAGE)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
+
+
+class NumberOut(Schema):
+    number: str
+    customer: str
+
+
+class ComponentOut(Schema):
+    id: int
+    name: str
+    customer: str
+    status: ComponentStatus
+
+
+class ComponentChangeOut(Schema):
+    id: int
+    name: str
+    customer: str
+    previous_status: ComponentStatus | None
+    status: ComponentStatus
+
+
+class UpdateOut(Schema):
+    id: int
+    kind: UpdateKind
+    status: Status
+    severity: Severity
+    message: str
+    internal: bool
+    created_at: datetime
+    author: str | None
+    component_changes: list[ComponentChangeOut]
+
+
+class IncidentSummary(Schema):
+    number: str = Field(description="The number asked for, or the first one the caller may see.")
+    numbers: list[NumberOut] = Field(description="Each affected customer's own number (visible customers only).")
+    title: str
+    category: Category
+    severity: Severity
+    status: Status
+    started_at: datetime
+    resolved_at: datetime | None
+    eta: datetime | None
+    next_update_due_at: datetime | None
+
+
+class IncidentDetail(IncidentSummary):
+    impact: str
+    workaround: str
+    root_cause: str
+    resolution_summary: str
+    detected_by: DetectedBy
+    personal_data_involved: bool
+    detected_at: datetime
+    acknowledged_at: datetime | None
+    identified_at: datetime | None
+    monitoring_at: datetime | None
+    last_public_update_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    reopen_count: int
+    components: list[ComponentOut]
+    updates: list[UpdateOut] = Field(description="Newest first, internal notes included.")
+
+
+class IncidentPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[IncidentSummary]
+
+
+class UpdateResult(Schema):
+    update: UpdateOut
+    incident: IncidentSummary
