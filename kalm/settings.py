@@ -200,5 +200,17 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
+# Branding and messaging.
+KALM_MSP_NAME = env_str("KALM_MSP_NAME", "Kalm Managed Services")
+KALM_BRAND_COLOR = env_str("KALM_BRAND_COLOR", "#1f5fbf")
+KALM_MAIL_DOMAIN = env_str("KALM_MAIL_DOMAIN", "kalm.localhost")  # right-hand side of Message-IDs
+# Non-urgent messages to one recipient closer together than this are held back (over-communication guard).
+KALM_COALESCE_MINUTES = env_int("KALM_COALESCE_MINUTES", 10)
+# SMS: "console" writes to the log; "http" posts to SMS_API_URL with SMS_API_TOKEN.
+KALM_SMS_PROVIDER = env_str("KALM_SMS_PROVIDER", "console")
+SMS_API_URL = env_str("SMS_API_URL")
+SMS_API_TOKEN = env_str("SMS_API_TOKEN")
+SMS_SENDER = env_str("SMS_SENDER", "Kalm")
+
 # Public status pages refresh themselves this often (seconds).
 KALM_STATUS_POLL_SECONDS = env_int("KALM_STATUS_POLL_SECONDS", 30)

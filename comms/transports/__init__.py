@@ -1,0 +1,14 @@
+"""Channel transports: one module per kind, one registry from channel to class."""
+
+from comms.transports.base import OutgoingMessage, Transport, TransportError
+
+__all__ = ["OutgoingMessage", "Transport", "TransportError", "transport_for"]
+
+
+def transport_for(channel: str) -> Transport:
+    from comms.transports.registry import TRANSPORTS
+
+    try:
+        return TRANSPORTS[channel]()
+    except KeyError:
+        raise TransportError(f"No transport for channel {channel!r}", permanent=True) from None

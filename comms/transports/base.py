@@ -1,0 +1,46 @@
+"""The one interface every channel implements.
+
+A transport turns an ``OutgoingMessage`` into a real e-mail, chat post, webhook call or
+SMS. It raises ``TransportError(permanent=True)`` for what retrying cannot fix (a refused
+address, a 404/410 webhook, a 4xx other than 429) and ``permanent=False`` for what might
+(time-outs, 5xx, 429, a refused connection). The delivery engine decides what happens next.
+"""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    delivery_id: int
+    channel: str
+    address: str
+    subject: str
+    body_text: str
+    body_html: str
+    short_text: str
+    message_id: str  # stable per delivery: a retry carries the same one
+    # Facts a structured channel (webhook, chat card) may show: incident number, kind,
+    # audience, language, customer name, status, severity, status page URL.
+    metadata: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    secret: str = ""  # webhook signing secret, when the recipient has one
+
+
+class TransportError(Exception):
+    def __init__(self, message: str, *, permanent: bool) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class Transport:
+    channel: str = ""
+
+    def send(self, message: OutgoingMessage) -> str:
+        """Send one message; return the provider's id for it (or "")."""
+        raise NotImplementedError
+
+    def open(self) -> None:
+        """Prepare for a batch (e.g. one SMTP connection for many messages)."""
+
+    def close(self) -> None:
+        """End a batch."""
