@@ -153,8 +153,10 @@ class MessageTemplate(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["customer", "kind", "audience", "language"], name="template_once",
-                                    nulls_distinct=False),
+            models.UniqueConstraint(fields=["customer", "kind", "audience", "language"],
+                                    condition=models.Q(customer__isnull=False), name="template_once_per_customer"),
+            models.UniqueConstraint(fields=["kind", "audience", "language"],
+                                    condition=models.Q(customer__isnull=True), name="template_once_msp_wide"),
         ]
 
     def __str__(self) -> str:

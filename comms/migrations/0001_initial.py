@@ -163,7 +163,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='messagetemplate',
-            constraint=models.UniqueConstraint(fields=('customer', 'kind', 'audience', 'language'), name='template_once', nulls_distinct=False),
+            constraint=models.UniqueConstraint(condition=models.Q(('customer__isnull', False)), fields=('customer', 'kind', 'audience', 'language'), name='template_once_per_customer'),
+        ),
+        migrations.AddConstraint(
+            model_name='messagetemplate',
+            constraint=models.UniqueConstraint(condition=models.Q(('customer__isnull', True)), fields=('kind', 'audience', 'language'), name='template_once_msp_wide'),
         ),
         migrations.AddConstraint(
             model_name='routingrule',
