@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class CommsConfig(AppConfig):
     name = "comms"
     verbose_name = _("Communications")
+
+    def ready(self) -> None:
+        from comms import receivers  # noqa: F401  (connects the incidents signal)

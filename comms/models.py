@@ -164,8 +164,7 @@ class MessageTemplate(models.Model):
 
 
 class CommunicationState(models.TextChoices):
-    SCHEDULED = "scheduled", _("Scheduled")
-    QUEUED = "queued", _("Queued")          # committed with the facts; recipients not expanded yet
+    QUEUED = "queued", _("Queued")          # committed with the facts (or scheduled); recipients not expanded yet
     SENDING = "sending", _("Sending")       # deliveries exist and are being worked
     DONE = "done", _("Done")                # every delivery reached a final state
     CANCELLED = "cancelled", _("Cancelled")

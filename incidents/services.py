@@ -8,6 +8,7 @@ can show the error next to the right field and nothing is half-written.
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -30,6 +31,7 @@ from incidents.models import (
     Status,
     UpdateKind,
 )
+from incidents.signals import update_posted
 
 ComponentStatuses = Mapping[Component, str]
 
@@ -83,6 +85,7 @@ def incident_open(
     started_at: datetime | None = None,
     detected_by: str = "msp",
     personal_data_involved: bool = False,
+    publish_options: Mapping[str, Any] | None = None,
 ) -> Incident:
     """Open an incident for one customer with its first public message (the acknowledgment)."""
     now = timezone.now()
@@ -118,6 +121,7 @@ def incident_open(
     _apply_component_statuses(incident, update, component_statuses)
     incident.next_update_due_at = next_update_due(incident=incident, after=now)
     incident.save(update_fields=["next_update_due_at"])
+    _announce(update, options=publish_options)
     return incident
 
 
@@ -159,6 +163,7 @@ def incident_post_update(
     workaround: str | None = None,
     root_cause: str | None = None,
     resolution_summary: str | None = None,
+    publish_options: Mapping[str, Any] | None = None,
 ) -> IncidentUpdate:
     """Add a timeline entry and apply the facts it changes (status, severity, components, …).
 
@@ -198,6 +203,7 @@ def incident_post_update(
     incident.next_update_due_at = next_update_due(incident=incident, after=incident.last_public_update_at or now)
     incident.full_clean()
     incident.save()
+    _announce(update, options=publish_options)
     return update
 
 
@@ -278,6 +284,7 @@ def incident_reopen(*, incident: Incident, author: AbstractBaseUser | None, mess
     incident.last_public_update_at = now
     incident.next_update_due_at = next_update_due(incident=incident, after=now)
     incident.save()
+    _announce(update)
     return update
 
 
@@ -326,6 +333,7 @@ def incident_add_customer(
         message="", is_internal=True, status=incident.status, severity=incident.severity, created_at=now,
     )
     _apply_component_statuses(incident, update, component_statuses)
+    _announce(update, customer=customer)
     return link
 
 
@@ -365,6 +373,12 @@ def component_status_refresh(*, components: list[Component]) -> None:
 def _all_operational(incident: Incident) -> dict[Component, str]:
     affected = AffectedComponent.objects.filter(incident=incident).select_related("component")
     return {a.component: ComponentStatus.OPERATIONAL for a in affected}
+
+
+def _announce(update: IncidentUpdate, *, customer: Customer | None = None,
+              options: Mapping[str, Any] | None = None) -> None:
+    """Tell listeners (comms) about the entry, inside this transaction; see incidents.signals."""
+    update_posted.send(sender=IncidentUpdate, update=update, customer=customer, options=options or {})
 
 
 def _stamp_milestones(incident: Incident, status: str, now: datetime) -> None:

@@ -5,12 +5,8 @@ and call ``incidents.services``. With htmx they answer with a template partial; 
 JavaScript the same URLs answer with whole pages and redirects.
 """
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms import Form
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,27 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from incidents import selectors, services
+from incidents.console import add_service_errors, staff_required
 from incidents.forms import AddCustomerForm, IncidentOpenForm, IncidentUpdateForm, ReopenForm
 from incidents.models import Incident
-
-
-def staff_required(view):
-    """Login required, then MSP staff only (customers' own logins never reach the console)."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs):
-        if not selectors.user_is_msp_staff(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-def add_service_errors(form: Form, error: ValidationError) -> None:
-    """Show a service's ValidationError next to the matching form field (or on top)."""
-    for field, field_errors in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, field_errors)
 
 
 @require_GET

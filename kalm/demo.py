@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
+from comms.models import Stakeholder
 from incidents import services
 from incidents.models import Component, Customer
 
@@ -24,20 +25,34 @@ class DemoCustomer:
     language: str
     time_zone: str
     components: list[tuple[str, str]]  # (group, name)
+    domain: str = "example.com"
 
 
 CUSTOMERS = [
     DemoCustomer("midsize", "MidSize Manufacturing BV", "MSM", "nl", "Europe/Amsterdam", [
         ("Servers", "File server"), ("Applications", "ERP"), ("Communication", "E-mail"),
         ("Infrastructure", "Network"),
-    ]),
+    ], "midsize.example"),
     DemoCustomer("northwind", "Northwind Logistics Ltd", "NWL", "en", "Europe/London", [
         ("Applications", "Warehouse system"), ("Communication", "E-mail"), ("Infrastructure", "VPN"),
-    ]),
+    ], "northwind.example"),
     DemoCustomer("bergmann", "Bergmann Praxisgruppe GmbH", "BPG", "de", "Europe/Berlin", [
         ("Applications", "Practice software"), ("Communication", "E-mail"), ("Infrastructure", "Internet"),
-    ]),
+    ], "bergmann.example"),
 ]
+
+# (name, role, audience, e-mail local part, SMS number or ""); the language is the customer's,
+# except where a stakeholder reads another one (MidSize's group CFO reads English).
+STAKEHOLDERS = [
+    ("All staff", "affected_users", "end_user", "iedereen", ""),
+    ("IT department", "customer_it", "technical", "it", "+31612345001"),
+    ("Operations manager", "management", "operational", "operations", "+31612345002"),
+    ("Managing director", "executives", "executive", "directie", "+31612345003"),
+    ("Contract contact", "contract_contact", "operational", "inkoop", ""),
+    ("Data protection officer", "regulator", "operational", "privacy", ""),
+    ("MSP service desk", "internal_msp", "technical", "servicedesk", ""),
+]
+
 
 
 @transaction.atomic
@@ -51,6 +66,7 @@ def load_demo() -> list[str]:
     for spec in CUSTOMERS:
         customer = _customer(spec, created)
         customer.account_managers.add(anna)
+        _stakeholders(customer, spec, created)
     _demo_incident(anna, created)
     return created
 
@@ -87,6 +103,18 @@ def _customer(spec: DemoCustomer, created: list[str]) -> Customer:
         Component.objects.get_or_create(customer=customer, name=name,
                                         defaults={"group": group, "position": position})
     return customer
+
+
+def _stakeholders(customer: Customer, spec: DemoCustomer, created: list[str]) -> None:
+    if customer.stakeholders.exists():
+        return
+    for name, role, audience, local_part, phone in STAKEHOLDERS:
+        Stakeholder.objects.create(customer=customer, name=name, role=role, audience=audience,
+                                   language=spec.language, email=f"{local_part}@{spec.domain}", phone=phone)
+    if spec.slug == "midsize":
+        Stakeholder.objects.create(customer=customer, name="Group CFO", role="executives", audience="executive",
+                                   language="en", email=f"cfo@{spec.domain}")
+    created.append(f"{customer.stakeholders.count()} stakeholders for {spec.slug}")
 
 
 def _demo_incident(author, created: list[str]) -> None:

@@ -68,6 +68,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "comms.context_processors.delivery_alerts",
             ],
             "builtins": ["django.templatetags.i18n", "django.templatetags.static"],
         },
@@ -172,6 +173,7 @@ else:
 # Celery: Redis when REDIS_URL is set, otherwise kombu's filesystem transport (no server).
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 else:
     _celery_dir = VAR_DIR / "celery"
     CELERY_BROKER_URL = "filesystem://"
@@ -188,8 +190,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}  # filled by the cadence engine (one tick a minute)
+# Time-driven work is a tick that finds what is due in the database (DESIGN.md decision 3).
+CELERY_BEAT_SCHEDULE = {
+    "comms-sweep": {"task": "comms.tasks.sweep", "schedule": 60.0},
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing happens after commit inside web requests: fail fast when the broker is down
+# (the sweeper re-drives the work) instead of holding the request for retries.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 
 LOGGING = {
     "version": 1,
@@ -206,6 +215,10 @@ KALM_BRAND_COLOR = env_str("KALM_BRAND_COLOR", "#1f5fbf")
 KALM_MAIL_DOMAIN = env_str("KALM_MAIL_DOMAIN", "kalm.localhost")  # right-hand side of Message-IDs
 # Non-urgent messages to one recipient closer together than this are held back (over-communication guard).
 KALM_COALESCE_MINUTES = env_int("KALM_COALESCE_MINUTES", 10)
+# Delivery engine: a 'sending' delivery older than the lease belongs to a dead worker and is
+# queued again; the sweeper leaves the on-commit path this grace period before re-driving work.
+KALM_DELIVERY_LEASE_SECONDS = env_int("KALM_DELIVERY_LEASE_SECONDS", 300)
+KALM_SWEEP_GRACE_SECONDS = env_int("KALM_SWEEP_GRACE_SECONDS", 30)
 # SMS: "console" writes to the log; "http" posts to SMS_API_URL with SMS_API_TOKEN.
 KALM_SMS_PROVIDER = env_str("KALM_SMS_PROVIDER", "console")
 SMS_API_URL = env_str("SMS_API_URL")

@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("console/", include("incidents.urls")),
+    path("console/", include("comms.urls")),
     path("status/", include("statuspage.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

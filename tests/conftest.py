@@ -7,6 +7,16 @@ from incidents import services
 from tests.factories import ComponentFactory, CustomerFactory, ManagerFactory, UserFactory
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _celery_runs_tasks_inline():
+    """Tasks run in the caller (after commit) unless a test starts a real worker (tests/comms/test_worker.py)."""
+    from kalm.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -19,8 +19,8 @@ class OutgoingMessage:
     body_html: str
     short_text: str
     message_id: str  # stable per delivery: a retry carries the same one
-    # Facts a structured channel (webhook, chat card) may show: incident number, kind,
-    # audience, language, customer name, status, severity, status page URL.
+    # Facts a structured channel (webhook, chat card) may show. Keys: incident_number,
+    # incident_title, kind, audience, language, customer, status, severity, status_page_url.
     metadata: dict[str, str] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
     secret: str = ""  # webhook signing secret, when the recipient has one

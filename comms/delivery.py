@@ -1,0 +1,185 @@
+"""Sending one delivery, exactly once per success, with retries and an audit trail.
+
+The steps, each a short transaction of its own:
+1. claim: ``UPDATE … SET state='sending' WHERE id=… AND state='queued' AND due`` — only the
+   worker that changed one row goes on (DESIGN.md decision 2);
+2. write a DeliveryAttempt row *before* the external call;
+3. call the transport;
+4. record the outcome: sent; queued again with exponential backoff (transient error); or
+   failed with its reason (permanent error, or out of attempts).
+A worker killed between 1 and 4 leaves the delivery 'sending'; the sweeper puts it back
+in the queue once its lease has expired. E-mails carry a Message-ID derived from the
+delivery, so a re-send after such a crash is recognisable as the same message.
+"""
+
+import logging
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+
+from comms.models import (
+    FINAL_DELIVERY_STATES,
+    Communication,
+    CommunicationState,
+    Delivery,
+    DeliveryAttempt,
+    DeliveryState,
+    EndpointHealth,
+)
+from comms.transports import OutgoingMessage, Transport, TransportError, transport_for
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+QUARANTINE_AFTER = 5  # consecutive failures of one webhook/chat endpoint
+ENDPOINT_CHANNELS = ("teams", "slack", "webhook")
+
+
+def lease() -> timedelta:
+    return timedelta(seconds=settings.KALM_DELIVERY_LEASE_SECONDS)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min, 4 min … capped at one hour."""
+    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+
+
+def deliver_batch(delivery_ids: Iterable[int]) -> dict[str, int]:
+    """Send the given deliveries, one transport session per channel; returns outcome counts."""
+    outcomes: dict[str, int] = {}
+    by_channel: dict[str, list[int]] = {}
+    for delivery_id, channel in Delivery.objects.filter(pk__in=list(delivery_ids)).values_list("id", "channel"):
+        by_channel.setdefault(channel, []).append(delivery_id)
+    for channel, ids in by_channel.items():
+        transport = transport_for(channel)
+        transport.open()
+        try:
+            for delivery_id in sorted(ids):
+                outcome = deliver_one(delivery_id, transport)
+                outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        finally:
+            transport.close()
+    return outcomes
+
+
+def deliver_one(delivery_id: int, transport: Transport) -> str:
+    """Claim, attempt and record one delivery; returns 'skipped', 'sent', 'retry' or 'failed'."""
+    now = timezone.now()
+    claimed = Delivery.objects.filter(
+        pk=delivery_id, state=DeliveryState.QUEUED, next_attempt_at__lte=now
+    ).update(state=DeliveryState.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    if not claimed:
+        return "skipped"
+    delivery = Delivery.objects.select_related("communication__incident", "communication__customer",
+                                               "stakeholder").get(pk=delivery_id)
+    attempt = DeliveryAttempt.objects.create(delivery=delivery, number=delivery.attempts, started_at=now)
+    try:
+        _refuse_if_quarantined(delivery)
+        provider_id = transport.send(outgoing_message(delivery))
+    except TransportError as error:
+        return _record_failure(delivery, attempt, error)
+    _record_success(delivery, attempt, provider_id)
+    return "sent"
+
+
+def outgoing_message(delivery: Delivery) -> OutgoingMessage:
+    communication = delivery.communication
+    link = None
+    if communication.incident_id:
+        link = communication.incident.customer_links.filter(customer=communication.customer_id).first()
+    metadata = {
+        "kind": communication.kind, "audience": communication.audience, "language": communication.language,
+        "customer": communication.customer.name,
+        "status_page_url": _status_page_url(communication.customer.slug),
+    }
+    if communication.incident_id:
+        incident = communication.incident
+        metadata |= {"incident_number": link.number if link else "", "incident_title": incident.title,
+                     "status": incident.status, "severity": incident.severity}
+    stakeholder = delivery.stakeholder
+    return OutgoingMessage(
+        delivery_id=delivery.pk, channel=delivery.channel, address=delivery.address,
+        subject=communication.subject, body_text=communication.body_text, body_html=communication.body_html,
+        short_text=communication.short_text, message_id=delivery.message_id, metadata=metadata,
+        secret=stakeholder.webhook_secret if stakeholder else "",
+    )
+
+
+def _status_page_url(slug: str) -> str:
+    return settings.SITE_URL + reverse("statuspage:page", args=[slug])
+
+
+def _refuse_if_quarantined(delivery: Delivery) -> None:
+    if delivery.channel in ENDPOINT_CHANNELS and EndpointHealth.objects.filter(
+        channel=delivery.channel, address=delivery.address, quarantined_at__isnull=False
+    ).exists():
+        raise TransportError("Endpoint is quarantined after repeated failures; release it in the console.",
+                             permanent=True)
+
+
+def _record_success(delivery: Delivery, attempt: DeliveryAttempt, provider_id: str) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        Delivery.objects.filter(pk=delivery.pk).update(
+            state=DeliveryState.SENT, sent_at=now, provider_id=provider_id[:200], last_error=""
+        )
+        DeliveryAttempt.objects.filter(pk=attempt.pk).update(finished_at=now, outcome="sent")
+        if delivery.channel in ENDPOINT_CHANNELS:
+            EndpointHealth.objects.filter(channel=delivery.channel, address=delivery.address).update(
+                consecutive_failures=0
+            )
+    communication_finish_if_done(delivery.communication_id)
+
+
+def _record_failure(delivery: Delivery, attempt: DeliveryAttempt, error: TransportError) -> str:
+    now = timezone.now()
+    final = error.permanent or delivery.attempts >= MAX_ATTEMPTS
+    outcome = "failed" if final else "retry"
+    with transaction.atomic():
+        Delivery.objects.filter(pk=delivery.pk).update(
+            state=DeliveryState.FAILED if final else DeliveryState.QUEUED,
+            next_attempt_at=now + retry_delay(delivery.attempts), last_error=str(error)[:2000],
+        )
+        DeliveryAttempt.objects.filter(pk=attempt.pk).update(finished_at=now, outcome=outcome,
+                                                            error=str(error)[:2000])
+        if delivery.channel in ENDPOINT_CHANNELS:
+            _count_endpoint_failure(delivery, str(error), now)
+    logger.warning("delivery %s %s (attempt %s): %s", delivery.pk, outcome, delivery.attempts, error)
+    if final:
+        communication_finish_if_done(delivery.communication_id)
+    return outcome
+
+
+def _count_endpoint_failure(delivery: Delivery, error: str, now) -> None:
+    health, _ = EndpointHealth.objects.select_for_update().get_or_create(
+        channel=delivery.channel, address=delivery.address
+    )
+    health.consecutive_failures += 1
+    health.last_error = error[:2000]
+    if health.consecutive_failures >= QUARANTINE_AFTER and health.quarantined_at is None:
+        health.quarantined_at = now
+        logger.error("endpoint %s %s quarantined after %s failures", delivery.channel, delivery.address,
+                     health.consecutive_failures)
+    health.save()
+
+
+def communication_finish_if_done(communication_id: int) -> None:
+    """Mark a Communication done once none of its deliveries can still change."""
+    open_deliveries = Delivery.objects.filter(communication_id=communication_id).exclude(
+        state__in=FINAL_DELIVERY_STATES
+    )
+    if not open_deliveries.exists():
+        Communication.objects.filter(pk=communication_id, state=CommunicationState.SENDING).update(
+            state=CommunicationState.DONE
+        )
+
+
+def endpoint_release(*, channel: str, address: str) -> bool:
+    """Lift a quarantine (the customer fixed their webhook); returns whether one was lifted."""
+    return bool(EndpointHealth.objects.filter(channel=channel, address=address, quarantined_at__isnull=False)
+                .update(quarantined_at=None, consecutive_failures=0))

@@ -1,0 +1,134 @@
+"""Reads for the communication log, the delivery alerts and the stakeholder pages.
+
+Every read is scoped through ``incidents.selectors.customers_for_user``: a delivery or
+stakeholder is visible when its customer is. What a user may not see answers 404, the
+same way the incident pages do.
+"""
+
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.http import Http404
+
+from comms.models import Channel, Delivery, DeliveryAttempt, DeliveryState, EndpointHealth, Stakeholder
+from incidents.models import Component, Customer, CustomerIncident, Incident
+from incidents.selectors import customers_for_user
+
+# Endpoint channels and the stakeholder field that holds each one's address.
+ENDPOINT_FIELDS = {
+    Channel.TEAMS: "teams_webhook_url",
+    Channel.SLACK: "slack_webhook_url",
+    Channel.WEBHOOK: "webhook_url",
+}
+
+
+# --- the communication log -------------------------------------------------------------
+
+
+def deliveries_for_user(user: AbstractBaseUser) -> QuerySet[Delivery]:
+    """The user's customers' deliveries, newest first, with what a log row shows."""
+    number = CustomerIncident.objects.filter(
+        incident=OuterRef("communication__incident"), customer=OuterRef("communication__customer")
+    ).values("number")[:1]
+    return (
+        Delivery.objects.filter(communication__customer__in=customers_for_user(user))
+        .select_related("communication__customer")
+        .annotate(incident_number=Subquery(number))
+        .order_by("-created_at", "-id")
+    )
+
+
+def deliveries_filtered(
+    deliveries: QuerySet[Delivery],
+    *,
+    customer: Customer | None = None,
+    incident: Incident | int | None = None,
+    kind: str = "",
+    audience: str = "",
+    channel: str = "",
+    state: str = "",
+    number: str = "",
+    since: datetime | None = None,
+) -> QuerySet[Delivery]:
+    """Narrow a log queryset; empty arguments do not filter."""
+    lookups = {
+        "communication__customer": customer,
+        "communication__incident": incident,
+        "communication__kind": kind,
+        "communication__audience": audience,
+        "channel": channel,
+        "state": state,
+        "incident_number__icontains": number.strip(),
+        "created_at__gte": since,
+    }
+    return deliveries.filter(**{lookup: value for lookup, value in lookups.items() if value})
+
+
+def delivery_for_user_or_404(user: AbstractBaseUser, *, pk: int) -> Delivery:
+    delivery = (
+        deliveries_for_user(user)
+        .select_related("communication__incident", "stakeholder")
+        .prefetch_related(Prefetch("history", queryset=DeliveryAttempt.objects.order_by("number")))
+        .filter(pk=pk)
+        .first()
+    )
+    if delivery is None:
+        raise Http404("No such delivery")
+    return delivery
+
+
+# --- alerts shown on every console page -----------------------------------------------------
+
+
+def failed_delivery_count(user: AbstractBaseUser, *, since: datetime) -> int:
+    return Delivery.objects.filter(
+        communication__customer__in=customers_for_user(user), state=DeliveryState.FAILED, created_at__gte=since
+    ).count()
+
+
+def _endpoints_of(stakeholders: QuerySet[Stakeholder]) -> Q:
+    """Match EndpointHealth rows whose (channel, address) is one of these stakeholders' URLs."""
+    condition = Q(pk__in=[])
+    for channel, field in ENDPOINT_FIELDS.items():
+        addresses = stakeholders.exclude(**{field: ""}).values(field)
+        condition |= Q(channel=channel, address__in=addresses)
+    return condition
+
+
+def quarantined_endpoints_for_user(user: AbstractBaseUser, *, limit: int = 20) -> list[EndpointHealth]:
+    """Quarantined endpoints that one of the user's customers' active stakeholders uses."""
+    stakeholders = Stakeholder.objects.filter(customer__in=customers_for_user(user), is_active=True)
+    quarantined = EndpointHealth.objects.filter(quarantined_at__isnull=False).filter(_endpoints_of(stakeholders))
+    return list(quarantined.order_by("-quarantined_at", "id")[:limit])
+
+
+def user_may_release_endpoint(user: AbstractBaseUser, *, channel: str, address: str) -> bool:
+    """True when one of the user's customers has a stakeholder (active or not) with this endpoint."""
+    field = ENDPOINT_FIELDS.get(channel)
+    if field is None or not address:
+        return False
+    return Stakeholder.objects.filter(customer__in=customers_for_user(user), **{field: address}).exists()
+
+
+# --- stakeholders -----------------------------------------------------------------------------
+
+
+def customer_for_user_or_404(user: AbstractBaseUser, *, slug: str) -> Customer:
+    customer = customers_for_user(user).filter(slug=slug).first()
+    if customer is None:
+        raise Http404("No such customer")
+    return customer
+
+
+def stakeholders_for_customer(customer: Customer) -> QuerySet[Stakeholder]:
+    """Active stakeholders first, then by name; components prefetched."""
+    components = Prefetch("components", queryset=Component.objects.order_by("group", "position", "name"))
+    return customer.stakeholders.prefetch_related(components).order_by("-is_active", "name", "id")
+
+
+def stakeholder_for_customer_or_404(customer: Customer, *, pk: int) -> Stakeholder:
+    stakeholder = customer.stakeholders.filter(pk=pk).first()
+    if stakeholder is None:
+        raise Http404("No such stakeholder")
+    return stakeholder

@@ -1,0 +1,57 @@
+"""Finds outbox work that fell through the cracks; run once a minute by beat.
+
+The on-commit enqueue is the fast path. This is the safety net: a broker that was down
+at commit time, a worker killed mid-send (its lease expires), a retry whose time has
+come, a scheduled message whose time has come. Everything it finds is re-enqueued; the
+claims in outbox.py and delivery.py make a duplicate enqueue harmless.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from comms.delivery import communication_finish_if_done, lease
+from comms.models import Communication, CommunicationState, Delivery, DeliveryState
+
+MAX_PER_SWEEP = 20_000
+
+
+@dataclass(frozen=True)
+class SweepWork:
+    communications: list[int]
+    deliveries: list[int]
+
+
+def sweep() -> SweepWork:
+    now = timezone.now()
+    # Leave the on-commit path a moment before the sweeper duplicates its work.
+    grace = timedelta(seconds=settings.KALM_SWEEP_GRACE_SECONDS)
+    _release_expired_leases(now)
+    # Due now (scheduled ones included), and old enough that the on-commit path had its chance.
+    communications = list(
+        Communication.objects.filter(state=CommunicationState.QUEUED, send_at__lte=now, created_at__lte=now - grace)
+        .values_list("id", flat=True)[:1000]
+    )
+    due = list(
+        Delivery.objects.filter(state=DeliveryState.QUEUED, next_attempt_at__lte=now,
+                                updated_at__lte=now - grace).order_by("next_attempt_at")
+        .values_list("id", flat=True)[:MAX_PER_SWEEP]
+    )
+    _finish_stuck_communications()
+    return SweepWork(communications, due)
+
+
+def _release_expired_leases(now) -> int:
+    """A delivery 'sending' for longer than the lease belongs to a dead worker: queue it again."""
+    return Delivery.objects.filter(state=DeliveryState.SENDING, claimed_at__lt=now - lease()).update(
+        state=DeliveryState.QUEUED, next_attempt_at=now, last_error="worker lost; retrying"
+    )
+
+
+def _finish_stuck_communications() -> None:
+    for communication_id in Communication.objects.filter(state=CommunicationState.SENDING).values_list(
+        "id", flat=True
+    )[:1000]:
+        communication_finish_if_done(communication_id)

@@ -1,0 +1,1 @@
+"""Console pages for communications; one module per area, all thin over comms services."""

@@ -1,0 +1,173 @@
+"""The delivery engine against real loopback servers: claims, retries, failures, quarantine, sweeps."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from comms import delivery, sweeper
+from comms.models import Communication, Delivery, DeliveryAttempt, EndpointHealth, Stakeholder
+from comms.outbox import communication_expand
+from comms.transports import transport_for
+from incidents import services
+
+
+@pytest.fixture
+def people(customer):
+    make = Stakeholder.objects.create
+    return [
+        make(customer=customer, name="IT", role="customer_it", audience="technical", language="nl",
+             email="it@midsize.example"),
+        make(customer=customer, name="Staff", role="affected_users", audience="end_user", language="nl",
+             email="staff@midsize.example"),
+        make(customer=customer, name="CFO", role="executives", audience="executive", language="en",
+             email="cfo@midsize.example"),
+    ]
+
+
+def open_critical(customer, author):
+    return services.incident_open(customer=customer, title="Server outage", category="server",
+                                  severity="critical", message="We are investigating.", author=author)
+
+
+def test_publishing_sends_each_stakeholder_one_mail_in_their_language(
+    customer, people, account_manager, smtp_server, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        incident = open_critical(customer, account_manager)
+    received = {mail.rcpt_tos[0]: mail.message for mail in smtp_server.messages}
+    assert set(received) == {"it@midsize.example", "staff@midsize.example", "cfo@midsize.example"}
+    number = incident.first_link.number
+    assert all(number in message["Subject"] for message in received.values())
+    assert received["cfo@midsize.example"]["Content-Language"] == "en"
+    assert received["it@midsize.example"]["Content-Language"] == "nl"
+    message_ids = [message["Message-ID"] for message in received.values()]
+    assert len(set(message_ids)) == 3
+    assert set(Delivery.objects.values_list("state", flat=True)) == {"sent"}
+    assert set(Communication.objects.values_list("state", flat=True)) == {"done"}
+
+
+def test_a_delivery_is_claimed_once(customer, people, account_manager, smtp_server):
+    open_critical(customer, account_manager)
+    communication = Communication.objects.get(audience="technical")
+    [delivery_id] = communication_expand(communication.pk)
+    transport = transport_for("email")
+    assert delivery.deliver_one(delivery_id, transport) == "sent"
+    assert delivery.deliver_one(delivery_id, transport) == "skipped"
+    assert len(smtp_server.messages) == 1
+
+
+def expanded(customer, account_manager, audience="technical"):
+    open_critical(customer, account_manager)
+    return communication_expand(Communication.objects.get(audience=audience).pk)
+
+
+def test_transient_failure_is_retried_with_backoff_and_recorded(customer, people, account_manager, smtp_server):
+    [delivery_id] = expanded(customer, account_manager)
+    smtp_server.defer("it@midsize.example")
+    assert delivery.deliver_batch([delivery_id]) == {"retry": 1}
+    row = Delivery.objects.get(pk=delivery_id)
+    assert row.state == "queued" and row.attempts == 1 and "451" in row.last_error
+    assert row.next_attempt_at - timezone.now() > timedelta(seconds=20)
+    assert DeliveryAttempt.objects.get(delivery=row).outcome == "retry"
+    # Not due yet: nothing happens. Once due, and the server accepts again, it is sent.
+    assert delivery.deliver_batch([delivery_id]) == {"skipped": 1}
+    smtp_server.script("it@midsize.example", "")
+    with time_machine.travel(timezone.now() + timedelta(minutes=1)):
+        assert delivery.deliver_batch([delivery_id]) == {"sent": 1}
+    assert [m.rcpt_tos for m in smtp_server.messages] == [["it@midsize.example"]]
+
+
+def test_smtp_server_down_then_back(customer, people, account_manager, smtp_server):
+    [delivery_id] = expanded(customer, account_manager)
+    smtp_server.stop()
+    assert delivery.deliver_batch([delivery_id]) == {"retry": 1}
+    smtp_server.start()
+    with time_machine.travel(timezone.now() + timedelta(minutes=1)):
+        assert delivery.deliver_batch([delivery_id]) == {"sent": 1}
+    assert len(smtp_server.messages) == 1
+
+
+def test_permanent_failure_is_final_and_blocks_nothing_else(customer, people, account_manager, smtp_server):
+    open_critical(customer, account_manager)
+    ids = [i for c in Communication.objects.all() for i in communication_expand(c.pk)]
+    smtp_server.reject("staff@midsize.example")
+    outcomes = delivery.deliver_batch(ids)
+    assert outcomes == {"sent": 2, "failed": 1}
+    failed = Delivery.objects.get(state="failed")
+    assert failed.address == "staff@midsize.example" and "550" in failed.last_error
+
+
+def test_attempts_run_out(customer, people, account_manager, smtp_server):
+    [delivery_id] = expanded(customer, account_manager)
+    Delivery.objects.filter(pk=delivery_id).update(attempts=delivery.MAX_ATTEMPTS - 1)
+    smtp_server.defer("it@midsize.example")
+    assert delivery.deliver_batch([delivery_id]) == {"failed": 1}
+
+
+def test_sweeper_requeues_a_dead_workers_delivery(customer, people, account_manager, smtp_server):
+    [delivery_id] = expanded(customer, account_manager)
+    Delivery.objects.filter(pk=delivery_id).update(state="sending", claimed_at=timezone.now())
+    assert sweeper.sweep().deliveries == []  # the lease still runs
+    with time_machine.travel(timezone.now() + delivery.lease() + timedelta(minutes=1)):
+        sweeper.sweep()  # releases the lease; the delivery is queued again, due now
+        assert Delivery.objects.get(pk=delivery_id).state == "queued"
+        with time_machine.travel(timezone.now() + timedelta(minutes=1)):
+            assert sweeper.sweep().deliveries == [delivery_id]
+            assert delivery.deliver_batch([delivery_id]) == {"sent": 1}
+
+
+def test_sweeper_expands_what_the_commit_hook_missed(customer, people, account_manager):
+    open_critical(customer, account_manager)  # on_commit never ran: the broker was "down"
+    assert sweeper.sweep().communications == []  # within the grace period
+    with time_machine.travel(timezone.now() + timedelta(minutes=2)):
+        assert len(sweeper.sweep().communications) == Communication.objects.count() == 3
+
+
+def test_scheduled_communication_waits_for_its_time(customer, people, account_manager):
+    send_at = timezone.now() + timedelta(hours=1)
+    services.incident_open(customer=customer, title="Planned", category="other", severity="critical",
+                           message="Heads-up.", author=account_manager, publish_options={"send_at": send_at})
+    communication = Communication.objects.first()
+    assert communication_expand(communication.pk) == []
+    with time_machine.travel(send_at + timedelta(minutes=1)):
+        assert communication.pk in sweeper.sweep().communications
+        assert communication_expand(communication.pk) != []
+
+
+def test_failing_webhook_is_quarantined_then_released(customer, account_manager, http_sink):
+    url = http_sink.url("/busy")
+    Stakeholder.objects.create(customer=customer, name="Hook", role="customer_it", audience="technical",
+                               webhook_url=url, webhook_secret="s3cret")
+    for _ in range(delivery.QUARANTINE_AFTER):
+        Delivery.objects.all().delete()
+        Communication.objects.all().delete()
+        [delivery_id] = expanded(customer, account_manager)
+        delivery.deliver_batch([delivery_id])
+    health = EndpointHealth.objects.get(address=url)
+    assert health.quarantined_at is not None and health.consecutive_failures == delivery.QUARANTINE_AFTER
+    requests_before = len(http_sink.requests)
+    Delivery.objects.all().delete()
+    Communication.objects.all().delete()
+    [delivery_id] = expanded(customer, account_manager)
+    assert delivery.deliver_batch([delivery_id]) == {"failed": 1}
+    assert len(http_sink.requests) == requests_before  # a quarantined endpoint is not called
+    assert "quarantined" in Delivery.objects.get(pk=delivery_id).last_error
+    assert delivery.endpoint_release(channel="webhook", address=url) is True
+    assert EndpointHealth.objects.get(address=url).quarantined_at is None
+
+
+def test_webhook_delivery_is_signed(customer, account_manager, http_sink):
+    import hashlib
+    import hmac
+
+    url = http_sink.url("/hook")
+    Stakeholder.objects.create(customer=customer, name="Hook", role="customer_it", audience="technical",
+                               webhook_url=url, webhook_secret="s3cret")
+    [delivery_id] = expanded(customer, account_manager)
+    assert delivery.deliver_batch([delivery_id]) == {"sent": 1}
+    request = http_sink.requests[-1]
+    timestamp = request.headers["x-kalm-timestamp"]
+    expected = hmac.new(b"s3cret", f"{timestamp}.".encode() + request.body, hashlib.sha256).hexdigest()
+    assert request.headers["x-kalm-signature"] == f"sha256={expected}"

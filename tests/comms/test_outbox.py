@@ -1,0 +1,147 @@
+"""From a timeline entry to Communications and Deliveries: routing, grouping, the transaction."""
+
+import pytest
+from django.db import transaction
+
+from comms import outbox
+from comms.models import Communication, Delivery, DeliveryState, RoutingRule, Stakeholder
+from incidents import services
+
+
+def stakeholder(customer, name, role, audience, language="nl", **channels):
+    channels = channels or {"email": f"{name.lower().replace(' ', '.')}@midsize.example"}
+    return Stakeholder.objects.create(customer=customer, name=name, role=role, audience=audience,
+                                      language=language, **channels)
+
+
+@pytest.fixture
+def people(customer):
+    return {
+        "users": stakeholder(customer, "All staff", "affected_users", "end_user"),
+        "it": stakeholder(customer, "IT", "customer_it", "technical", phone="+31612345678", email="it@midsize.example"),
+        "ceo": stakeholder(customer, "CEO", "executives", "executive"),
+        "cfo": stakeholder(customer, "CFO", "executives", "executive", language="en"),
+        "ops": stakeholder(customer, "Ops", "management", "operational"),
+    }
+
+
+def open_incident(customer, author, severity="high", **extra):
+    return services.incident_open(customer=customer, title="Mail down", category="email", severity=severity,
+                                  message="We are looking into it.", author=author, **extra)
+
+
+def groups(incident):
+    return {(c.kind, c.audience, c.language): sorted(c.recipient_ids)
+            for c in Communication.objects.filter(incident=incident)}
+
+
+def test_opening_writes_one_acknowledgment_per_audience_and_language(customer, people, account_manager):
+    incident = open_incident(customer, account_manager, severity="critical")
+    assert groups(incident) == {
+        ("acknowledgment", "end_user", "nl"): [people["users"].pk],
+        ("acknowledgment", "technical", "nl"): [people["it"].pk],
+        ("acknowledgment", "executive", "nl"): [people["ceo"].pk],
+        ("acknowledgment", "executive", "en"): [people["cfo"].pk],
+        ("acknowledgment", "operational", "nl"): [people["ops"].pk],
+    }
+    number = incident.first_link.number
+    assert all(number in c.subject for c in Communication.objects.filter(incident=incident))
+
+
+def test_executives_hear_nothing_of_a_low_incident(customer, people, account_manager):
+    incident = open_incident(customer, account_manager, severity="low")
+    audiences = {audience for _, audience, _ in groups(incident)}
+    assert audiences == {"end_user", "technical"}  # management from medium, executives only critical
+
+
+def test_severity_raise_reaches_executives_as_an_escalation(customer, people, account_manager):
+    incident = open_incident(customer, account_manager, severity="medium")
+    Communication.objects.all().delete()
+    services.incident_post_update(incident=incident, author=account_manager, severity="high",
+                                  message="More sites are affected now.")
+    kinds = {(kind, audience) for kind, audience, _ in groups(incident)}
+    # Roles routed for escalations get the escalation notice, everyone else the ordinary update.
+    assert kinds == {("escalation", "executive"), ("escalation", "technical"), ("escalation", "operational"),
+                     ("update", "end_user")}
+
+
+def test_internal_notes_and_silent_changes_send_nothing(incident, customer, people, account_manager, erp):
+    before = Communication.objects.count()
+    services.incident_post_update(incident=incident, author=account_manager, message="vendor ticket 1",
+                                  is_internal=True)
+    services.incident_post_update(incident=incident, author=account_manager, component_statuses={erp: "operational"})
+    assert Communication.objects.count() == before
+
+
+def test_component_interest_limits_who_hears(customer, people, file_server, erp, account_manager):
+    people["ops"].components.add(erp)
+    incident = open_incident(customer, account_manager, severity="critical",
+                             component_statuses={file_server: "major_outage"})
+    assert not any(people["ops"].pk in ids for ids in groups(incident).values())
+
+
+def test_customer_override_switches_a_cell_off(customer, people, account_manager):
+    RoutingRule.objects.create(customer=customer, role="affected_users", kind="acknowledgment", min_severity="")
+    incident = open_incident(customer, account_manager)
+    assert not any(audience == "end_user" for _, audience, _ in groups(incident))
+
+
+def test_communications_roll_back_with_the_facts(customer, people, account_manager):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        open_incident(customer, account_manager)
+        raise RuntimeError("the request failed after the service")
+    assert Communication.objects.count() == 0
+
+
+def test_shared_incident_tells_each_customer_its_own_number(incident, other_customer, account_manager):
+    stakeholder(other_customer, "Northwind IT", "customer_it", "technical", language="en",
+                email="it@northwind.example")
+    services.incident_add_customer(incident=incident, customer=other_customer, author=account_manager)
+    communication = Communication.objects.get(customer=other_customer)
+    number = incident.customer_links.get(customer=other_customer).number
+    assert communication.kind == "acknowledgment" and number in communication.subject
+    assert "MSM-" not in communication.body_text and "MidSize" not in communication.body_text
+
+
+def test_expansion_makes_one_delivery_per_channel_and_is_idempotent(customer, people, account_manager):
+    incident = open_incident(customer, account_manager)
+    technical = Communication.objects.get(incident=incident, audience="technical")
+    first = outbox.communication_expand(technical.pk)
+    again = outbox.communication_expand(technical.pk)
+    assert again == [] and len(first) == 2
+    assert set(Delivery.objects.values_list("channel", "address")) == {("email", "it@midsize.example"),
+                                                                        ("sms", "+31612345678")}
+
+
+def test_a_deactivated_stakeholder_is_skipped_at_expansion(customer, people, account_manager):
+    incident = open_incident(customer, account_manager)
+    people["users"].is_active = False
+    people["users"].save()
+    end_user = Communication.objects.get(incident=incident, audience="end_user")
+    assert outbox.communication_expand(end_user.pk) == []
+    end_user.refresh_from_db()
+    assert end_user.state == "done"
+
+
+def test_non_urgent_messages_inside_the_interval_are_coalesced(customer, people, account_manager, settings):
+    settings.KALM_COALESCE_MINUTES = 10
+    incident = open_incident(customer, account_manager)
+    for communication in Communication.objects.filter(incident=incident):
+        outbox.communication_expand(communication.pk)
+    services.incident_post_update(incident=incident, author=account_manager, message="Still on it.")
+    services.incident_post_update(incident=incident, author=account_manager, status="resolved", message="Fixed.")
+    update = Communication.objects.get(incident=incident, kind="update", audience="technical")
+    resolution = Communication.objects.get(incident=incident, kind="resolution", audience="technical")
+    outbox.communication_expand(update.pk)
+    outbox.communication_expand(resolution.pk)
+    assert set(update.deliveries.values_list("state", flat=True)) == {DeliveryState.COALESCED}
+    assert set(resolution.deliveries.values_list("state", flat=True)) == {DeliveryState.QUEUED}
+
+
+def test_composer_texts_replace_the_template(customer, people, account_manager):
+    texts = {(customer.pk, "acknowledgment", "technical", "nl"): ("Storing mail", "Eigen tekst voor IT.")}
+    incident = open_incident(customer, account_manager, publish_options={"texts": texts})
+    technical = Communication.objects.get(incident=incident, audience="technical")
+    other = Communication.objects.get(incident=incident, audience="end_user")
+    assert technical.subject == "Storing mail" and "Eigen tekst voor IT." in technical.body_text
+    assert "Eigen tekst" not in other.body_text
