@@ -135,8 +135,8 @@ class JsonPoster:
             return HttpReply(response.status_code, response.headers, bytes(received[:MAX_BODY_BYTES]))
 
 
-class HttpTransport(Transport):
-    """Base for transports that POST JSON: one keep-alive client per batch."""
+class PosterSession:
+    """One keep-alive ``JsonPoster`` per batch: ``open()``/``close()`` start and end it."""
 
     def __init__(self) -> None:
         self.http = JsonPoster()
@@ -146,6 +146,10 @@ class HttpTransport(Transport):
 
     def close(self) -> None:
         self.http.close()
+
+
+class HttpTransport(PosterSession, Transport):
+    """Base for transports that POST JSON: one keep-alive client per batch."""
 
     def post_json(self, url: str, payload: dict[str, Any], headers: dict[str, str] | None = None) -> HttpReply:
         return self.http.post(url, body=json_body(payload), headers=headers or {})

@@ -15,7 +15,7 @@ from typing import ClassVar
 from django.conf import settings
 
 from comms.transports.base import OutgoingMessage, Transport, TransportError
-from comms.transports.http import JsonPoster, json_body
+from comms.transports.http import PosterSession, json_body
 from comms.transports.slack import cut_at_word
 
 logger = logging.getLogger(__name__)
@@ -125,17 +125,8 @@ class ConsoleSmsProvider(SmsProvider):
         return sms.id
 
 
-class HttpSmsProvider(SmsProvider):
+class HttpSmsProvider(PosterSession, SmsProvider):
     """POST ``{"to", "from", "text"}`` to ``SMS_API_URL``; the reply is ``{"id": ...}``."""
-
-    def __init__(self) -> None:
-        self.http = JsonPoster()
-
-    def open(self) -> None:
-        self.http.open()
-
-    def close(self) -> None:
-        self.http.close()
 
     def send(self, *, to: str, text: str) -> str:
         if not settings.SMS_API_URL:
