@@ -28,7 +28,7 @@ messages: install
 	$(BIN)/python manage.py compilemessages --ignore=.venv --verbosity 0
 
 migrate: install
-	@mkdir -p var
+	@mkdir -p var/celery/queue var/celery/processed var/mail  # the no-server broker and mail files live here
 	$(BIN)/python manage.py migrate --verbosity 0
 
 demo: migrate
