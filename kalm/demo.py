@@ -128,20 +128,20 @@ def _demo_incident(author, created: list[str]) -> None:
         category="server",
         severity="critical",
         status="investigating",
-        business_impact="Production planning and file access are completely down.",
+        business_impact="Productieplanning en toegang tot bestanden liggen volledig stil.",
         component_statuses={components["File server"]: "major_outage", components["ERP"]: "major_outage"},
-        message="We know the file server and the ERP system are unavailable and our engineers are on it now. "
-                "Next update within 30 minutes.",
+        message="De bestandsserver en het ERP-systeem zijn niet bereikbaar. Onze engineers werken er nu aan. "
+                "U hoort binnen 30 minuten meer van ons.",
         author=author,
     )
     services.incident_post_update(
         incident=incident, author=author, status="identified",
-        message="We found the cause: a failed disk in the storage array. A replacement disk is on its way; "
-                "your data is safe. Next update within 30 minutes.",
-        workaround="Save new files locally and upload them once the file server is back.",
+        message="We hebben de oorzaak gevonden: een defecte schijf in de opslag. Een vervangende schijf is "
+                "onderweg en uw gegevens zijn veilig. U hoort binnen 30 minuten meer van ons.",
+        workaround="Sla nieuwe bestanden lokaal op en zet ze terug zodra de bestandsserver weer werkt.",
     )
     services.incident_post_update(
         incident=incident, author=author, is_internal=True,
-        message="Vendor ticket 48213 opened; courier ETA 12:45.",
+        message="Leveranciersticket 48213 aangemaakt; koerier verwacht om 12:45.",
     )
     created.append(f"incident {incident.first_link.number}")

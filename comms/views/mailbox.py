@@ -48,5 +48,5 @@ def mailbox(request: HttpRequest) -> HttpResponse:
     directory = mail_directory()
     if not settings.DEBUG or directory is None:
         raise Http404("The mail viewer exists only in debug mode with file-based e-mail.")
-    messages = newest_messages(directory) if directory.exists() else []
-    return render(request, "comms/mailbox.html", {"messages": messages, "directory": directory})
+    sent_mail = newest_messages(directory) if directory.exists() else []
+    return render(request, "comms/mailbox.html", {"sent_mail": sent_mail, "directory": directory})
