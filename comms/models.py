@@ -12,6 +12,7 @@ import hashlib
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from incidents.models import Component, Customer, Incident, IncidentUpdate, Language, Severity
 
@@ -31,7 +32,7 @@ class Audience(models.TextChoices):
     """The seeds' information gradation: how much detail, in whose words."""
 
     TECHNICAL = "technical", _("Technical")
-    OPERATIONAL = "operational", _("Operational")
+    OPERATIONAL = "operational", pgettext_lazy("audience", "Operational")  # not the component status
     EXECUTIVE = "executive", _("Executive")
     END_USER = "end_user", _("End user")
 
@@ -276,3 +277,46 @@ class EndpointHealth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.address}"
+
+
+class EscalationTrigger(models.TextChoices):
+    SEVERITY_RAISED = "severity_raised", _("Severity raised")
+    TIME_THRESHOLD = "time_threshold", _("Open too long or past its ETA")
+    BUSINESS_IMPACT = "business_impact", _("Business impact identified")
+    EXTERNAL_IMPACT = "external_impact", _("External impact")
+    REGULATORY = "regulatory", _("Personal data involved (regulatory)")
+    UPDATE_OVERDUE = "update_overdue", _("Update overdue")
+
+
+class EscalationRule(models.Model):
+    """A customer's override of comms.escalation.DEFAULT_ESCALATION: which roles a trigger reaches."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="escalation_rules")
+    trigger = models.CharField(_("trigger"), max_length=32, choices=EscalationTrigger)
+    roles = models.JSONField(_("roles"), default=list, help_text=_("Role codes; empty means nobody."))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["customer", "trigger"], name="escalation_rule_once")]
+
+    def __str__(self) -> str:
+        return f"{self.customer}: {self.trigger} → {', '.join(self.roles) or '-'}"
+
+
+class CadenceEvent(models.Model):
+    """The tick's ledger: one row per thing it did, e.g. ("incident:12", "holding", 12:30).
+
+    Inserting the row is the claim (unique constraint): two ticks at the same moment, or a
+    tick re-run after a crash, cannot do the same thing twice.
+    """
+
+    subject = models.CharField(max_length=40)  # "incident:<pk>", "maintenance:<pk>", "clock:<pk>"
+    key = models.CharField(max_length=40)
+    due_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["subject", "key", "due_at"], name="cadence_event_once")]
+        indexes = [models.Index(fields=["subject", "key"], name="cadence_event_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.subject} {self.key} @ {self.due_at:%Y-%m-%d %H:%M}"

@@ -6,6 +6,7 @@ through ``incidents.services``; nothing here sends messages or renders public pa
 """
 
 import zoneinfo
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -106,6 +107,26 @@ class Customer(models.Model):
     cadence_low_minutes = models.PositiveIntegerField(
         _("update cadence, low (minutes)"), default=240, validators=[MinValueValidator(5)]
     )
+    cadence_monitoring_minutes = models.PositiveIntegerField(
+        _("update cadence while monitoring (minutes)"), default=120, validators=[MinValueValidator(5)]
+    )
+    ack_requires_approval = models.BooleanField(
+        _("acknowledgment needs the account manager's approval"), default=False,
+        help_text=_("Otherwise it goes out at once. Either way it goes out within the acknowledgment target."),
+    )
+    holding_updates = models.BooleanField(
+        _("send a holding update when an update is overdue"), default=True
+    )
+    reminder_minutes_before = models.PositiveIntegerField(
+        _("remind the account manager this long before an update is due (minutes)"), default=10
+    )
+    overdue_escalation_minutes = models.PositiveIntegerField(
+        _("escalate to the manager when an update is this late (minutes)"), default=15
+    )
+    escalate_after_hours = models.PositiveIntegerField(
+        _("escalate to management when an incident is open longer than (hours)"), default=4
+    )
+    nis2_applies = models.BooleanField(_("NIS2 applies (essential or important entity)"), default=False)
     account_managers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="managed_customers", verbose_name=_("account managers")
     )
@@ -125,8 +146,12 @@ class Customer(models.Model):
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
 
-    def cadence_minutes(self, severity: str) -> int:
-        return getattr(self, f"cadence_{severity}_minutes")
+    def cadence_minutes(self, severity: str, status: str = "investigating") -> int:
+        """Minutes between public updates: per severity, and the longer monitoring interval when monitoring."""
+        per_severity = getattr(self, f"cadence_{severity}_minutes")
+        if status == Status.MONITORING:
+            return max(per_severity, self.cadence_monitoring_minutes)
+        return per_severity
 
 
 class Component(models.Model):
@@ -171,6 +196,8 @@ class Incident(models.Model):
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     eta = models.DateTimeField(_("expected resolution"), null=True, blank=True)
     reopen_count = models.PositiveIntegerField(_("times reopened"), default=0)
+    external_impact = models.BooleanField(_("external impact (customers of the customer, press)"), default=False)
+    post_incident_sent_at = models.DateTimeField(_("post-incident summary sent"), null=True, blank=True)
     last_public_update_at = models.DateTimeField(null=True, blank=True)
     next_update_due_at = models.DateTimeField(_("next update due"), null=True, blank=True, db_index=True)
 
@@ -268,6 +295,9 @@ class UpdateKind(models.TextChoices):
     REOPENED = "reopened", _("Reopened")
     NOTE = "note", _("Internal note")
     CUSTOMER_ADDED = "customer_added", _("Customer added")
+    DUE_EXTENDED = "due_extended", _("Next update postponed")
+    HOLDING = "holding", _("Holding update (automatic)")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledgment released")
 
 
 class IncidentUpdate(models.Model):
@@ -320,3 +350,84 @@ class ComponentChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.component_id}: {self.previous_status or '-'} -> {self.status}"
+
+
+class RegulatoryRegime(models.TextChoices):
+    """Legal notification deadlines, counted from awareness (the moment the flag was set)."""
+
+    GDPR = "gdpr", _("GDPR breach notification (72 hours)")
+    NIS2_EARLY_WARNING = "nis2_early", _("NIS2 early warning (24 hours)")
+    NIS2_NOTIFICATION = "nis2_notification", _("NIS2 incident notification (72 hours)")
+    NIS2_FINAL_REPORT = "nis2_final", _("NIS2 final report (one month)")
+
+
+REGULATORY_DEADLINES = {
+    RegulatoryRegime.GDPR: timedelta(hours=72),
+    RegulatoryRegime.NIS2_EARLY_WARNING: timedelta(hours=24),
+    RegulatoryRegime.NIS2_NOTIFICATION: timedelta(hours=72),
+    RegulatoryRegime.NIS2_FINAL_REPORT: timedelta(days=30),
+}
+
+
+class RegulatoryClock(models.Model):
+    """A running legal deadline; shown until the notification is marked filed."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="regulatory_clocks")
+    regime = models.CharField(_("regime"), max_length=20, choices=RegulatoryRegime)
+    started_at = models.DateTimeField(_("aware since"))
+    deadline_at = models.DateTimeField(_("deadline"), db_index=True)
+    filed_at = models.DateTimeField(_("filed at"), null=True, blank=True)
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+")
+    reference = models.CharField(_("authority's reference"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["deadline_at"]
+        constraints = [models.UniqueConstraint(fields=["incident", "regime"], name="regulatory_clock_once")]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} {self.regime} until {self.deadline_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.filed_at is None
+
+    def fraction_elapsed(self, now) -> float:
+        total = (self.deadline_at - self.started_at).total_seconds()
+        return max(0.0, (now - self.started_at).total_seconds() / total) if total > 0 else 1.0
+
+
+class MaintenanceStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    IN_PROGRESS = "in_progress", _("In progress")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Maintenance(models.Model):
+    """A planned maintenance window for one customer's components."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="maintenances")
+    title = models.CharField(_("title"), max_length=200)
+    components = models.ManyToManyField(Component, related_name="maintenances", verbose_name=_("components"))
+    starts_at = models.DateTimeField(_("starts at"), db_index=True)
+    ends_at = models.DateTimeField(_("ends at"))
+    expected_impact = models.TextField(_("expected impact"), blank=True)
+    customer_action = models.TextField(_("what users must do"), blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=MaintenanceStatus,
+                              default=MaintenanceStatus.SCHEDULED)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")),
+                                              name="maintenance_ends_after_start")]
+        verbose_name = _("maintenance window")
+        verbose_name_plural = _("maintenance windows")
+
+    def __str__(self) -> str:
+        return f"{self.customer}: {self.title} {self.starts_at:%Y-%m-%d %H:%M}"

@@ -62,7 +62,7 @@ def next_update_due(*, incident: Incident, after: datetime) -> datetime | None:
     """When the next public update is promised: the tightest cadence of the affected customers."""
     if incident.status == Status.RESOLVED:
         return None
-    cadences = [c.cadence_minutes(incident.severity) for c in incident.customers.all()]
+    cadences = [c.cadence_minutes(incident.severity, incident.status) for c in incident.customers.all()]
     if not cadences:
         return None
     return after + timedelta(minutes=min(cadences))
