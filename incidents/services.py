@@ -16,11 +16,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from incidents.components import (
+    ComponentStatuses,
+    all_operational,
+    apply_component_statuses,
+    check_component_values,
+    restore_components_cleared_by_resolution,
+)
 from incidents.models import (
     OPEN_STATUSES,
-    AffectedComponent,
-    Component,
-    ComponentChange,
     ComponentStatus,
     Customer,
     CustomerIncident,
@@ -31,9 +35,8 @@ from incidents.models import (
     Status,
     UpdateKind,
 )
+from incidents.regulatory import regulatory_clocks_start
 from incidents.signals import update_posted
-
-ComponentStatuses = Mapping[Component, str]
 
 # Reaching a later status implies the earlier milestones happened; their timestamps are
 # filled in on the way so the report never shows "monitoring" without "identified".
@@ -103,10 +106,12 @@ def incident_open(
         personal_data_involved=personal_data_involved,
         started_at=started_at or now,
         detected_at=now,
-        acknowledged_at=now,
+        # With approval required, the acknowledgment is released by the account manager (or by
+        # the tick at the contract's target): incidents.cadence.incident_release_acknowledgment.
+        acknowledged_at=None if customer.ack_requires_approval else now,
         last_public_update_at=now,
         eta=eta,
-        created_by=author if _is_user(author) else None,
+        created_by=author if is_user(author) else None,
     )
     _stamp_milestones(incident, status, now)
     incident.full_clean()
@@ -118,10 +123,12 @@ def incident_open(
         incident=incident, kind=UpdateKind.OPENED, author=incident.created_by, message=message.strip(),
         status=status, severity=severity, created_at=now,
     )
-    _apply_component_statuses(incident, update, component_statuses)
+    apply_component_statuses(incident, update, component_statuses)
     incident.next_update_due_at = next_update_due(incident=incident, after=now)
     incident.save(update_fields=["next_update_due_at"])
-    _announce(update, options=publish_options)
+    if personal_data_involved:
+        regulatory_clocks_start(incident=incident, at=now)
+    announce(update, options=publish_options)
     return incident
 
 
@@ -138,15 +145,9 @@ def _check_open(*, customer, status, message, component_statuses, started_at, no
         }
     if started_at and started_at > now + timedelta(minutes=5):
         errors["started_at"] = _("The start time cannot be in the future.")
-    _check_component_values(component_statuses, errors)
+    check_component_values(component_statuses, errors)
     if errors:
         raise ValidationError(errors)
-
-
-def _check_component_values(component_statuses: ComponentStatuses, errors: dict[str, str]) -> None:
-    bad = [value for value in component_statuses.values() if value not in ComponentStatus.values]
-    if bad:
-        errors["components"] = _("Unknown component status: %(values)s") % {"values": ", ".join(map(str, bad))}
 
 
 @transaction.atomic
@@ -163,12 +164,17 @@ def incident_post_update(
     workaround: str | None = None,
     root_cause: str | None = None,
     resolution_summary: str | None = None,
+    business_impact: str | None = None,
+    external_impact: bool | None = None,
+    personal_data_involved: bool | None = None,
     publish_options: Mapping[str, Any] | None = None,
 ) -> IncidentUpdate:
     """Add a timeline entry and apply the facts it changes (status, severity, components, …).
 
     Rules: a resolved incident must be reopened first; an internal note changes nothing
-    public; resolving needs a public message; a public update must say or change something.
+    public (it may record internal facts: business impact, external impact, personal data);
+    resolving needs a public message; an update must say or change something. Setting the
+    personal-data flag starts the regulatory clocks.
     """
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     now = timezone.now()
@@ -177,44 +183,71 @@ def incident_post_update(
     component_statuses = dict(component_statuses or {})
     message = message.strip()
     if status == Status.RESOLVED:
-        component_statuses = _all_operational(incident) | component_statuses
+        component_statuses = all_operational(incident) | component_statuses
+    texts = {"workaround": workaround, "root_cause": root_cause, "resolution_summary": resolution_summary,
+             "business_impact": business_impact}
+    changed = _changed_facts(incident, texts=texts, flags={"external_impact": external_impact,
+                                                           "personal_data_involved": personal_data_involved})
     _check_update(incident=incident, message=message, is_internal=is_internal, status=status,
-                  severity=severity, component_statuses=component_statuses, eta=eta, workaround=workaround)
+                  severity=severity, component_statuses=component_statuses, eta=eta, changed=changed)
 
     update = IncidentUpdate.objects.create(
         incident=incident,
         kind=_update_kind(is_internal=is_internal, status=status),
-        author=author if _is_user(author) else None,
+        author=author if is_user(author) else None,
         message=message,
         is_internal=is_internal,
         status=status,
         previous_status=incident.status,
         severity=severity,
         previous_severity=incident.severity,
+        facts_changed=sorted(changed),
         created_at=now,
     )
-    _apply_component_statuses(incident, update, component_statuses)
-    _apply_facts(incident, status=status, severity=severity, eta=eta, workaround=workaround,
-                 root_cause=root_cause, resolution_summary=resolution_summary)
+    apply_component_statuses(incident, update, component_statuses)
+    incident.status, incident.severity = status, severity
+    if eta is not None:
+        incident.eta = eta
+    for field, value in changed.items():
+        setattr(incident, field, value)
     _stamp_milestones(incident, status, now)
+    if changed.get("personal_data_involved"):
+        regulatory_clocks_start(incident=incident, at=now)
     if message and not is_internal:
         incident.last_public_update_at = now
     # Severity or status may change the cadence, so the promise is recomputed every time.
     incident.next_update_due_at = next_update_due(incident=incident, after=incident.last_public_update_at or now)
     incident.full_clean()
     incident.save()
-    _announce(update, options=publish_options)
+    announce(update, options=publish_options)
     return update
 
 
-def _check_update(*, incident, message, is_internal, status, severity, component_statuses, eta, workaround) -> None:
+# Facts the public sees (status page, messages); an internal note may not change them.
+_PUBLIC_FACTS = {"workaround"}
+
+
+def _changed_facts(incident: Incident, *, texts: Mapping[str, str | None],
+                   flags: Mapping[str, bool | None]) -> dict[str, Any]:
+    """The given facts whose value differs from the incident's (texts stripped); None means "not given"."""
+    changed: dict[str, Any] = {}
+    for field, value in texts.items():
+        if value is not None and value.strip() != getattr(incident, field):
+            changed[field] = value.strip()
+    for field, flag in flags.items():
+        if flag is not None and flag != getattr(incident, field):
+            changed[field] = flag
+    return changed
+
+
+def _check_update(*, incident, message, is_internal, status, severity, component_statuses, eta, changed) -> None:
     errors: dict[str, str] = {}
     changes_public_facts = (
         status != incident.status
         or severity != incident.severity
         or bool(component_statuses)
         or (eta is not None and eta != incident.eta)
-        or (workaround is not None and workaround.strip() != incident.workaround)
+        or bool(_PUBLIC_FACTS & set(changed))
     )
     if incident.status == Status.RESOLVED:
         errors["status"] = _("This incident is resolved. Reopen it to post updates.")
@@ -227,7 +260,7 @@ def _check_update(*, incident, message, is_internal, status, severity, component
         )
     elif status == Status.RESOLVED and not message:
         errors["message"] = _("Resolving needs a public message that tells stakeholders what was done.")
-    elif not message and not changes_public_facts:
+    elif not message and not changes_public_facts and not changed:
         errors["message"] = _("Write a message or change something: this update would say nothing.")
     if status == Status.RESOLVED and any(value != ComponentStatus.OPERATIONAL for value in component_statuses.values()):
         errors["components"] = _("A resolved incident leaves its components operational.")
@@ -240,7 +273,7 @@ def _check_update(*, incident, message, is_internal, status, severity, component
         errors["components"] = _("These components belong to a customer this incident does not affect: %(names)s") % {
             "names": ", ".join(foreign)
         }
-    _check_component_values(component_statuses, errors)
+    check_component_values(component_statuses, errors)
     if errors:
         raise ValidationError(errors)
 
@@ -249,17 +282,6 @@ def _update_kind(*, is_internal: bool, status: str) -> str:
     if is_internal:
         return UpdateKind.NOTE
     return UpdateKind.RESOLVED if status == Status.RESOLVED else UpdateKind.UPDATE
-
-
-def _apply_facts(incident: Incident, *, status, severity, eta, workaround, root_cause, resolution_summary) -> None:
-    incident.status = status
-    incident.severity = severity
-    if eta is not None:
-        incident.eta = eta
-    for field, value in [("workaround", workaround), ("root_cause", root_cause),
-                         ("resolution_summary", resolution_summary)]:
-        if value is not None:
-            setattr(incident, field, value.strip())
 
 
 @transaction.atomic
@@ -272,11 +294,11 @@ def incident_reopen(*, incident: Incident, author: AbstractBaseUser | None, mess
         raise ValidationError({"message": _("Tell stakeholders why the incident is reopened.")})
     now = timezone.now()
     update = IncidentUpdate.objects.create(
-        incident=incident, kind=UpdateKind.REOPENED, author=author if _is_user(author) else None,
+        incident=incident, kind=UpdateKind.REOPENED, author=author if is_user(author) else None,
         message=message.strip(), status=Status.INVESTIGATING, previous_status=incident.status,
         severity=incident.severity, previous_severity=incident.severity, created_at=now,
     )
-    _restore_components_cleared_by_resolution(incident, update)
+    restore_components_cleared_by_resolution(incident, update)
     incident.status = Status.INVESTIGATING
     incident.resolved_at = None
     incident.monitoring_at = None
@@ -284,23 +306,8 @@ def incident_reopen(*, incident: Incident, author: AbstractBaseUser | None, mess
     incident.last_public_update_at = now
     incident.next_update_due_at = next_update_due(incident=incident, after=now)
     incident.save()
-    _announce(update)
+    announce(update)
     return update
-
-
-def _restore_components_cleared_by_resolution(incident: Incident, update: IncidentUpdate) -> None:
-    """The problem is back, so the components the resolution set operational are down again."""
-    resolution = incident.updates.filter(kind=UpdateKind.RESOLVED).order_by("-created_at", "-id").first()
-    if resolution is None:
-        return
-    restored = {
-        change.component: change.previous_status
-        for change in resolution.component_changes.select_related("component")
-        if change.previous_status and change.previous_status != ComponentStatus.OPERATIONAL
-    }
-    # Status first, so the component refresh counts this incident as open again.
-    Incident.objects.filter(pk=incident.pk).update(status=Status.INVESTIGATING)
-    _apply_component_statuses(incident, update, restored)
 
 
 @transaction.atomic
@@ -321,7 +328,7 @@ def incident_add_customer(
         errors["customer"] = _("%(customer)s is already affected by this incident.") % {"customer": customer}
     if any(c.customer_id != customer.pk for c in component_statuses):
         errors["components"] = _("Choose components of the customer you are adding.")
-    _check_component_values(component_statuses, errors)
+    check_component_values(component_statuses, errors)
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
@@ -329,53 +336,15 @@ def incident_add_customer(
         incident=incident, customer=customer, number=incident_number_next(customer=customer, at=now)
     )
     update = IncidentUpdate.objects.create(
-        incident=incident, kind=UpdateKind.CUSTOMER_ADDED, author=author if _is_user(author) else None,
+        incident=incident, kind=UpdateKind.CUSTOMER_ADDED, author=author if is_user(author) else None,
         message="", is_internal=True, status=incident.status, severity=incident.severity, created_at=now,
     )
-    _apply_component_statuses(incident, update, component_statuses)
-    _announce(update, customer=customer)
+    apply_component_statuses(incident, update, component_statuses)
+    announce(update, customer=customer)
     return link
 
 
-def _apply_component_statuses(
-    incident: Incident, update: IncidentUpdate, component_statuses: ComponentStatuses
-) -> None:
-    """Record each component's new status on the incident and the timeline, then refresh components."""
-    if not component_statuses:
-        return
-    existing = {a.component_id: a for a in AffectedComponent.objects.filter(incident=incident)}
-    changes = []
-    for component, new_status in component_statuses.items():
-        affected = existing.get(component.pk)
-        previous = affected.status if affected else ""
-        if previous == new_status:
-            continue
-        if affected:
-            affected.status = new_status
-            affected.save(update_fields=["status"])
-        else:
-            AffectedComponent.objects.create(incident=incident, component=component, status=new_status)
-        changes.append(ComponentChange(update=update, component=component, previous_status=previous, status=new_status))
-    ComponentChange.objects.bulk_create(changes)
-    component_status_refresh(components=list(component_statuses))
-
-
-def component_status_refresh(*, components: list[Component]) -> None:
-    """Set each component's status to the worst status any open incident gives it."""
-    for component in components:
-        statuses = AffectedComponent.objects.filter(
-            component=component, incident__status__in=OPEN_STATUSES
-        ).values_list("status", flat=True)
-        worst = max(statuses, key=ComponentStatus.weight, default=ComponentStatus.OPERATIONAL)
-        Component.objects.filter(pk=component.pk).update(status=worst)
-
-
-def _all_operational(incident: Incident) -> dict[Component, str]:
-    affected = AffectedComponent.objects.filter(incident=incident).select_related("component")
-    return {a.component: ComponentStatus.OPERATIONAL for a in affected}
-
-
-def _announce(update: IncidentUpdate, *, customer: Customer | None = None,
+def announce(update: IncidentUpdate, *, customer: Customer | None = None,
               options: Mapping[str, Any] | None = None) -> None:
     """Tell listeners (comms) about the entry, inside this transaction; see incidents.signals."""
     update_posted.send(sender=IncidentUpdate, update=update, customer=customer, options=options or {})
@@ -392,5 +361,5 @@ def _customer_ids(incident: Incident) -> set[int]:
     return set(incident.customer_links.values_list("customer_id", flat=True))
 
 
-def _is_user(author: AbstractBaseUser | None) -> bool:
+def is_user(author: AbstractBaseUser | None) -> bool:
     return author is not None and author.is_authenticated

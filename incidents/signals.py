@@ -13,3 +13,7 @@ the caller passed through, e.g. edited message texts or a send time from the com
 from django.dispatch import Signal
 
 update_posted = Signal()
+
+# Sent inside the transaction that changed a maintenance window. Arguments: ``maintenance``
+# and ``event`` ("scheduled", "started", "completed", "cancelled"). Same rules as above.
+maintenance_changed = Signal()

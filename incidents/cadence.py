@@ -1,0 +1,93 @@
+"""Time-driven changes to the facts: postponing the next update, automatic holding updates,
+releasing the acknowledgment, and recording that the post-incident summary went out.
+
+The cadence tick (comms.cadence) decides *when*; these functions make the change, record it
+on the timeline, and announce it like every other entry.
+"""
+
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from incidents.models import Incident, IncidentUpdate, Status, UpdateKind
+from incidents.services import announce, is_user, next_update_due
+
+MAX_REASON = 1000
+
+
+@transaction.atomic
+def incident_extend_due(*, incident: Incident, author: AbstractBaseUser | None, until: datetime,
+                        reason: str) -> IncidentUpdate:
+    """Postpone the next promised update, with a reason that is kept on the (internal) timeline."""
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    errors = {}
+    if incident.status == Status.RESOLVED:
+        errors["until"] = _("This incident is resolved; no update is due.")
+    elif until <= timezone.now():
+        errors["until"] = _("Choose a time in the future.")
+    elif incident.next_update_due_at and until <= incident.next_update_due_at:
+        errors["until"] = _("Choose a time after the current due time.")
+    if not reason.strip():
+        errors["reason"] = _("Say why the update can wait: the reason is logged.")
+    if errors:
+        raise ValidationError(errors)
+    update = IncidentUpdate.objects.create(
+        incident=incident, kind=UpdateKind.DUE_EXTENDED, author=author if is_user(author) else None,
+        message=reason.strip()[:MAX_REASON], is_internal=True, status=incident.status,
+        severity=incident.severity, created_at=timezone.now(),
+    )
+    incident.next_update_due_at = until
+    incident.save(update_fields=["next_update_due_at", "updated_at"])
+    return update
+
+
+@transaction.atomic
+def incident_post_holding(*, incident: Incident, message: str) -> IncidentUpdate | None:
+    """The automatic "still working on it" update when a promised update did not come.
+
+    Returns None when there is nothing to hold (resolved meanwhile, or an update arrived).
+    """
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    now = timezone.now()
+    if incident.status == Status.RESOLVED or not incident.next_update_due_at or incident.next_update_due_at > now:
+        return None
+    update = IncidentUpdate.objects.create(
+        incident=incident, kind=UpdateKind.HOLDING, author=None, message=message.strip(), is_internal=False,
+        status=incident.status, severity=incident.severity, created_at=now,
+    )
+    incident.last_public_update_at = now
+    incident.next_update_due_at = next_update_due(incident=incident, after=now)
+    incident.save(update_fields=["last_public_update_at", "next_update_due_at", "updated_at"])
+    announce(update, options={"automatic": True})
+    return update
+
+
+@transaction.atomic
+def incident_release_acknowledgment(*, incident: Incident,
+                                    author: AbstractBaseUser | None) -> IncidentUpdate | None:
+    """Release the held acknowledgment (approval, or the contract's target reached).
+
+    Idempotent: returns None when it was already released.
+    """
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    if incident.acknowledged_at is not None:
+        return None
+    now = timezone.now()
+    update = IncidentUpdate.objects.create(
+        incident=incident, kind=UpdateKind.ACKNOWLEDGED, author=author if is_user(author) else None,
+        message="", is_internal=True, status=incident.status, severity=incident.severity, created_at=now,
+    )
+    incident.acknowledged_at = now
+    incident.save(update_fields=["acknowledged_at", "updated_at"])
+    announce(update)
+    return update
+
+
+def incident_mark_post_incident_sent(*, incident: Incident, at: datetime) -> bool:
+    """Record the post-incident summary (first one only); returns whether this call recorded it."""
+    return bool(Incident.objects.filter(pk=incident.pk, post_incident_sent_at__isnull=True)
+                .update(post_incident_sent_at=at))

@@ -1,0 +1,95 @@
+"""Planned maintenance: schedule, start, complete, cancel.
+
+Starting puts the window's components under maintenance and completing gives them back
+(component_status_refresh keeps any worse status an open incident gives them). Every
+change is announced with ``maintenance_changed`` so comms can send the announcement,
+start and completion notices; reminders before the window are the cadence tick's job.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from incidents.components import component_status_refresh
+from incidents.models import Component, Customer, Maintenance, MaintenanceStatus
+from incidents.signals import maintenance_changed
+
+ANNOUNCE_AHEAD = timedelta(days=7)
+
+
+@transaction.atomic
+def maintenance_schedule(
+    *, customer: Customer, title: str, components: Iterable[Component], starts_at: datetime, ends_at: datetime,
+    expected_impact: str = "", customer_action: str = "", author: AbstractBaseUser | None,
+) -> tuple[Maintenance, list[str]]:
+    """Schedule a window; returns it with warnings (e.g. announced less than 7 days ahead)."""
+    components = list(components)
+    errors = {}
+    if not title.strip():
+        errors["title"] = _("Give the maintenance a title.")
+    if ends_at <= starts_at:
+        errors["ends_at"] = _("The window must end after it starts.")
+    if starts_at < timezone.now():
+        errors["starts_at"] = _("The window cannot start in the past.")
+    if not components:
+        errors["components"] = _("Choose the components the maintenance affects.")
+    elif any(component.customer_id != customer.pk for component in components):
+        errors["components"] = _("Choose components of this customer.")
+    if errors:
+        raise ValidationError(errors)
+    maintenance = Maintenance.objects.create(
+        customer=customer, title=title.strip(), starts_at=starts_at, ends_at=ends_at,
+        expected_impact=expected_impact.strip(), customer_action=customer_action.strip(),
+        created_by=author if author is not None and author.is_authenticated else None,
+    )
+    maintenance.components.set(components)
+    maintenance_changed.send(sender=Maintenance, maintenance=maintenance, event="scheduled")
+    return maintenance, _warnings(starts_at)
+
+
+def _warnings(starts_at: datetime) -> list[str]:
+    if starts_at - timezone.now() < ANNOUNCE_AHEAD:
+        return [_("Announced less than 7 days ahead: customers prefer a week's notice.")]
+    return []
+
+
+@transaction.atomic
+def maintenance_start(*, maintenance: Maintenance, at: datetime | None = None) -> bool:
+    """Start the window (idempotent); returns whether this call started it."""
+    started = Maintenance.objects.filter(pk=maintenance.pk, status=MaintenanceStatus.SCHEDULED).update(
+        status=MaintenanceStatus.IN_PROGRESS, started_at=at or timezone.now()
+    )
+    if started:
+        maintenance.refresh_from_db()
+        component_status_refresh(components=list(maintenance.components.all()))
+        maintenance_changed.send(sender=Maintenance, maintenance=maintenance, event="started")
+    return bool(started)
+
+
+@transaction.atomic
+def maintenance_complete(*, maintenance: Maintenance, at: datetime | None = None) -> bool:
+    """Complete the window (idempotent); components return to their incident-given status."""
+    completed = Maintenance.objects.filter(pk=maintenance.pk, status=MaintenanceStatus.IN_PROGRESS).update(
+        status=MaintenanceStatus.COMPLETED, completed_at=at or timezone.now()
+    )
+    if completed:
+        maintenance.refresh_from_db()
+        component_status_refresh(components=list(maintenance.components.all()))
+        maintenance_changed.send(sender=Maintenance, maintenance=maintenance, event="completed")
+    return bool(completed)
+
+
+@transaction.atomic
+def maintenance_cancel(*, maintenance: Maintenance) -> bool:
+    cancelled = Maintenance.objects.filter(pk=maintenance.pk, status=MaintenanceStatus.SCHEDULED).update(
+        status=MaintenanceStatus.CANCELLED
+    )
+    if cancelled:
+        maintenance.refresh_from_db()
+        maintenance_changed.send(sender=Maintenance, maintenance=maintenance, event="cancelled")
+    return bool(cancelled)
