@@ -5,185 +5,151 @@ public reads in ``incidents.selectors``) and copies only public facts into froze
 dataclasses. Templates and, later, the published snapshot and the Statuspage-compatible
 JSON render from this one structure, so nothing internal (notes, authors, business
 impact, root cause, other customers) can reach them by accident: it is never copied.
+
+``incident_states`` is the one reader of a customer's incidents (page, permalink,
+history, feeds, JSON); ``page_state`` adds components with their 90-day uptime bars and
+the upcoming and active maintenance. A component inside an active maintenance window
+shows ``under_maintenance`` unless an incident makes it worse.
 """
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from itertools import groupby
 from operator import attrgetter
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
-from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
 
 from incidents.models import (
     OPEN_STATUSES,
     Component,
+    ComponentChange,
     ComponentStatus,
     Customer,
     CustomerIncident,
+    Maintenance,
     Severity,
     Status,
-    UpdateKind,
 )
 from incidents.selectors import components_for_customer, public_incident_links
+from statuspage.maintenance import active_at, maintenance_states
+from statuspage.states import (
+    COMPONENT_INDICATOR,
+    SEVERITY_INDICATOR,
+    ChangeState,
+    ComponentGroup,
+    ComponentState,
+    IncidentState,
+    Indicator,
+    PageState,
+    UpdateState,
+)
+from statuspage.uptime import UptimeBar, Window, load_changes, uptime_bars, window_start
 
 RECENTLY_RESOLVED_DAYS = 7
 
 
-class Indicator(StrEnum):
-    """Atlassian Statuspage's page indicator, least to most severe."""
-
-    NONE = "none"
-    MINOR = "minor"
-    MAJOR = "major"
-    CRITICAL = "critical"
-
-    @property
-    def rank(self) -> int:
-        return list(Indicator).index(self)
-
-    @property
-    def label(self) -> Promise:
-        return _INDICATOR_LABELS[self]
-
-
-_INDICATOR_LABELS = {
-    Indicator.NONE: _("All systems operational"),
-    Indicator.MINOR: _("Minor disruption"),
-    Indicator.MAJOR: _("Major outage"),
-    Indicator.CRITICAL: _("Critical outage"),
-}
-# Statuspage's blend: degraded → minor, partial outage → major, major outage → critical.
-_COMPONENT_INDICATOR = {
-    ComponentStatus.OPERATIONAL: Indicator.NONE,
-    ComponentStatus.UNDER_MAINTENANCE: Indicator.NONE,
-    ComponentStatus.DEGRADED_PERFORMANCE: Indicator.MINOR,
-    ComponentStatus.PARTIAL_OUTAGE: Indicator.MAJOR,
-    ComponentStatus.MAJOR_OUTAGE: Indicator.CRITICAL,
-}
-# An open incident's severity as Statuspage incident impact (which maps 1:1 to the indicator).
-_SEVERITY_INDICATOR = {
-    Severity.CRITICAL: Indicator.CRITICAL,
-    Severity.HIGH: Indicator.MAJOR,
-    Severity.MEDIUM: Indicator.MINOR,
-    Severity.LOW: Indicator.MINOR,
-}
-
-
-@dataclass(frozen=True, slots=True)
-class ComponentState:
-    name: str
-    description: str
-    status: str  # a ComponentStatus value
-
-    @property
-    def status_label(self) -> str:
-        return ComponentStatus(self.status).label
-
-
-@dataclass(frozen=True, slots=True)
-class ComponentGroup:
-    name: str  # "" for the ungrouped components, which come first
-    components: list[ComponentState]
-
-
-@dataclass(frozen=True, slots=True)
-class UpdateState:
-    kind: str  # an UpdateKind value
-    status: str  # the incident's Status value when the update was posted
-    message: str  # Markdown, rendered with the ``markdown`` filter
-    created_at: datetime
-
-    @property
-    def status_label(self) -> str:
-        if self.kind == UpdateKind.REOPENED:
-            return UpdateKind.REOPENED.label
-        return Status(self.status).label
-
-
-@dataclass(frozen=True, slots=True)
-class IncidentState:
-    number: str  # this customer's own number
-    title: str
-    severity: str
-    status: str
-    started_at: datetime
-    resolved_at: datetime | None
-    workaround: str
-    next_update_due_at: datetime | None
-    affected: list[ComponentState]  # this customer's components only, with per-incident status
-    updates: list[UpdateState]  # public only, newest first
-
-    @property
-    def severity_label(self) -> str:
-        return Severity(self.severity).label
-
-    @property
-    def status_label(self) -> str:
-        return Status(self.status).label
-
-    @property
-    def latest_update(self) -> UpdateState | None:
-        return self.updates[0] if self.updates else None
-
-
-@dataclass(frozen=True, slots=True)
-class PageState:
-    customer_name: str
-    time_zone: str
-    as_of: datetime
-    indicator: Indicator
-    resolved_window_days: int
-    groups: list[ComponentGroup]
-    active: list[IncidentState]  # most severe first, then newest
-    recently_resolved: list[IncidentState]  # newest resolution first
-
-
-def public_customer(slug: str) -> Customer | None:
-    """The customer whose status page is public at this slug, if any."""
-    return Customer.objects.filter(slug=slug, status_page_public=True).first()
-
-
-def page_state(customer: Customer, *, now: datetime | None = None) -> PageState:
-    """Everything the customer's page shows, in four queries however many incidents there are."""
+def page_state(customer: Customer, *, now: datetime | None = None, with_uptime: bool = True,
+               with_changes: bool = False) -> PageState:
+    """Everything the customer's page shows, in a fixed number of queries however many incidents there are."""
     now = now or timezone.now()
+    since = window_start(now, customer.tzinfo)
+    maintenances = [m for m in maintenance_states(customer, now=now, since=since) if not m.cancelled]
     components = list(components_for_customer(customer))  # ordered by group, so "" (ungrouped) comes first
-    links = public_incident_links(customer).filter(
+    bars = {}
+    if with_uptime:
+        windows = [Window(c.id, m.window_start, m.window_end(now)) for m in maintenances for c in m.components]
+        bars = uptime_bars([c.pk for c in components], load_changes(customer, since=since), windows,
+                           now=now, tz=customer.tzinfo)
+    maintained = {c.id for m in maintenances if m.is_active for c in m.components}
+    states = component_states(customer, now=now, maintained=maintained, bars=bars, components=components)
+    incidents = incident_states(customer, with_changes=with_changes, where=(
         Q(incident__status__in=OPEN_STATUSES)
         | Q(incident__status=Status.RESOLVED, incident__resolved_at__gte=now - timedelta(days=RECENTLY_RESOLVED_DAYS))
-    )
-    incidents = [_incident_state(link) for link in links]
+    ))
     active = sorted(
-        (i for i in incidents if i.status in OPEN_STATUSES),
-        key=lambda i: (Severity.rank(i.severity), -i.started_at.timestamp()),
+        (i for i in incidents if i.is_open), key=lambda i: (Severity.rank(i.severity), -i.started_at.timestamp())
     )
-    resolved = sorted((i for i in incidents if i.status == Status.RESOLVED), key=lambda i: i.resolved_at, reverse=True)
+    resolved = sorted((i for i in incidents if not i.is_open), key=lambda i: i.resolved_at, reverse=True)
     return PageState(
+        slug=customer.slug,
         customer_name=customer.name,
         time_zone=customer.time_zone,
         as_of=now,
         resolved_window_days=RECENTLY_RESOLVED_DAYS,
-        indicator=_indicator([c.status for c in components], [i.severity for i in active]),
+        indicator=_indicator([c.status for c in states], [i.severity for i in active]),
         groups=[
-            ComponentGroup(name=group, components=[_component_state(c, c.status) for c in members])
-            for group, members in groupby(components, key=attrgetter("group"))
+            ComponentGroup(name=group, components=list(members))
+            for group, members in groupby(states, key=attrgetter("group"))
         ],
         active=active,
         recently_resolved=resolved,
+        maintenance_active=sorted((m for m in maintenances if m.is_active), key=lambda m: m.scheduled_until),
+        maintenance_upcoming=sorted((m for m in maintenances if m.is_upcoming), key=lambda m: m.scheduled_for),
     )
+
+
+def component_states(customer: Customer, *, now: datetime, maintained: set[int] | None = None,
+                     bars: dict[int, UptimeBar] | None = None,
+                     components: list[Component] | None = None) -> list[ComponentState]:
+    """The customer's components in page order, with maintenance applied (two queries unless given)."""
+    if components is None:
+        components = list(components_for_customer(customer))
+    if maintained is None:
+        active = Maintenance.objects.filter(active_at(now), customer=customer)
+        maintained = set(customer.components.filter(maintenances__in=active).values_list("pk", flat=True))
+    bars = bars or {}
+    return [
+        _component_state(c, effective_status(c.status, c.pk in maintained), uptime=bars.get(c.pk))
+        for c in components
+    ]
+
+
+def effective_status(status: str, under_maintenance: bool) -> str:
+    """A component in an active maintenance window is under maintenance, unless an incident makes it worse."""
+    if under_maintenance:
+        return max(status, ComponentStatus.UNDER_MAINTENANCE.value, key=ComponentStatus.weight)
+    return status
+
+
+def incident_states(customer: Customer, *, where: Q | None = None, limit: int | None = None,
+                    with_changes: bool = False) -> list[IncidentState]:
+    """The customer's incidents (newest start first), public facts only; 3 queries, 4 ``with_changes``."""
+    links = _links(customer, with_changes=with_changes).order_by("-incident__started_at", "-pk")
+    if where is not None:
+        links = links.filter(where)
+    if limit is not None:
+        links = links[:limit]
+    return [_incident_state(link) for link in links]
+
+
+def incident_state(customer: Customer, number: str, *, with_changes: bool = False) -> IncidentState | None:
+    """One of the customer's incidents by its own number; None for anyone else's number."""
+    found = incident_states(customer, where=Q(number=number), with_changes=with_changes)
+    return found[0] if found else None
+
+
+def _links(customer: Customer, *, with_changes: bool) -> QuerySet[CustomerIncident]:
+    links = public_incident_links(customer)
+    if with_changes:
+        links = links.prefetch_related(Prefetch(
+            "incident__public_updates__component_changes",
+            queryset=ComponentChange.objects.filter(component__customer=customer).select_related("component"),
+            to_attr="customer_changes",
+        ))
+    return links
 
 
 def _incident_state(link: CustomerIncident) -> IncidentState:
     incident = link.incident
     return IncidentState(
+        id=link.pk,
         number=link.number,
         title=incident.title,
         severity=incident.severity,
         status=incident.status,
         started_at=incident.started_at,
+        created_at=link.added_at,
+        monitoring_at=incident.monitoring_at,
         resolved_at=incident.resolved_at,
         workaround=incident.workaround,
         next_update_due_at=incident.next_update_due_at,
@@ -192,17 +158,25 @@ def _incident_state(link: CustomerIncident) -> IncidentState:
             for a in sorted(incident.customer_affected, key=lambda a: (a.component.position, a.component.name))
         ],
         updates=[
-            UpdateState(kind=u.kind, status=u.status, message=u.message, created_at=u.created_at)
+            UpdateState(
+                id=u.pk, kind=u.kind, status=u.status, message=u.message, created_at=u.created_at,
+                changes=[
+                    ChangeState(component_id=c.component_id, name=c.component.name, old_status=c.previous_status,
+                                new_status=c.status)
+                    for c in getattr(u, "customer_changes", [])
+                ],
+            )
             for u in incident.public_updates
         ],
     )
 
 
-def _component_state(component: Component, status: str) -> ComponentState:
-    return ComponentState(name=component.name, description=component.description, status=status)
+def _component_state(component: Component, status: str, *, uptime: UptimeBar | None = None) -> ComponentState:
+    return ComponentState(id=component.pk, name=component.name, description=component.description, status=status,
+                          group=component.group, position=component.position, uptime=uptime)
 
 
 def _indicator(component_statuses: list[str], open_severities: list[str]) -> Indicator:
-    candidates = [_COMPONENT_INDICATOR[ComponentStatus(s)] for s in component_statuses]
-    candidates += [_SEVERITY_INDICATOR[Severity(s)] for s in open_severities]
+    candidates = [COMPONENT_INDICATOR[ComponentStatus(s)] for s in component_statuses]
+    candidates += [SEVERITY_INDICATOR[Severity(s)] for s in open_severities]
     return max(candidates, key=lambda indicator: indicator.rank, default=Indicator.NONE)

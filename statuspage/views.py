@@ -1,8 +1,13 @@
-"""The public status page. Thin: pick the customer and language, read the page state, render.
+"""The status page and its HTML companions (incident permalink, history). Thin: check
+access (``statuspage.access``), read a plain state, render in the customer's language and
+time zone.
 
 Computed per request for now; DESIGN.md decision 4 (published snapshots) replaces the
 read, not the template.
 """
+
+from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
@@ -10,37 +15,77 @@ from django.shortcuts import render
 from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
-from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from statuspage.selectors import page_state, public_customer
+from statuspage.access import Access, status_page_view
+from statuspage.history import MAX_PAGES, history_state
+from statuspage.selectors import incident_state, page_state
 
 
-@require_safe
+@dataclass(frozen=True, slots=True)
+class Site:
+    """What every status page template needs to know about the page it is on."""
+
+    name: str
+    slug: str
+    time_zone: str
+    private: bool
+    lang: str  # the ?lang= the visitor chose, "" for the customer's default
+    machine_query: str  # "?token=…" on a private page opened by its secret link, for feeds and calendars
+
+    @property
+    def lang_query(self) -> str:
+        return f"?{urlencode({'lang': self.lang})}" if self.lang else ""
+
+
+@status_page_view
 @vary_on_headers("HX-Request", "Accept-Language")
-def status_page(request: HttpRequest, slug: str) -> HttpResponse:
-    customer = public_customer(slug)
-    if customer is None:
-        raise Http404("No public status page here")
-    chosen = _chosen_language(request)
-    language = chosen or customer.language
-    state = page_state(customer)
+def status_page(request: HttpRequest, access: Access) -> HttpResponse:
+    chosen = chosen_language(request)
     context = {
-        "page": state,
+        "page": page_state(access.customer),
         "poll_url": f"{request.path}?{urlencode({'lang': chosen})}" if chosen else request.path,
         "poll_seconds": settings.KALM_STATUS_POLL_SECONDS,
     }
     partial = request.htmx and not request.htmx.history_restore_request
-    template = "statuspage/page.html#live" if partial else "statuspage/page.html"
-    # Render now, inside the overrides: labels are lazy and dates follow the active zone.
-    with translation.override(language), timezone.override(customer.tzinfo):
-        response = render(request, template, context)
-    response.headers["Content-Language"] = language
-    patch_cache_control(response, no_cache=True)
-    return response
+    return _render(request, access, "statuspage/page.html#live" if partial else "statuspage/page.html", context)
 
 
-def _chosen_language(request: HttpRequest) -> str | None:
+@status_page_view
+@vary_on_headers("Accept-Language")
+def incident_detail(request: HttpRequest, access: Access, number: str) -> HttpResponse:
+    incident = incident_state(access.customer, number)
+    if incident is None:
+        raise Http404("No such incident on this page")
+    return _render(request, access, "statuspage/incident.html", {"incident": incident})
+
+
+@status_page_view
+@vary_on_headers("Accept-Language")
+def history(request: HttpRequest, access: Access) -> HttpResponse:
+    value = request.GET.get("page", "1")
+    page = int(value) if value.isascii() and value.isdigit() else 0
+    state = history_state(access.customer, page=page, now=timezone.now()) if 1 <= page <= MAX_PAGES else None
+    if state is None:
+        raise Http404("No such history page")
+    return _render(request, access, "statuspage/history.html", {"history": state})
+
+
+def chosen_language(request: HttpRequest) -> str | None:
     """``?lang=`` when it names one of the configured languages; anything else is ignored."""
     value = request.GET.get("lang", "")
     return value if value in dict(settings.LANGUAGES) else None
+
+
+def _render(request: HttpRequest, access: Access, template: str, context: dict[str, Any]) -> HttpResponse:
+    customer = access.customer
+    chosen = chosen_language(request)
+    language = chosen or customer.language
+    site = Site(name=customer.name, slug=customer.slug, time_zone=customer.time_zone, private=access.private,
+                lang=chosen or "", machine_query=access.link_query)
+    # Render now, inside the overrides: labels are lazy and dates follow the active zone.
+    with translation.override(language), timezone.override(customer.tzinfo):
+        response = render(request, template, {**context, "site": site})
+    response.headers["Content-Language"] = language
+    patch_cache_control(response, no_cache=True)
+    return response

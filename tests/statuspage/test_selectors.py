@@ -5,8 +5,8 @@ from dataclasses import fields
 import pytest
 
 from incidents import services
-from statuspage.selectors import IncidentState, Indicator, PageState, UpdateState, page_state, public_customer
-from tests.factories import CustomerFactory
+from statuspage.selectors import page_state
+from statuspage.states import IncidentState, Indicator, PageState, UpdateState
 
 pytestmark = pytest.mark.django_db
 
@@ -68,11 +68,3 @@ def test_state_carries_no_internal_facts():
 
     assert not names & {"business_impact", "root_cause", "author", "created_by", "is_internal", "customers",
                         "personal_data_involved", "resolution_summary"}
-
-
-def test_public_customer_only_finds_public_pages(customer):
-    CustomerFactory(slug="hidden", status_page_public=False)
-
-    assert public_customer("midsize") == customer
-    assert public_customer("hidden") is None
-    assert public_customer("nope") is None

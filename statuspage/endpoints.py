@@ -1,0 +1,69 @@
+"""Machine-readable views: Statuspage v2 JSON, RSS/Atom feeds, the maintenance calendar
+and the SVG badge. Thin: check access, build with the plain builders, set the headers.
+
+Public responses may be cached briefly by anyone (and the JSON may be read cross-origin,
+as Statuspage's is); ``status_page_view`` turns a private page's responses into
+``Cache-Control: private`` with ``X-Robots-Tag: noindex``.
+"""
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone, translation
+from django.utils.cache import patch_cache_control
+
+from statuspage import api
+from statuspage.access import Access, status_page_view
+from statuspage.badge import status_badge
+from statuspage.feeds import FEED_TYPES, IncidentHistoryFeed
+from statuspage.ics import maintenance_calendar
+from statuspage.selectors import page_state
+from statuspage.views import chosen_language
+
+MAX_AGE = 30  # seconds: machine readers poll; a short public cache absorbs the bursts
+BADGE_MAX_AGE = 60
+
+
+@status_page_view
+def api_document(request: HttpRequest, access: Access, *, document: str) -> HttpResponse:
+    build = api.ENDPOINTS[document]
+    with translation.override(_language(request, access)):
+        body = build(api.ApiData(access.customer, now=timezone.now()))
+    response = JsonResponse(body)
+    if not access.private:
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    return _cacheable(response, access, MAX_AGE)
+
+
+@status_page_view
+def history_feed(request: HttpRequest, access: Access, *, feed: str) -> HttpResponse:
+    with translation.override(_language(request, access)), timezone.override(access.customer.tzinfo):
+        response = IncidentHistoryFeed(access, FEED_TYPES[feed], feed)(request)
+    return _cacheable(response, access, MAX_AGE)
+
+
+@status_page_view
+def maintenance_ics(request: HttpRequest, access: Access) -> HttpResponse:
+    with translation.override(_language(request, access)):
+        body = maintenance_calendar(access.customer, now=timezone.now(), query=access.link_query)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response.headers["Content-Disposition"] = f'inline; filename="{access.customer.slug}-maintenance.ics"'
+    return _cacheable(response, access, MAX_AGE)
+
+
+@status_page_view
+def badge(request: HttpRequest, access: Access) -> HttpResponse:
+    state = page_state(access.customer, with_uptime=False)
+    with translation.override(_language(request, access)):
+        response = HttpResponse(status_badge(state), content_type="image/svg+xml; charset=utf-8")
+    return _cacheable(response, access, BADGE_MAX_AGE)
+
+
+def _language(request: HttpRequest, access: Access) -> str:
+    return chosen_language(request) or access.customer.language
+
+
+def _cacheable(response: HttpResponse, access: Access, max_age: int) -> HttpResponse:
+    if access.private:
+        patch_cache_control(response, max_age=max_age)
+    else:
+        patch_cache_control(response, public=True, max_age=max_age)
+    return response

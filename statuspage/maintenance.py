@@ -1,0 +1,139 @@
+"""Planned maintenance windows as the public sees them.
+
+Kalm's ``MaintenanceStatus`` is what the MSP recorded; the public status follows
+Statuspage's scheduled-maintenance states (``scheduled``, ``in_progress``, ``verifying``,
+``completed``). A window still marked *scheduled* moves along by the clock, like
+Statuspage's automatic transitions: in progress between its planned start and end,
+completed after its planned end. Kalm has no *verifying* step, so it never appears.
+Cancelled windows stay out of the page and the JSON; the calendar keeps them as
+``STATUS:CANCELLED`` so subscribed calendars drop the event.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from django.db.models import Prefetch, Q
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from incidents.models import Component, Customer, Maintenance, MaintenanceStatus
+
+
+class PublicMaintenanceStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    IN_PROGRESS = "in_progress"
+    VERIFYING = "verifying"
+    COMPLETED = "completed"
+
+    @property
+    def label(self) -> Promise:
+        return _PUBLIC_LABELS[self]
+
+
+_PUBLIC_LABELS = {
+    PublicMaintenanceStatus.SCHEDULED: _("Scheduled"),
+    PublicMaintenanceStatus.IN_PROGRESS: _("In progress"),
+    PublicMaintenanceStatus.VERIFYING: _("Verifying"),
+    PublicMaintenanceStatus.COMPLETED: _("Completed"),
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ComponentRef:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MaintenanceState:
+    id: int
+    title: str
+    status: PublicMaintenanceStatus
+    cancelled: bool
+    scheduled_for: datetime
+    scheduled_until: datetime
+    started_at: datetime | None  # when work started (recorded, or the planned start once it is due)
+    completed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    expected_impact: str
+    customer_action: str
+    components: list[ComponentRef]  # this customer's components only
+
+    @property
+    def is_active(self) -> bool:
+        return not self.cancelled and self.status == PublicMaintenanceStatus.IN_PROGRESS
+
+    @property
+    def is_upcoming(self) -> bool:
+        return not self.cancelled and self.status == PublicMaintenanceStatus.SCHEDULED
+
+    @property
+    def window_start(self) -> datetime:
+        return self.started_at or self.scheduled_for
+
+    def window_end(self, now: datetime) -> datetime:
+        """When components stopped (or will stop) being under maintenance; ``now`` while it runs over."""
+        if self.completed_at:
+            return self.completed_at
+        return max(self.scheduled_until, now) if self.is_active else self.scheduled_until
+
+
+def maintenance_states(
+    customer: Customer, *, now: datetime, since: datetime | None = None, limit: int | None = None
+) -> list[MaintenanceState]:
+    """The customer's windows ending at or after ``since`` (all when None), newest start first; two queries."""
+    windows = customer.maintenances.prefetch_related(
+        Prefetch("components", queryset=Component.objects.filter(customer=customer).order_by("position", "name"))
+    ).order_by("-starts_at", "-pk")
+    if since is not None:
+        windows = windows.filter(
+            Q(ends_at__gte=since) | Q(completed_at__gte=since) | Q(status=MaintenanceStatus.IN_PROGRESS)
+        )
+    if limit is not None:
+        windows = windows[:limit]
+    return [_state(window, now) for window in windows]
+
+
+def _state(window: Maintenance, now: datetime) -> MaintenanceState:
+    status = public_status(window, now)
+    started_at = window.started_at
+    if started_at is None and status != PublicMaintenanceStatus.SCHEDULED:
+        started_at = window.starts_at
+    completed_at = window.completed_at
+    if completed_at is None and status == PublicMaintenanceStatus.COMPLETED:
+        completed_at = window.ends_at
+    moments = [window.created_at, started_at, completed_at]
+    return MaintenanceState(
+        id=window.pk,
+        title=window.title,
+        status=status,
+        cancelled=window.status == MaintenanceStatus.CANCELLED,
+        scheduled_for=window.starts_at,
+        scheduled_until=window.ends_at,
+        started_at=started_at,
+        completed_at=completed_at,
+        created_at=window.created_at,
+        updated_at=max(t for t in moments if t is not None),
+        expected_impact=window.expected_impact,
+        customer_action=window.customer_action,
+        components=[ComponentRef(id=c.pk, name=c.name) for c in window.components.all()],
+    )
+
+
+def active_at(now: datetime) -> Q:
+    """The windows ``public_status`` calls in progress at ``now``, as a filter."""
+    return Q(status=MaintenanceStatus.IN_PROGRESS) | Q(
+        status=MaintenanceStatus.SCHEDULED, starts_at__lte=now, ends_at__gt=now
+    )
+
+
+def public_status(window: Maintenance, now: datetime) -> PublicMaintenanceStatus:
+    if window.status == MaintenanceStatus.COMPLETED:
+        return PublicMaintenanceStatus.COMPLETED
+    if window.status == MaintenanceStatus.IN_PROGRESS:
+        return PublicMaintenanceStatus.IN_PROGRESS
+    if window.status == MaintenanceStatus.CANCELLED or now < window.starts_at:
+        return PublicMaintenanceStatus.SCHEDULED
+    return PublicMaintenanceStatus.IN_PROGRESS if now < window.ends_at else PublicMaintenanceStatus.COMPLETED

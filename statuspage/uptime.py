@@ -1,0 +1,177 @@
+"""The 90-day uptime bar of each component.
+
+A component's status at any moment is the worst of
+
+* the status each incident gave it (``ComponentChange`` rows, timed by their
+  ``IncidentUpdate.created_at``; a resolution sets them back to operational), and
+* ``under_maintenance`` inside a maintenance window (recorded start/end when known,
+  otherwise the planned window; cancelled windows do not count).
+
+Each bar day (a calendar day in the customer's time zone, oldest first, today last and
+counted up to now) shows the worst status the component had that day and how long each
+non-operational status lasted. **Uptime rule:** over the whole window, time in
+*major outage* counts as down, time in *partial outage* counts as half down; degraded
+performance and maintenance count as up. The percentage is truncated (never rounded up)
+to two decimals, so any downtime shows below 100 %.
+
+Reads are one query for the whole window (``load_changes``); the rest is plain Python.
+"""
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import NamedTuple
+
+from django.db.models import Q
+from django.utils.dates import MONTHS_3
+from django.utils.translation import gettext as _
+
+from incidents.models import ComponentChange, ComponentStatus, Customer
+
+UPTIME_DAYS = 90
+# Share of the time in each status that counts as downtime.
+DOWNTIME_WEIGHT = {ComponentStatus.MAJOR_OUTAGE: 1.0, ComponentStatus.PARTIAL_OUTAGE: 0.5}
+
+
+class Change(NamedTuple):
+    """An incident set a component to ``status`` at ``at``."""
+
+    incident_id: int
+    component_id: int
+    status: str
+    at: datetime
+
+
+class Window(NamedTuple):
+    """A component was under maintenance from ``start`` to ``end``."""
+
+    component_id: int
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class UptimeDay:
+    date: date
+    status: str  # the worst ComponentStatus of the day
+    durations: tuple[tuple[str, int], ...]  # (non-operational status, seconds), worst first
+
+    @property
+    def text(self) -> str:
+        """The day in words, for screen readers and tooltips: "23 Nov: Partial outage for 2 h 10 min"."""
+        day = f"{self.date.day} {MONTHS_3[self.date.month].title()}"  # date_format(…, "j M"), without its overhead
+        if not self.durations:
+            return _("%(day)s: %(status)s") % {"day": day, "status": ComponentStatus.OPERATIONAL.label}
+        parts = [
+            _("%(status)s for %(duration)s") % {"status": ComponentStatus(status).label, "duration": duration(secs)}
+            for status, secs in self.durations
+        ]
+        return f"{day}: {'; '.join(parts)}"
+
+
+@dataclass(frozen=True, slots=True)
+class UptimeBar:
+    days: list[UptimeDay]  # oldest first
+    percent: float  # 0–100, truncated to two decimals
+
+    @property
+    def percent_label(self) -> str:
+        return f"{self.percent:.2f}"
+
+
+def window_start(now: datetime, tz: tzinfo, days: int = UPTIME_DAYS) -> datetime:
+    """Midnight (in ``tz``) at the start of the oldest bar day, in UTC."""
+    first = now.astimezone(tz).date() - timedelta(days=days - 1)
+    return datetime.combine(first, time.min, tzinfo=tz).astimezone(UTC)
+
+
+def load_changes(customer: Customer, *, since: datetime) -> list[Change]:
+    """Component changes that can matter after ``since``: those made since, and those of incidents open then."""
+    rows = (
+        ComponentChange.objects.filter(component__customer=customer)
+        .filter(
+            Q(update__created_at__gte=since)
+            | Q(update__incident__resolved_at__isnull=True)
+            | Q(update__incident__resolved_at__gte=since)
+        )
+        .order_by("update__created_at", "update_id", "pk")
+        .values_list("update__incident_id", "component_id", "status", "update__created_at")
+    )
+    return [Change(*row) for row in rows]
+
+
+def uptime_bars(
+    component_ids: Iterable[int], changes: Iterable[Change], windows: Iterable[Window], *,
+    now: datetime, tz: tzinfo, days: int = UPTIME_DAYS,
+) -> dict[int, UptimeBar]:
+    """One bar per component id, from its changes and maintenance windows (pure: no queries)."""
+    start = window_start(now, tz, days)
+    first = start.astimezone(tz).date()
+    dates = [first + timedelta(days=i) for i in range(days)]
+    # Day boundaries in UTC: arithmetic on aware datetimes sharing a ZoneInfo would ignore DST.
+    bounds = [datetime.combine(d, time.min, tzinfo=tz).astimezone(UTC) for d in dates] + [now]
+    events: dict[int, list[tuple[datetime, object, str]]] = {pk: [] for pk in component_ids}
+    for change in changes:
+        if change.component_id in events:
+            events[change.component_id].append((change.at, ("incident", change.incident_id), change.status))
+    for index, window in enumerate(windows):
+        if window.component_id in events:
+            source = ("maintenance", index)
+            events[window.component_id].append((window.start, source, ComponentStatus.UNDER_MAINTENANCE))
+            events[window.component_id].append((window.end, source, ComponentStatus.OPERATIONAL))
+    return {pk: _bar(_segments(evts, start, now), dates, bounds) for pk, evts in events.items()}
+
+
+def _segments(events: list[tuple[datetime, object, str]], start: datetime, now: datetime):
+    """Replay the events into (from, to, status) stretches between ``start`` and ``now``."""
+    events.sort(key=lambda event: event[0])  # stable: changes keep their timeline order
+    by_source: dict[object, str] = {}
+    current, since = ComponentStatus.OPERATIONAL.value, start
+    segments: list[tuple[datetime, datetime, str]] = []
+    for at, source, status in events:
+        by_source[source] = status
+        worst = max(by_source.values(), key=ComponentStatus.weight)
+        if worst == current:
+            continue
+        at = min(max(at, since), now)
+        if at > since:
+            segments.append((since, at, current))
+        current, since = worst, at
+    if now > since:
+        segments.append((since, now, current))
+    return segments
+
+
+def _bar(segments, dates: list[date], bounds: list[datetime]) -> UptimeBar:
+    seconds: list[dict[str, float]] = [{} for _ in dates]
+    for begin, end, status in segments:
+        if status == ComponentStatus.OPERATIONAL:
+            continue
+        for i in range(len(dates)):
+            overlap = (min(end, bounds[i + 1]) - max(begin, bounds[i])).total_seconds()
+            if overlap > 0:
+                seconds[i][status] = seconds[i].get(status, 0) + overlap
+    days = []
+    for day, per_status in zip(dates, seconds, strict=True):
+        ordered = sorted(per_status.items(), key=lambda item: ComponentStatus.weight(item[0]), reverse=True)
+        days.append(UptimeDay(
+            date=day,
+            status=ordered[0][0] if ordered else ComponentStatus.OPERATIONAL.value,
+            durations=tuple((status, round(secs)) for status, secs in ordered),
+        ))
+    total = (bounds[-1] - bounds[0]).total_seconds()
+    down = sum(DOWNTIME_WEIGHT.get(status, 0) * secs for per_status in seconds for status, secs in per_status.items())
+    percent = 100.0 if total <= 0 else math.floor(max(0.0, 100 * (1 - down / total)) * 100 + 1e-9) / 100
+    return UptimeBar(days=days, percent=percent)
+
+
+def duration(seconds: float) -> str:
+    """ "2 h 10 min", "2 h", "45 min"; anything under a minute reads "1 min"."""
+    minutes = max(1, round(seconds / 60))
+    hours, minutes = divmod(minutes, 60)
+    if hours and minutes:
+        return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
+    if hours:
+        return _("%(hours)d h") % {"hours": hours}
+    return _("%(minutes)d min") % {"minutes": minutes}
