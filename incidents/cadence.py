@@ -71,10 +71,10 @@ def incident_release_acknowledgment(*, incident: Incident,
                                     author: AbstractBaseUser | None) -> IncidentUpdate | None:
     """Release the held acknowledgment (approval, or the contract's target reached).
 
-    Idempotent: returns None when it was already released.
+    Idempotent: returns None when it was already released or the incident is resolved.
     """
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
-    if incident.acknowledged_at is not None:
+    if incident.acknowledged_at is not None or incident.status == Status.RESOLVED:
         return None
     now = timezone.now()
     update = IncidentUpdate.objects.create(

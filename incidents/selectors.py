@@ -7,8 +7,10 @@ both go through these functions, so they answer 404 the same way for what a user
 not see.
 """
 
+from datetime import datetime, timedelta
+
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
+from django.db.models import Case, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.http import Http404
 
 from incidents.models import (
@@ -19,6 +21,9 @@ from incidents.models import (
     CustomerIncident,
     Incident,
     IncidentUpdate,
+    Maintenance,
+    MaintenanceStatus,
+    RegulatoryClock,
     Severity,
     Status,
 )
@@ -51,6 +56,13 @@ def customers_for_user(user: AbstractBaseUser) -> QuerySet[Customer]:
 
 def customer_for_user(user: AbstractBaseUser, *, slug: str) -> Customer | None:
     return customers_for_user(user).filter(slug=slug).first()
+
+
+def customer_for_user_or_404(user: AbstractBaseUser, *, slug: str) -> Customer:
+    customer = customer_for_user(user, slug=slug)
+    if customer is None:
+        raise Http404("No such customer")
+    return customer
 
 
 def incidents_for_user(user: AbstractBaseUser) -> QuerySet[Incident]:
@@ -101,6 +113,70 @@ def timeline(incident: Incident) -> QuerySet[IncidentUpdate]:
 
 def components_for_customer(customer: Customer) -> QuerySet[Component]:
     return customer.components.order_by("group", "position", "name")
+
+
+# --- cadence, regulatory clocks and maintenance (dashboard and their own pages) ----------
+
+MAINTENANCE_HORIZON = timedelta(days=14)
+MAINTENANCE_RECENT = timedelta(days=30)
+
+
+def incident_clocks(incident: Incident) -> QuerySet[RegulatoryClock]:
+    """All of an incident's clocks, running and filed, soonest deadline first."""
+    return incident.regulatory_clocks.select_related("filed_by").order_by("deadline_at", "pk")
+
+
+def running_clocks_for_user(user: AbstractBaseUser) -> QuerySet[RegulatoryClock]:
+    """Unfiled clocks of the user's incidents, soonest deadline first, in one query.
+
+    Each carries ``number`` and ``time_zone``: the incident number and zone of the first of
+    its customers the user may see.
+    """
+    links = CustomerIncident.objects.filter(incident=OuterRef("incident")).order_by("added_at", "id")
+    if not user_is_manager(user):
+        links = links.filter(customer__in=customers_for_user(user))
+    return (
+        RegulatoryClock.objects.filter(incident__in=incidents_for_user(user), filed_at__isnull=True)
+        .select_related("incident")
+        .annotate(number=Subquery(links.values("number")[:1]),
+                  time_zone=Subquery(links.values("customer__time_zone")[:1]))
+        .order_by("deadline_at", "pk")
+    )
+
+
+def clock_for_user_or_404(user: AbstractBaseUser, *, pk: int) -> RegulatoryClock:
+    clock = RegulatoryClock.objects.filter(pk=pk, incident__in=incidents_for_user(user)).first()
+    if clock is None:
+        raise Http404("No such regulatory clock")
+    return clock
+
+
+def maintenances_for_user(user: AbstractBaseUser) -> QuerySet[Maintenance]:
+    if user_is_manager(user):
+        return Maintenance.objects.all()
+    return Maintenance.objects.filter(customer__in=customers_for_user(user))
+
+
+def upcoming_maintenance_for_user(user: AbstractBaseUser, *, now: datetime) -> QuerySet[Maintenance]:
+    """In progress, or scheduled to start within 14 days (or late to start), in one query."""
+    upcoming = Q(status=MaintenanceStatus.SCHEDULED, starts_at__lte=now + MAINTENANCE_HORIZON)
+    return (maintenances_for_user(user).filter(upcoming | Q(status=MaintenanceStatus.IN_PROGRESS))
+            .select_related("customer").order_by("starts_at", "pk"))
+
+
+def maintenance_overview_for_user(user: AbstractBaseUser, *, now: datetime) -> QuerySet[Maintenance]:
+    """Scheduled and in progress, plus windows that ended in the last 30 days."""
+    current = Q(status__in=[MaintenanceStatus.SCHEDULED, MaintenanceStatus.IN_PROGRESS])
+    return (maintenances_for_user(user).filter(current | Q(ends_at__gte=now - MAINTENANCE_RECENT))
+            .select_related("customer").prefetch_related("components").order_by("starts_at", "pk"))
+
+
+def maintenance_for_user_or_404(user: AbstractBaseUser, *, pk: int) -> Maintenance:
+    maintenance = (maintenances_for_user(user).filter(pk=pk).select_related("customer", "created_by")
+                   .prefetch_related("components").first())
+    if maintenance is None:
+        raise Http404("No such maintenance window")
+    return maintenance
 
 
 # --- public reads: what a customer's status page may show -------------------------------

@@ -5,8 +5,12 @@ and call ``incidents.services``. With htmx they answer with a template partial; 
 JavaScript the same URLs answer with whole pages and redirects.
 """
 
+from datetime import datetime
+
 from django.contrib import messages
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,20 +19,44 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from incidents import selectors, services
 from incidents.console import add_service_errors, staff_required
-from incidents.forms import AddCustomerForm, IncidentOpenForm, IncidentUpdateForm, ReopenForm
+from incidents.forms import (
+    AddCustomerForm,
+    ClockFileForm,
+    ExtendDueForm,
+    IncidentOpenForm,
+    IncidentUpdateForm,
+    ReopenForm,
+)
 from incidents.models import Incident
+from incidents.views.timers import ClockRow, IncidentRow, cadence_timers
+
+DASHBOARD_TARGET = "incident-tables"
 
 
 @require_GET
 @staff_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    context = {
-        "open_incidents": selectors.open_incidents_for_user(request.user),
-        "resolved_incidents": selectors.recently_resolved_for_user(request.user),
-        "now": timezone.now(),
-    }
+    return render_dashboard(request)
+
+
+def render_dashboard(request: HttpRequest) -> HttpResponse:
+    """The whole page, or only the self-refreshing tables for htmx (polling or a button in them)."""
     template = "incidents/dashboard.html#incident-tables" if request.htmx else "incidents/dashboard.html"
-    return render(request, template, context)
+    return render(request, template, dashboard_context(request.user, timezone.now()))
+
+
+def dashboard_context(user: AbstractBaseUser, now: datetime) -> dict:
+    """A fixed number of queries however many incidents, clocks or windows there are."""
+    incidents = selectors.open_incidents_for_user(user)
+    rows = [IncidentRow(incident, cadence_timers(incident, now)) for incident in incidents]
+    return {
+        "open_rows": rows,
+        "unacknowledged_rows": [row for row in rows if row.timers.ack is not None],
+        "resolved_incidents": selectors.recently_resolved_for_user(user),
+        "clock_rows": [ClockRow(clock, now) for clock in selectors.running_clocks_for_user(user)],
+        "maintenances": selectors.upcoming_maintenance_for_user(user, now=now),
+        "now": now,
+    }
 
 
 @require_http_methods(["GET", "POST"])
@@ -73,28 +101,41 @@ def component_fields(request: HttpRequest) -> HttpResponse:
 @staff_required
 def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     incident = selectors.incident_for_user_or_404(request.user, pk=pk)
-    return _render_detail(request, incident)
+    return render_detail(request, incident)
 
 
-def _render_detail(request: HttpRequest, incident: Incident, *, status: int = 200, **forms) -> HttpResponse:
+def render_detail(request: HttpRequest, incident: Incident, *, status: int = 200, **forms: Form) -> HttpResponse:
+    """The incident page (its live part for htmx); ``forms`` replaces a panel's form, e.g. with errors."""
+    now = timezone.now()
     context = {
         "incident": incident,
         "timeline": selectors.timeline(incident),
+        "timers": cadence_timers(incident, now),
+        "clock_rows": _clock_rows(incident, now, forms.get("clock_form")),
         "update_form": forms.get("update_form") or IncidentUpdateForm(incident=incident),
         "reopen_form": forms.get("reopen_form") or ReopenForm(),
+        "extend_form": forms.get("extend_form") or ExtendDueForm(incident=incident),
         "add_customer_form": forms.get("add_customer_form") or AddCustomerForm(
             customers=selectors.customers_for_user(request.user).exclude(incident_links__incident=incident)
         ),
-        "now": timezone.now(),
+        "now": now,
     }
     template = "incidents/incident_detail.html#live" if request.htmx else "incidents/incident_detail.html"
     return render(request, template, context, status=status)
 
 
-def _after_write(request: HttpRequest, incident: Incident, note: str) -> HttpResponse:
+def _clock_rows(incident: Incident, now: datetime, bound: Form | None) -> list[ClockRow]:
+    rows = []
+    for clock in selectors.incident_clocks(incident):
+        form = bound if bound is not None and bound.clock.pk == clock.pk else ClockFileForm(clock=clock)
+        rows.append(ClockRow(clock, now, form))
+    return rows
+
+
+def after_write(request: HttpRequest, incident: Incident, note: str) -> HttpResponse:
     """htmx: re-render the live part in place. Without JavaScript: redirect (POST/redirect/GET)."""
     if request.htmx:
-        return _render_detail(request, selectors.incident_for_user_or_404(request.user, pk=incident.pk))
+        return render_detail(request, selectors.incident_for_user_or_404(request.user, pk=incident.pk))
     messages.success(request, note)
     return redirect("incidents:detail", pk=incident.pk)
 
@@ -110,8 +151,8 @@ def incident_post_update(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            return _after_write(request, incident, _("Update posted."))
-    return _render_detail(request, incident, update_form=form, status=422)
+            return after_write(request, incident, _("Update posted."))
+    return render_detail(request, incident, update_form=form, status=422)
 
 
 @require_POST
@@ -125,8 +166,8 @@ def incident_reopen(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            return _after_write(request, incident, _("Incident reopened."))
-    return _render_detail(request, incident, reopen_form=form, status=422)
+            return after_write(request, incident, _("Incident reopened."))
+    return render_detail(request, incident, reopen_form=form, status=422)
 
 
 @require_POST
@@ -142,5 +183,5 @@ def incident_add_customer(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            return _after_write(request, incident, _("Customer added to the incident."))
-    return _render_detail(request, incident, add_customer_form=form, status=422)
+            return after_write(request, incident, _("Customer added to the incident."))
+    return render_detail(request, incident, add_customer_form=form, status=422)

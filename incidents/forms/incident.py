@@ -1,12 +1,10 @@
-"""Console forms. They parse and validate input; the services enforce the lifecycle rules."""
-
-import zoneinfo
-from datetime import datetime
+"""Forms of the incident pages: open an incident, post an update, reopen, add a customer."""
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from incidents.forms.common import LOCAL_INPUT, CustomerChoiceMixin, in_zone, incident_zone
 from incidents.models import (
     OPEN_STATUSES,
     Category,
@@ -32,16 +30,9 @@ UPDATE_IMPACT_CHOICES = [
     (ComponentStatus.OPERATIONAL, ComponentStatus.OPERATIONAL.label),
     *IMPACT_CHOICES[1:],
 ]
-
-LOCAL_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-
-
-def in_zone(value: datetime | None, zone) -> datetime | None:
-    """Read a wall-clock time the user typed as a time in ``zone`` (the customer's), not UTC."""
-    if value is None:
-        return None
-    naive = timezone.make_naive(value) if timezone.is_aware(value) else value
-    return timezone.make_aware(naive, zone)
+# Facts the update form passes on only when the user changed them (None, i.e. absent, otherwise).
+UPDATE_TEXT_FACTS = ("workaround", "root_cause", "resolution_summary", "business_impact")
+UPDATE_FLAG_FACTS = ("external_impact", "personal_data_involved")
 
 
 class ComponentImpactMixin:
@@ -71,7 +62,7 @@ class ComponentImpactMixin:
         }
 
 
-class IncidentOpenForm(ComponentImpactMixin, forms.Form):
+class IncidentOpenForm(CustomerChoiceMixin, ComponentImpactMixin, forms.Form):
     customer = forms.ModelChoiceField(queryset=Customer.objects.none(), label=_("Customer"))
     title = forms.CharField(label=_("Title"), max_length=200,
                             widget=forms.TextInput(attrs={"autofocus": True, "placeholder": _("Server outage")}))
@@ -97,25 +88,11 @@ class IncidentOpenForm(ComponentImpactMixin, forms.Form):
 
     def __init__(self, *args, customers, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["customer"].queryset = customers
-        if customers.count() == 1:
-            self.fields["customer"].initial = customers.first()
+        self.limit_customers(customers)
         self.fields["message"].initial = _(
             "We are aware of a disruption and are investigating it now. We will post the next update within 30 minutes."
         )
         self.add_component_fields(self.selected_customer_components(), current={})
-
-    def selected_customer(self) -> Customer | None:
-        raw = self.data.get("customer") if self.is_bound else self.initial.get("customer")
-        raw = raw or self.fields["customer"].initial
-        try:
-            return self.fields["customer"].queryset.filter(pk=getattr(raw, "pk", raw)).first()
-        except (ValueError, TypeError):
-            return None
-
-    def selected_customer_components(self):
-        customer = self.selected_customer()
-        return customer.components.order_by("group", "position", "name") if customer else Component.objects.none()
 
     def clean(self):
         cleaned = super().clean()
@@ -141,17 +118,24 @@ class IncidentUpdateForm(ComponentImpactMixin, forms.Form):
                                  widget=forms.Textarea(attrs={"rows": 2}))
     resolution_summary = forms.CharField(label=_("Resolution summary"), required=False, max_length=5000,
                                          widget=forms.Textarea(attrs={"rows": 2}))
+    business_impact = forms.CharField(label=_("Business impact (internal)"), required=False, max_length=2000,
+                                      widget=forms.Textarea(attrs={"rows": 2}),
+                                      help_text=_("Which business processes are hit. Never shown to the customer."))
+    external_impact = forms.BooleanField(
+        label=_("External impact: the customer's own customers or the press are affected"), required=False)
+    personal_data_involved = forms.BooleanField(
+        label=_("Personal data may be involved (starts the regulatory clocks)"), required=False)
+    # An unticked checkbox is simply absent from a POST, like one the page never showed; this
+    # marker, rendered beside the flags in _update_facts.html, tells the two apart.
+    impact_flags_shown = forms.BooleanField(required=False, initial=True, widget=forms.HiddenInput)
 
     def __init__(self, *args, incident: Incident, **kwargs):
         self.incident = incident
         initial = {
             "status": incident.status,
             "severity": incident.severity,
-            "workaround": incident.workaround,
-            "root_cause": incident.root_cause,
-            "resolution_summary": incident.resolution_summary,
             "eta": timezone.localtime(incident.eta, incident_zone(incident)) if incident.eta else None,
-        }
+        } | {field: getattr(incident, field) for field in (*UPDATE_TEXT_FACTS, *UPDATE_FLAG_FACTS)}
         super().__init__(*args, initial=initial, **kwargs)
         current = {a.component_id: a.status for a in incident.affected.all()}
         components = Component.objects.filter(customer__incident_links__incident=incident).order_by(
@@ -174,9 +158,15 @@ class IncidentUpdateForm(ComponentImpactMixin, forms.Form):
             for component, value in self.chosen_component_statuses().items()
             if current.get(component.pk, ComponentStatus.OPERATIONAL) != value
         }
+        # A text the page did not show is not given (None), rather than emptied.
         text_changes = {
-            field: data[field] for field in ("workaround", "root_cause", "resolution_summary")
-            if data[field].strip() != getattr(self.incident, field)
+            field: data[field] for field in UPDATE_TEXT_FACTS
+            if field in data and self.add_prefix(field) in self.data
+            and data[field].strip() != getattr(self.incident, field)
+        }
+        flag_changes = {
+            field: data[field] for field in UPDATE_FLAG_FACTS
+            if field in data and data.get("impact_flags_shown") and data[field] != getattr(self.incident, field)
         }
         return {
             "message": data["message"],
@@ -186,6 +176,7 @@ class IncidentUpdateForm(ComponentImpactMixin, forms.Form):
             "component_statuses": components,
             "eta": data["eta"] if data["eta"] != self.incident.eta else None,
             **text_changes,
+            **flag_changes,
         }
 
 
@@ -200,7 +191,3 @@ class AddCustomerForm(forms.Form):
     def __init__(self, *args, customers, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["customer"].queryset = customers
-
-
-def incident_zone(incident: Incident) -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(incident.time_zone)

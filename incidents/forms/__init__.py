@@ -1,0 +1,35 @@
+"""Console forms. They parse and validate input; the services enforce the lifecycle rules."""
+
+from incidents.forms.cadence import ClockFileForm, ExtendDueForm
+from incidents.forms.common import LOCAL_INPUT, CustomerChoiceMixin, in_zone, incident_zone
+from incidents.forms.contracts import ContractForm
+from incidents.forms.incident import (
+    IMPACT_CHOICES,
+    NOT_AFFECTED,
+    UPDATE_IMPACT_CHOICES,
+    AddCustomerForm,
+    ComponentImpactMixin,
+    IncidentOpenForm,
+    IncidentUpdateForm,
+    ReopenForm,
+)
+from incidents.forms.maintenance import MaintenanceForm
+
+__all__ = [
+    "IMPACT_CHOICES",
+    "LOCAL_INPUT",
+    "NOT_AFFECTED",
+    "UPDATE_IMPACT_CHOICES",
+    "AddCustomerForm",
+    "ClockFileForm",
+    "ComponentImpactMixin",
+    "ContractForm",
+    "CustomerChoiceMixin",
+    "ExtendDueForm",
+    "IncidentOpenForm",
+    "IncidentUpdateForm",
+    "MaintenanceForm",
+    "ReopenForm",
+    "in_zone",
+    "incident_zone",
+]

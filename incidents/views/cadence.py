@@ -1,0 +1,47 @@
+"""The incident's rhythm: postpone the next update (with a logged reason) and approve the
+held acknowledgment (from the incident page or the dashboard)."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from incidents import cadence, selectors
+from incidents.console import add_service_errors, staff_required
+from incidents.forms import ExtendDueForm
+from incidents.views.incidents import after_write, render_dashboard, render_detail
+
+FROM_DASHBOARD = "dashboard"
+
+
+@require_POST
+@staff_required
+def incident_extend_due(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = selectors.incident_for_user_or_404(request.user, pk=pk)
+    form = ExtendDueForm(request.POST, incident=incident)
+    if form.is_valid():
+        try:
+            cadence.incident_extend_due(incident=incident, author=request.user, until=form.cleaned_data["until"],
+                                        reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return after_write(request, incident, _("Next update postponed."))
+    return render_detail(request, incident, extend_form=form, status=422)
+
+
+@require_POST
+@staff_required
+def incident_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    """Approve the acknowledgment; a second click (or the tick got there first) changes nothing."""
+    incident = selectors.incident_for_user_or_404(request.user, pk=pk)
+    released = cadence.incident_release_acknowledgment(incident=incident, author=request.user)
+    note = _("Acknowledgment released.") if released else _("The acknowledgment had already gone out.")
+    if request.POST.get("from") != FROM_DASHBOARD:
+        return after_write(request, incident, note)
+    if request.htmx:
+        return render_dashboard(request)
+    messages.success(request, note)
+    return redirect("incidents:dashboard")

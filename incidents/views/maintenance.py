@@ -1,0 +1,105 @@
+"""Planned maintenance: the list, scheduling a window, and starting, completing or cancelling it."""
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from incidents import maintenance as service
+from incidents import selectors
+from incidents.console import add_service_errors, staff_required
+from incidents.forms import MaintenanceForm
+from incidents.models import Maintenance, MaintenanceStatus
+
+# action in the URL → (service function, message when done, message when it no longer applies)
+ACTIONS: dict[str, tuple[Callable[..., bool], str, str]] = {
+    "start": (service.maintenance_start, gettext_lazy("Maintenance started: components are under maintenance."),
+              gettext_lazy("Only a scheduled window can be started.")),
+    "complete": (service.maintenance_complete, gettext_lazy("Maintenance completed: components are back."),
+                 gettext_lazy("Only a window in progress can be completed.")),
+    "cancel": (service.maintenance_cancel, gettext_lazy("Maintenance cancelled."),
+               gettext_lazy("Only a scheduled window can be cancelled.")),
+}
+
+
+@require_GET
+@staff_required
+def maintenance_list(request: HttpRequest) -> HttpResponse:
+    windows = list(selectors.maintenance_overview_for_user(request.user, now=timezone.now()))
+    context = {
+        "in_progress": [m for m in windows if m.status == MaintenanceStatus.IN_PROGRESS],
+        "upcoming": [m for m in windows if m.status == MaintenanceStatus.SCHEDULED],
+        "recent": sorted((m for m in windows if m.status in (MaintenanceStatus.COMPLETED, MaintenanceStatus.CANCELLED)),
+                         key=lambda m: m.starts_at, reverse=True),
+    }
+    return render(request, "incidents/maintenance_list.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def maintenance_new(request: HttpRequest) -> HttpResponse:
+    customers = selectors.customers_for_user(request.user)
+    if request.method == "GET" or "pick_customer" in request.POST:  # the latter: no-JavaScript component list
+        initial = request.POST.dict() if request.method == "POST" else {"customer": request.GET.get("customer")}
+        return render(request, "incidents/maintenance_form.html", {"form": MaintenanceForm(customers=customers,
+                                                                                           initial=initial)})
+    form = MaintenanceForm(request.POST, customers=customers)
+    if form.is_valid():
+        try:
+            maintenance, warnings = service.maintenance_schedule(**form.schedule_arguments(), author=request.user)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Maintenance scheduled."))
+            for warning in warnings:
+                messages.warning(request, warning)
+            url = reverse("incidents:maintenance_detail", kwargs={"pk": maintenance.pk})
+            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    template = "incidents/maintenance_form.html#maintenance-form" if request.htmx else "incidents/maintenance_form.html"
+    return render(request, template, {"form": form}, status=422)
+
+
+@require_GET
+@staff_required
+def maintenance_component_fields(request: HttpRequest) -> HttpResponse:
+    """htmx: the component checkboxes of the customer just chosen in the maintenance form."""
+    form = MaintenanceForm(customers=selectors.customers_for_user(request.user),
+                           initial={"customer": request.GET.get("customer")})
+    return render(request, "incidents/maintenance_form.html#component-fields", {"form": form})
+
+
+@require_GET
+@staff_required
+def maintenance_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_detail(request, selectors.maintenance_for_user_or_404(request.user, pk=pk))
+
+
+def _render_detail(request: HttpRequest, maintenance: Maintenance, *, error: str = "",
+                   status: int = 200) -> HttpResponse:
+    template = "incidents/maintenance_detail.html#live" if request.htmx else "incidents/maintenance_detail.html"
+    return render(request, template, {"maintenance": maintenance, "error": error}, status=status)
+
+
+@require_POST
+@staff_required
+def maintenance_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Start now, complete or cancel; refused with 422 when the window's status does not allow it."""
+    if action not in ACTIONS:
+        raise Http404("No such action")
+    maintenance = selectors.maintenance_for_user_or_404(request.user, pk=pk)
+    perform, done, refused = ACTIONS[action]
+    if not perform(maintenance=maintenance):
+        return _render_detail(request, selectors.maintenance_for_user_or_404(request.user, pk=pk),
+                              error=str(refused), status=422)
+    if request.htmx:
+        return _render_detail(request, selectors.maintenance_for_user_or_404(request.user, pk=pk))
+    messages.success(request, done)
+    return redirect("incidents:maintenance_detail", pk=pk)
