@@ -13,8 +13,8 @@ Two steps, on purpose (DESIGN.md decision 1):
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from comms import escalation
 from comms.context import message_context
 from comms.models import (
     URGENT_KINDS,
@@ -34,7 +35,7 @@ from comms.models import (
 )
 from comms.rendering import RenderedMessage, render_message, render_plain
 from comms.routing import kind_for_role, routing_table
-from incidents.models import Customer, IncidentUpdate, Severity, UpdateKind
+from incidents.models import Customer, Incident, IncidentUpdate, Severity, UpdateKind
 
 GroupKey = tuple[str, str, str]  # kind, audience, language
 
@@ -50,13 +51,21 @@ class PlannedMessage:
 
 
 def kinds_for_update(update: IncidentUpdate) -> list[str]:
-    """Message kinds an entry may produce, most specific first; [] for entries that stay internal."""
+    """Message kinds an entry may produce, most specific first; [] for entries that stay internal.
+
+    Escalation and regulatory notices for the roles an entry's triggers reach come from
+    the escalation matrix on top of these (``plan_for_update``).
+    """
     if update.kind in (UpdateKind.OPENED, UpdateKind.CUSTOMER_ADDED):
         # "Customer added" is an internal timeline entry, but the added customer's people
         # still need their acknowledgment.
         return [MessageKind.ACKNOWLEDGMENT]
     if update.is_internal:
+        # Notes, postponed due times, and ACKNOWLEDGED: releasing the acknowledgment sends the
+        # messages the opening entry held back (acknowledgment_release), never new ones.
         return []
+    if update.kind == UpdateKind.HOLDING:
+        return [MessageKind.HOLDING]  # the tick's automatic "still working on it"
     if update.kind == UpdateKind.RESOLVED:
         return [MessageKind.RESOLUTION]
     if not update.message:
@@ -67,42 +76,67 @@ def kinds_for_update(update: IncidentUpdate) -> list[str]:
 
 
 def plan_for_update(update: IncidentUpdate, *, customer: Customer | None = None) -> list[PlannedMessage]:
-    """What would be sent for this entry: one rendered message per kind × audience × language."""
+    """What would be sent for this entry: one rendered message per kind × audience × language.
+
+    Routing picks each stakeholder's kind from ``kinds_for_update``; the escalation matrix
+    replaces it with an escalation (or regulatory) notice for the roles the entry's
+    triggers reach, also roles that routing would not tell (comms.escalation).
+    """
     kinds = kinds_for_update(update)
-    if not kinds:
+    if not kinds and not escalation.update_triggers(update):
         return []
     incident = update.incident
-    customers = [customer] if customer else [link.customer for link in incident.customer_links.all()]
+    links = incident.customer_links.select_related("customer")
+    customers = [customer] if customer else [link.customer for link in links]
     plans: list[PlannedMessage] = []
     for each in customers:
-        groups = _recipient_groups(each, incident_id=incident.pk, kinds=kinds, severity=incident.severity)
-        for (kind, audience, language), ids in sorted(groups.items()):
-            context = message_context(incident=incident, customer=each, update=update, language=language)
-            rendered = render_message(kind=kind, audience=audience, language=language, context=context,
-                                      customer=each)
-            plans.append(PlannedMessage(each, kind, audience, language, rendered, ids))
+        forced = escalation.role_kinds_for_update(update, each)
+        if kinds or forced:
+            plans += plan_messages(incident=incident, customer=each, update=update, kinds=kinds, forced=forced)
     return plans
 
 
-def _recipient_groups(customer: Customer, *, incident_id: int, kinds: list[str],
-                      severity: str) -> dict[GroupKey, list[int]]:
-    """Active stakeholders routed for one of ``kinds``, grouped; reads plain values, not models."""
+def plan_messages(
+    *, incident: Incident, customer: Customer, kinds: list[str], forced: Mapping[str, str] | None = None,
+    update: IncidentUpdate | None = None, message: Callable[[str], str] | None = None,
+) -> list[PlannedMessage]:
+    """One rendered message per kind × audience × language for ``customer``'s stakeholders.
+
+    ``forced`` (role → kind) overrides routing for those roles. ``message`` (language → text)
+    fills ``{{ message }}`` when no timeline entry speaks (the tick's escalations).
+    """
+    groups = _recipient_groups(customer, incident_id=incident.pk, kinds=kinds, severity=incident.severity,
+                               forced=forced or {})
+    plans: list[PlannedMessage] = []
+    for (kind, audience, language), ids in sorted(groups.items()):
+        context = message_context(incident=incident, customer=customer, update=update, language=language)
+        if message is not None:
+            context["message"] = message(language)
+        rendered = render_message(kind=kind, audience=audience, language=language, context=context,
+                                  customer=customer)
+        plans.append(PlannedMessage(customer, kind, audience, language, rendered, ids))
+    return plans
+
+
+def _recipient_groups(customer: Customer, *, incident_id: int, kinds: list[str], severity: str,
+                      forced: Mapping[str, str]) -> dict[GroupKey, list[int]]:
+    """Active stakeholders routed for one of ``kinds`` (or forced), grouped; reads plain values, not models."""
     table = routing_table(customer)
     affected = set(
         customer.components.filter(affected_by__incident_id=incident_id).values_list("id", flat=True)
     )
-    interests = _component_interests(customer)
+    interests = component_interests(customer)
     groups: dict[GroupKey, list[int]] = defaultdict(list)
     rows = customer.stakeholders.filter(is_active=True).values_list("id", "role", "audience", "language")
     for stakeholder_id, role, audience, language in rows.iterator(chunk_size=2000):
-        kind = kind_for_role(table, role=role, kinds=kinds, severity=severity)
+        kind = forced.get(role) or kind_for_role(table, role=role, kinds=kinds, severity=severity)
         wanted = interests.get(stakeholder_id)
         if kind and (not wanted or wanted & affected):
             groups[(kind, audience, language)].append(stakeholder_id)
     return groups
 
 
-def _component_interests(customer: Customer) -> dict[int, set[int]]:
+def component_interests(customer: Customer) -> dict[int, set[int]]:
     """Stakeholder id → the components they chose; absent means 'all components'."""
     through = Stakeholder.components.through.objects.filter(stakeholder__customer=customer)
     interests: dict[int, set[int]] = defaultdict(set)
@@ -118,25 +152,45 @@ def communications_for_update(
     """Write the Communications for an entry (inside the caller's transaction) and enqueue them on commit.
 
     ``options`` may carry ``texts`` ({(customer_id, kind, audience, language): (subject, body)})
-    with what the account manager edited in the composer, and ``send_at`` for a scheduled send.
+    with what the account manager edited in the composer, ``send_at`` for a scheduled send,
+    and ``automatic`` for entries the system wrote (holding updates are always automatic).
     """
     options = options or {}
     texts: Mapping[GroupKey, tuple[str, str]] = options.get("texts", {})
-    send_at: datetime = options.get("send_at") or timezone.now()
-    communications = []
-    for plan in plan_for_update(update, customer=customer):
-        rendered = _edited(plan, texts, update) or plan.rendered
-        communications.append(Communication(
-            incident=update.incident, update=update, customer=plan.customer, kind=plan.kind,
-            audience=plan.audience, language=plan.language, subject=rendered.subject,
-            body_text=rendered.body_text, body_html=rendered.body_html, short_text=rendered.short_text[:480],
-            author=author or update.author, is_automatic=bool(options.get("automatic")),
-            recipient_ids=plan.recipient_ids, send_at=send_at,
-        ))
+    requested: datetime | None = options.get("send_at")
+    plans = [replace(plan, rendered=_edited(plan, texts, update) or plan.rendered)
+             for plan in plan_for_update(update, customer=customer)]
+    return communications_write(
+        plans, incident=update.incident, update=update, author=author or update.author,
+        automatic=bool(options.get("automatic")) or update.kind == UpdateKind.HOLDING,
+        send_at=lambda plan: held_until(update, plan.customer) or requested,
+    )
+
+
+def communications_write(
+    plans: Iterable[PlannedMessage], *, incident: Incident | None, update: IncidentUpdate | None, author=None,
+    automatic: bool = False, send_at: Callable[[PlannedMessage], datetime | None] | None = None,
+) -> list[Communication]:
+    """Write one Communication per plan (in the caller's transaction); enqueue the due ones on commit.
+
+    ``send_at(plan)`` may name a later time (a scheduled or held message); the sweeper
+    expands it when that time comes. ``incident`` is None for maintenance messages.
+    """
+    now = timezone.now()
+    communications = [
+        Communication(
+            incident=incident, update=update, customer=plan.customer, kind=plan.kind, audience=plan.audience,
+            language=plan.language, subject=plan.rendered.subject, body_text=plan.rendered.body_text,
+            body_html=plan.rendered.body_html, short_text=plan.rendered.short_text[:480], author=author,
+            is_automatic=automatic, recipient_ids=plan.recipient_ids,
+            send_at=(send_at(plan) if send_at else None) or now,
+        )
+        for plan in plans
+    ]
     Communication.objects.bulk_create(communications)
-    if send_at <= timezone.now():
-        ids = [c.pk for c in communications]
-        transaction.on_commit(lambda: _enqueue_expansion(ids))
+    due = [c.pk for c in communications if c.send_at <= now]
+    if due:
+        transaction.on_commit(lambda: _enqueue_expansion(due))
     return communications
 
 
@@ -209,3 +263,34 @@ def _recently_messaged(communication: Communication, pairs: set[tuple[str, str]]
             .values_list("channel", "address")
         )
     return found & pairs
+
+
+# --- acknowledgment with approval (issue 4) --------------------------------------------
+# A customer whose contract asks for approval gets the opening entry's messages held until
+# the account manager approves (or the tick releases them at the acknowledgment target).
+# They are written at once with send_at = the target, so even a tick that never comes
+# cannot hold them longer: the sweeper expands them when that time is reached.
+
+
+def held_until(update: IncidentUpdate, customer: Customer) -> datetime | None:
+    """When the opening entry's messages for ``customer`` go out unless released earlier; None = not held."""
+    incident = update.incident
+    if update.kind != UpdateKind.OPENED or incident.acknowledged_at is not None or not customer.ack_requires_approval:
+        return None
+    return incident.detected_at + timedelta(minutes=customer.ack_target_minutes)
+
+
+def acknowledgment_release(incident: Incident) -> list[int]:
+    """Send the opening entry's held messages now (inside the ACKNOWLEDGED entry's transaction).
+
+    Returns their ids. A message whose hold ran out already is enqueued again too: the
+    claim in communication_expand makes that harmless, and the sweeper need not be waited for.
+    """
+    now = timezone.now()
+    held = Communication.objects.filter(incident=incident, update__kind=UpdateKind.OPENED,
+                                        state=CommunicationState.QUEUED)
+    ids = list(held.values_list("id", flat=True))
+    if ids:
+        Communication.objects.filter(pk__in=ids, send_at__gt=now).update(send_at=now)
+        transaction.on_commit(lambda: _enqueue_expansion(ids))
+    return ids

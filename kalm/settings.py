@@ -193,6 +193,8 @@ CELERY_TIMEZONE = "UTC"
 # Time-driven work is a tick that finds what is due in the database (DESIGN.md decision 3).
 CELERY_BEAT_SCHEDULE = {
     "comms-sweep": {"task": "comms.tasks.sweep", "schedule": 60.0},
+    # Cadence: reminders, holding updates, escalations, clocks, maintenance (comms.cadence).
+    "comms-tick": {"task": "comms.tasks.tick", "schedule": float(env_int("KALM_TICK_SECONDS", 60))},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing happens after commit inside web requests: fail fast when the broker is down

@@ -1,0 +1,171 @@
+"""Planned-maintenance messages: the announcement, reminders, and the start and completion notices.
+
+The announcement, start and completion follow the facts: incidents.maintenance sends
+``maintenance_changed`` inside the transaction that scheduled, started or completed a
+window, and comms.receivers calls ``maintenance_notify`` there, so the messages commit
+with the change or not at all. Reminders (a day and an hour before) follow no fact: the
+cadence tick calls ``maintenance_remind``, and also starts and completes windows on time.
+
+A maintenance message is a Communication without an incident: one per kind × audience ×
+language, for the customer's stakeholders that routing sends the kind to and whose
+component interests (if any) include one of the window's components. Times are in the
+customer's zone, with the zone abbreviation that holds at the window's start (a window
+announced in October for November is in CET, not CEST).
+"""
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from django.utils import timezone, translation
+
+from comms import outbox
+from comms.cadence import Due, Job, claimed
+from comms.context import Clock, customer_context, empty_context, label
+from comms.models import Communication, MessageKind
+from comms.outbox import PlannedMessage
+from comms.rendering import render_message
+from comms.routing import routed, routing_table
+from incidents.maintenance import maintenance_complete, maintenance_start
+from incidents.models import ComponentStatus, Maintenance, MaintenanceStatus, Severity
+
+# What each maintenance_changed event sends. A cancellation sends nothing: there is no
+# message kind for it yet (the status page drops the window).
+EVENT_KINDS: dict[str, str] = {
+    "scheduled": MessageKind.MAINTENANCE_ANNOUNCEMENT,
+    "started": MessageKind.MAINTENANCE_STARTED,
+    "completed": MessageKind.MAINTENANCE_COMPLETED,
+}
+
+
+def maintenance_notify(*, maintenance: Maintenance, event: str) -> list[Communication]:
+    """The message a change of the window calls for (inside the change's transaction)."""
+    kind = EVENT_KINDS.get(event)
+    return maintenance_send(maintenance=maintenance, kind=kind) if kind else []
+
+
+def maintenance_remind(*, maintenance: Maintenance) -> list[Communication]:
+    """A reminder before the window (the tick decides when)."""
+    return maintenance_send(maintenance=maintenance, kind=MessageKind.MAINTENANCE_REMINDER)
+
+
+def maintenance_send(*, maintenance: Maintenance, kind: str) -> list[Communication]:
+    """Write the messages of ``kind`` for the window; they are enqueued on commit."""
+    # The announcement is the planner's own message; the rest the system sends on its own.
+    announcement = kind == MessageKind.MAINTENANCE_ANNOUNCEMENT
+    return outbox.communications_write(
+        maintenance_plans(maintenance=maintenance, kind=kind), incident=None, update=None,
+        author=maintenance.created_by if announcement else None, automatic=not announcement,
+    )
+
+
+def maintenance_plans(*, maintenance: Maintenance, kind: str) -> list[PlannedMessage]:
+    """One rendered message per audience × language among the stakeholders who should hear of the window."""
+    customer = maintenance.customer
+    plans = []
+    for (audience, language), ids in sorted(_recipient_groups(maintenance, kind).items()):
+        context = maintenance_context(maintenance=maintenance, language=language)
+        rendered = render_message(kind=kind, audience=audience, language=language, context=context,
+                                  customer=customer)
+        plans.append(PlannedMessage(customer, kind, audience, language, rendered, ids))
+    return plans
+
+
+def _recipient_groups(maintenance: Maintenance, kind: str) -> dict[tuple[str, str], list[int]]:
+    """(audience, language) → stakeholder ids: routed for ``kind`` and interested in the components.
+
+    Maintenance has no severity: a routing cell that is switched on at any level counts.
+    """
+    customer = maintenance.customer
+    table = routing_table(customer)
+    components = set(maintenance.components.values_list("id", flat=True))
+    interests = outbox.component_interests(customer)
+    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    rows = customer.stakeholders.filter(is_active=True).values_list("id", "role", "audience", "language")
+    for stakeholder_id, role, audience, language in rows.iterator(chunk_size=2000):
+        wanted = interests.get(stakeholder_id)
+        if routed(table, role=role, kind=kind, severity=Severity.CRITICAL) and (not wanted or wanted & components):
+            groups[(audience, language)].append(stakeholder_id)
+    return groups
+
+
+def maintenance_context(*, maintenance: Maintenance, language: str) -> dict[str, Any]:
+    """The customer keys and the maintenance keys, in ``language`` and the customer's zone."""
+    customer = maintenance.customer
+    clock = Clock(tz=customer.tzinfo, now=timezone.now(), language=language)
+    with translation.override(language):
+        names = list(maintenance.components.order_by("group", "position", "name").values_list("name", flat=True))
+        under_maintenance = label(ComponentStatus, ComponentStatus.UNDER_MAINTENANCE)
+        facts = {
+            "maintenance_title": maintenance.title,
+            "window_start": clock.date_time(maintenance.starts_at),
+            "window_end": clock.date_time(maintenance.ends_at),
+            "expected_impact": maintenance.expected_impact,
+            "customer_action": maintenance.customer_action,
+            "components": [{"name": name, "status": under_maintenance} for name in names],
+            "components_text": ", ".join(names),
+        }
+        zone = customer_context(customer=customer, language=language, now=maintenance.starts_at)
+        return empty_context() | zone | facts
+
+
+# --- the tick's maintenance jobs (run by comms.cadence) -------------------------------------
+
+# Before a window, nearest first: when both are due (a late tick), only the nearer goes out.
+MAINTENANCE_REMINDERS = (("reminder_1h", timedelta(hours=1)), ("reminder_1d", timedelta(days=1)))
+
+
+def find_maintenance_reminders(now: datetime) -> list[Due]:
+    """The nearest reminder that is due, if the window was scheduled before its moment (else the
+    announcement has just said it all)."""
+    leads = dict(MAINTENANCE_REMINDERS)
+    rows = (Maintenance.objects.filter(status=MaintenanceStatus.SCHEDULED, starts_at__gt=now,
+                                       starts_at__lte=now + max(leads.values()))
+            .annotate(**{key: claimed("maintenance:", "pk", key, "starts_at") for key in leads})
+            .values("pk", "starts_at", "created_at", *leads))
+    items = []
+    for row in rows:
+        moments = [(key, row["starts_at"] - lead) for key, lead in MAINTENANCE_REMINDERS]
+        key, moment = next(((k, m) for k, m in moments if m <= now and row["created_at"] < m), (None, None))
+        if key and not row[key]:
+            items.append(Due("maintenance_reminder", f"maintenance:{row['pk']}", key, row["starts_at"], moment,
+                             row["pk"]))
+    return items
+
+
+def handle_maintenance_reminder(due: Due) -> bool:
+    maintenance = Maintenance.objects.select_related("customer").filter(
+        pk=due.pk, status=MaintenanceStatus.SCHEDULED, starts_at=due.anchor).first()
+    if maintenance is None:
+        return False
+    maintenance_remind(maintenance=maintenance)
+    return True
+
+
+def find_maintenance_edge(now: datetime, *, job: str, moment: str, statuses: tuple[str, ...]) -> list[Due]:
+    """Windows whose start (or end) has come: the tick starts (or completes) them."""
+    rows = (Maintenance.objects.filter(status__in=statuses, **{f"{moment}__lte": now})
+            .exclude(claimed("maintenance:", "pk", job, moment)).values_list("pk", moment))
+    return [Due(job, f"maintenance:{pk}", job, at, at, pk) for pk, at in rows]
+
+
+def handle_maintenance_edge(due: Due) -> bool:
+    """maintenance_start/complete are idempotent and announce themselves (comms.receivers sends the notice).
+
+    A window whose start failed is not completed: the claim rolls back and the next tick tries again.
+    """
+    maintenance = Maintenance.objects.select_related("customer").get(pk=due.pk)
+    service = maintenance_start if due.job == "maintenance_start" else maintenance_complete
+    return service(maintenance=maintenance)
+
+
+MAINTENANCE_JOBS: tuple[Job, ...] = (
+    Job("maintenance_reminder", find_maintenance_reminders, handle_maintenance_reminder),
+    Job("maintenance_start", partial(find_maintenance_edge, job="maintenance_start", moment="starts_at",
+                                     statuses=(MaintenanceStatus.SCHEDULED,)), handle_maintenance_edge),
+    # A window the tick never saw start (it was down) is started, then completed, in one tick.
+    Job("maintenance_complete", partial(find_maintenance_edge, job="maintenance_complete", moment="ends_at",
+                                        statuses=(MaintenanceStatus.SCHEDULED, MaintenanceStatus.IN_PROGRESS)),
+        handle_maintenance_edge),
+)

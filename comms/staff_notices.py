@@ -1,0 +1,144 @@
+"""E-mails to the MSP's own staff: the reminders and escalations the cadence tick raises.
+
+These are not stakeholder messages (those are Communications: templates, routing, a
+delivery log). They are short internal notes to account managers and managers, sent
+with the default Django mailer once the tick's transaction has committed, so a claim
+that rolls back never mails. A failed send is logged and not retried: the console shows
+the same state from the data (due badges, countdowns, clocks), so a lost e-mail never
+hides a deadline.
+
+Staff have no language of their own in Kalm; notices use the site language.
+"""
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage, mailers
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from comms.context import Clock
+from incidents.models import Incident, RegulatoryClock
+
+logger = logging.getLogger(__name__)
+
+MANAGER_PERMISSION = "view_all_customers"  # incidents.view_all_customers: sees every customer
+
+
+def account_manager_emails(incident: Incident) -> list[str]:
+    """The account managers of every customer the incident affects."""
+    users = get_user_model().objects.filter(managed_customers__incident_links__incident=incident, is_active=True)
+    return _emails(users)
+
+
+def manager_emails() -> list[str]:
+    """Managers: users who may act on every customer's incidents (directly or by group), and superusers."""
+    granted = Q(user_permissions__codename=MANAGER_PERMISSION, user_permissions__content_type__app_label="incidents")
+    by_group = Q(groups__permissions__codename=MANAGER_PERMISSION,
+                 groups__permissions__content_type__app_label="incidents")
+    users = get_user_model().objects.filter(Q(is_superuser=True) | granted | by_group, is_active=True)
+    return _emails(users)
+
+
+def _emails(users) -> list[str]:
+    return sorted(set(users.exclude(email="").values_list("email", flat=True)))
+
+
+def staff_notice_send(*, recipients: Iterable[str], subject: str, body: str) -> int:
+    """Mail each recipient separately after commit; returns how many will be mailed."""
+    addresses = sorted(set(recipients))
+    if addresses:
+        transaction.on_commit(lambda: _send(addresses, subject, body))
+    return len(addresses)
+
+
+def _send(addresses: list[str], subject: str, body: str) -> None:
+    headers = {"Auto-Submitted": "auto-generated"}  # RFC 3834: no out-of-office replies
+    messages = [EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[address],
+                             headers=headers) for address in addresses]
+    try:
+        mailers.default.send_messages(messages)
+    except (OSError, ValueError):  # smtplib errors are OSErrors; ValueError: a bad address or header
+        logger.exception("staff notice %r not sent to %s", subject, ", ".join(addresses))
+
+
+# --- the notices ------------------------------------------------------------------------
+
+
+def update_reminder(*, incident: Incident, due_at: datetime, holding: bool) -> int:
+    """To the account managers, before a promised update is due."""
+    with translation.override(settings.LANGUAGE_CODE):
+        then = (_("If nothing is posted by then, an automatic holding update goes out.") if holding
+                else _("If nothing is posted by then, the manager is alerted."))
+        body = _("The next public update for %(incident)s is due at %(due)s.\n\n%(then)s\n\nPost it, or "
+                 "postpone it with a reason, on the incident page:\n%(url)s") % {
+            **_about(incident), "due": _moment(incident, due_at), "then": then}
+        subject = _("Update due at %(due)s: %(incident)s") % {**_about(incident), "due": _moment(incident, due_at)}
+    return staff_notice_send(recipients=account_manager_emails(incident), subject=subject, body=body)
+
+
+def update_overdue(*, incident: Incident, due_at: datetime) -> int:
+    """To the managers, when a promised update is late past the contract's threshold."""
+    with translation.override(settings.LANGUAGE_CODE):
+        minutes = int((timezone.now() - due_at).total_seconds() // 60)
+        values = {**_about(incident), "due": _moment(incident, due_at), "minutes": minutes}
+        subject = _("Overdue update (%(minutes)d min): %(incident)s") % values
+        body = _("The public update for %(incident)s was promised for %(due)s and is %(minutes)d minutes late. "
+                 "Stakeholders have heard nothing since.\n\n%(url)s") % values
+    return staff_notice_send(recipients=manager_emails() + account_manager_emails(incident), subject=subject,
+                             body=body)
+
+
+def clock_reminder(*, clock: RegulatoryClock, fraction: float) -> int:
+    """To account managers and managers, at 50%, 75% and 90% of a legal notification deadline."""
+    incident = clock.incident
+    with translation.override(settings.LANGUAGE_CODE):
+        values = {**_about(incident), "regime": clock.get_regime_display(), "percent": round(fraction * 100),
+                  "deadline": _moment(incident, clock.deadline_at)}
+        subject = _("%(percent)d%% of the deadline used: %(regime)s, %(incident)s") % values
+        body = _("%(regime)s for %(incident)s: %(percent)d%% of the time has passed; the deadline is "
+                 "%(deadline)s.\n\nKalm does not file this notification for you. Prepare it with the "
+                 "regulatory-notification template, file it, and mark it filed on the incident page:\n%(url)s"
+                 ) % values
+    recipients = account_manager_emails(incident) + manager_emails()
+    return staff_notice_send(recipients=recipients, subject=subject, body=body)
+
+
+def post_incident_reminder(*, incident: Incident, due_at: datetime) -> int:
+    """To the account managers, before the post-incident summary is due."""
+    with translation.override(settings.LANGUAGE_CODE):
+        values = {**_about(incident), "due": _moment(incident, due_at)}
+        subject = _("Post-incident summary due at %(due)s: %(incident)s") % values
+        body = _("The post-incident summary for %(incident)s is due at %(due)s (24 hours after resolution)."
+                 "\n\n%(url)s") % values
+    return staff_notice_send(recipients=account_manager_emails(incident), subject=subject, body=body)
+
+
+def post_incident_overdue(*, incident: Incident, due_at: datetime) -> int:
+    """To the managers (and account managers) when the post-incident summary is late."""
+    with translation.override(settings.LANGUAGE_CODE):
+        values = {**_about(incident), "due": _moment(incident, due_at)}
+        subject = _("Post-incident summary overdue: %(incident)s") % values
+        body = _("The post-incident summary for %(incident)s was due at %(due)s and has not been sent."
+                 "\n\n%(url)s") % values
+    return staff_notice_send(recipients=manager_emails() + account_manager_emails(incident), subject=subject,
+                             body=body)
+
+
+def _about(incident: Incident) -> dict[str, str]:
+    link = incident.first_link
+    name = f"{link.number} {incident.title}" if link else incident.title
+    return {"incident": name, "url": settings.SITE_URL + reverse("incidents:detail", args=[incident.pk])}
+
+
+def _moment(incident: Incident, value: datetime) -> str:
+    """Date, time and zone abbreviation in the incident's zone: staff read these across days and DST."""
+    clock = Clock(tz=ZoneInfo(incident.time_zone), now=timezone.now(), language=translation.get_language() or "en")
+    return f"{clock.date_time(value)} {clock.local(value).tzname()}"
