@@ -282,13 +282,8 @@ def holding_message(*, incident: Incident, customer: Customer, now: datetime) ->
 
 
 def local_time(customer: Customer, moment: datetime, *, now: datetime) -> str:
-    """ "HH:MM" in the customer's zone (with the date when not today); across a DST change with
-    the zone abbreviation, so a time in the repeated hour of the autumn change is unambiguous."""
-    clock = Clock(tz=customer.tzinfo, now=now, language=customer.language)
-    text = clock.moment(moment)
-    if clock.local(moment).utcoffset() != clock.local(now).utcoffset():
-        text = f"{text} {clock.local(moment).tzname()}"
-    return text
+    """ "HH:MM" in the customer's zone (with the date when not today; with the zone name across a DST change)."""
+    return Clock(tz=customer.tzinfo, now=now, language=customer.language).moment(moment)
 
 
 INCIDENT_JOBS: tuple[Job, ...] = (

@@ -126,9 +126,12 @@ class Clock:
         """ "HH:MM" when ``value`` is today in the customer's zone, else date and time."""
         if value is None:
             return ""
-        if self.local(value).date() == self.local(self.now).date():
-            return self.clock_time(value)
-        return self.date_time(value)
+        text = self.clock_time(value) if self.local(value).date() == self.local(self.now).date() else (
+            self.date_time(value))
+        if self.local(value).utcoffset() != self.local(self.now).utcoffset():
+            # Across a DST change "02:20" is ambiguous next to the zone name of *now*: say which clock.
+            text = f"{text} {self.local(value).tzname()}"
+        return text
 
     def zone_name(self) -> str:
         return self.local(self.now).tzname() or str(self.tz)

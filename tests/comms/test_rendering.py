@@ -385,3 +385,15 @@ class TestMessageContext:
                     message = render_message(kind=kind, audience=audience, language=language, context=context,
                                              customer=customer)
                     assert context["number"] in message.subject
+
+
+def test_a_time_across_the_dst_change_names_its_own_clock():
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from comms.context import Clock
+
+    # 25 Oct 2026: Amsterdam goes from CEST to CET at 01:00 UTC.
+    clock = Clock(tz=ZoneInfo("Europe/Amsterdam"), now=datetime(2026, 10, 25, 0, 30, tzinfo=UTC), language="en")
+    assert clock.moment(datetime(2026, 10, 25, 0, 50, tzinfo=UTC)) == "02:50"  # still CEST
+    assert clock.moment(datetime(2026, 10, 25, 1, 20, tzinfo=UTC)) == "02:20 CET"
