@@ -24,6 +24,7 @@ from ninja.security import HttpBearer
 from incidents.api import router as incidents_router
 from incidents.selectors import user_is_msp_staff
 from kalm.models import ApiToken, token_hash
+from reports.api import router as reports_router
 
 
 class BearerToken(HttpBearer):
@@ -72,6 +73,7 @@ api = KalmAPI(
     docs_url=None,
 )
 api.add_router("/incidents", incidents_router)  # routers live in the apps
+api.add_router("/incidents", reports_router)  # GET /incidents/{number}/report.pdf
 
 
 def _field_errors(request: HttpRequest, errors: list[dict[str, Any]], *, status: int = 422) -> HttpResponse:

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "incidents",
     "comms",
     "statuspage",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -190,6 +191,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+# PDF renders run on their own queue so a burst of reports never delays message delivery.
+CELERY_TASK_ROUTES = {"reports.tasks.*": {"queue": "reports"}}
 # Time-driven work is a tick that finds what is due in the database (DESIGN.md decision 3).
 CELERY_BEAT_SCHEDULE = {
     "comms-sweep": {"task": "comms.tasks.sweep", "schedule": 60.0},
@@ -214,6 +217,7 @@ LOGGING = {
 # Branding and messaging.
 KALM_MSP_NAME = env_str("KALM_MSP_NAME", "Kalm Managed Services")
 KALM_BRAND_COLOR = env_str("KALM_BRAND_COLOR", "#1f5fbf")
+KALM_LOGO_PATH = env_str("KALM_LOGO_PATH") or None  # image file for the PDF report's cover
 KALM_MAIL_DOMAIN = env_str("KALM_MAIL_DOMAIN", "kalm.localhost")  # right-hand side of Message-IDs
 # Non-urgent messages to one recipient closer together than this are held back (over-communication guard).
 KALM_COALESCE_MINUTES = env_int("KALM_COALESCE_MINUTES", 10)

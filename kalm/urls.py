@@ -13,6 +13,7 @@ urlpatterns = [
     path("console/", include("incidents.urls")),
     path("console/", include("comms.urls")),
     path("status/", include("statuspage.urls")),
+    path("", include("reports.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

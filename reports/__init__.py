@@ -1,0 +1,5 @@
+"""Post-incident reports: the review form, the metrics, and the branded PDF (WeasyPrint).
+
+The app reads ``incidents`` and ``comms``; nothing imports it except the URL
+configuration, the API, and ``comms`` through ``reports.links.report_link``.
+"""
