@@ -38,6 +38,7 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 QUARANTINE_AFTER = 5  # consecutive failures of one webhook/chat endpoint
 ENDPOINT_CHANNELS = ("teams", "slack", "webhook")
+CLAIM_CHUNK = 10  # deliveries claimed together; a killed worker leaves at most this many to the lease
 
 
 def lease() -> timedelta:
@@ -50,7 +51,13 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def deliver_batch(delivery_ids: Iterable[int]) -> dict[str, int]:
-    """Send the given deliveries, one transport session per channel; returns outcome counts."""
+    """Send the given deliveries, one transport session per channel; returns outcome counts.
+
+    Deliveries are claimed CLAIM_CHUNK at a time (one conditional UPDATE, one SELECT, one
+    INSERT of their attempts), then sent one by one; each success is recorded by a single
+    UPDATE right after the transport accepted it. A worker killed mid-chunk leaves at most
+    CLAIM_CHUNK deliveries 'sending' for the sweeper to release once their lease expires.
+    """
     outcomes: dict[str, int] = {}
     by_channel: dict[str, list[int]] = {}
     for delivery_id, channel in Delivery.objects.filter(pk__in=list(delivery_ids)).values_list("id", "channel"):
@@ -58,40 +65,73 @@ def deliver_batch(delivery_ids: Iterable[int]) -> dict[str, int]:
     for channel, ids in by_channel.items():
         transport = transport_for(channel)
         transport.open()
+        numbers: dict[tuple[int, int], str] = {}  # (incident, customer) → incident number, for this batch
         try:
-            for delivery_id in sorted(ids):
-                outcome = deliver_one(delivery_id, transport)
-                outcomes[outcome] = outcomes.get(outcome, 0) + 1
+            ids = sorted(ids)
+            for start in range(0, len(ids), CLAIM_CHUNK):
+                chunk = ids[start:start + CLAIM_CHUNK]
+                claimed = _claim(chunk)
+                _count(outcomes, "skipped", len(chunk) - len(claimed))
+                for outcome in _deliver_claimed(claimed, transport, numbers):
+                    _count(outcomes, outcome)
         finally:
             transport.close()
     return outcomes
 
 
+def _count(outcomes: dict[str, int], outcome: str, n: int = 1) -> None:
+    if n:
+        outcomes[outcome] = outcomes.get(outcome, 0) + n
+
+
+def _claim(ids: list[int]) -> list[tuple[Delivery, DeliveryAttempt]]:
+    """Claim the queued, due deliveries among ``ids``; return them loaded, each with its new attempt row."""
+    now = timezone.now()
+    with transaction.atomic():
+        # SKIP LOCKED: a row another worker is claiming right now is simply not ours.
+        mine = list(Delivery.objects.select_for_update(skip_locked=True)
+                    .filter(pk__in=ids, state=DeliveryState.QUEUED, next_attempt_at__lte=now)
+                    .values_list("id", flat=True))
+        Delivery.objects.filter(pk__in=mine).update(state=DeliveryState.SENDING, claimed_at=now,
+                                                     attempts=F("attempts") + 1)
+    deliveries = list(Delivery.objects.select_related("communication__incident", "communication__customer",
+                                                      "stakeholder").filter(pk__in=mine).order_by("id"))
+    attempts = DeliveryAttempt.objects.bulk_create(
+        DeliveryAttempt(delivery=delivery, number=delivery.attempts, started_at=now) for delivery in deliveries
+    )
+    return list(zip(deliveries, attempts, strict=True))
+
+
+def _deliver_claimed(claimed: list[tuple[Delivery, DeliveryAttempt]], transport: Transport,
+                     numbers: dict[tuple[int, int], str]) -> list[str]:
+    outcomes, sent_attempts = [], []
+    for delivery, attempt in claimed:
+        try:
+            _refuse_if_quarantined(delivery)
+            provider_id = transport.send(outgoing_message(delivery, numbers))
+        except TransportError as error:
+            outcomes.append(_record_failure(delivery, attempt, error))
+            continue
+        _mark_sent(delivery, provider_id)
+        sent_attempts.append(attempt.pk)
+        outcomes.append("sent")
+    # The attempt rows of this chunk are completed together; the delivery rows, which
+    # decide what is sent again, were updated one by one above.
+    DeliveryAttempt.objects.filter(pk__in=sent_attempts).update(finished_at=timezone.now(), outcome="sent")
+    for communication_id in {delivery.communication_id for delivery, _ in claimed}:
+        communication_finish_if_done(communication_id)
+    return outcomes
+
+
 def deliver_one(delivery_id: int, transport: Transport) -> str:
     """Claim, attempt and record one delivery; returns 'skipped', 'sent', 'retry' or 'failed'."""
-    now = timezone.now()
-    claimed = Delivery.objects.filter(
-        pk=delivery_id, state=DeliveryState.QUEUED, next_attempt_at__lte=now
-    ).update(state=DeliveryState.SENDING, claimed_at=now, attempts=F("attempts") + 1)
-    if not claimed:
-        return "skipped"
-    delivery = Delivery.objects.select_related("communication__incident", "communication__customer",
-                                               "stakeholder").get(pk=delivery_id)
-    attempt = DeliveryAttempt.objects.create(delivery=delivery, number=delivery.attempts, started_at=now)
-    try:
-        _refuse_if_quarantined(delivery)
-        provider_id = transport.send(outgoing_message(delivery))
-    except TransportError as error:
-        return _record_failure(delivery, attempt, error)
-    _record_success(delivery, attempt, provider_id)
-    return "sent"
+    outcomes = _deliver_claimed(_claim([delivery_id]), transport, {})
+    return outcomes[0] if outcomes else "skipped"
 
 
-def outgoing_message(delivery: Delivery) -> OutgoingMessage:
+def outgoing_message(delivery: Delivery, numbers: dict[tuple[int, int], str] | None = None) -> OutgoingMessage:
+    """The transport's view of a delivery; ``numbers`` caches incident numbers across a batch."""
     communication = delivery.communication
-    link = None
-    if communication.incident_id:
-        link = communication.incident.customer_links.filter(customer=communication.customer_id).first()
     metadata = {
         "kind": communication.kind, "audience": communication.audience, "language": communication.language,
         "customer": communication.customer.name,
@@ -99,8 +139,8 @@ def outgoing_message(delivery: Delivery) -> OutgoingMessage:
     }
     if communication.incident_id:
         incident = communication.incident
-        metadata |= {"incident_number": link.number if link else "", "incident_title": incident.title,
-                     "status": incident.status, "severity": incident.severity}
+        metadata |= {"incident_number": _incident_number(communication, {} if numbers is None else numbers),
+                     "incident_title": incident.title, "status": incident.status, "severity": incident.severity}
     stakeholder = delivery.stakeholder
     return OutgoingMessage(
         delivery_id=delivery.pk, channel=delivery.channel, address=delivery.address,
@@ -108,6 +148,14 @@ def outgoing_message(delivery: Delivery) -> OutgoingMessage:
         short_text=communication.short_text, message_id=delivery.message_id, metadata=metadata,
         secret=stakeholder.webhook_secret if stakeholder else "",
     )
+
+
+def _incident_number(communication: Communication, numbers: dict[tuple[int, int], str]) -> str:
+    key = (communication.incident_id, communication.customer_id)
+    if key not in numbers:
+        link = communication.incident.customer_links.filter(customer=communication.customer_id).first()
+        numbers[key] = link.number if link else ""
+    return numbers[key]
 
 
 def _status_page_url(slug: str) -> str:
@@ -122,18 +170,14 @@ def _refuse_if_quarantined(delivery: Delivery) -> None:
                              permanent=True)
 
 
-def _record_success(delivery: Delivery, attempt: DeliveryAttempt, provider_id: str) -> None:
-    now = timezone.now()
-    with transaction.atomic():
-        Delivery.objects.filter(pk=delivery.pk).update(
-            state=DeliveryState.SENT, sent_at=now, provider_id=provider_id[:200], last_error=""
+def _mark_sent(delivery: Delivery, provider_id: str) -> None:
+    Delivery.objects.filter(pk=delivery.pk).update(
+        state=DeliveryState.SENT, sent_at=timezone.now(), provider_id=provider_id[:200], last_error=""
+    )
+    if delivery.channel in ENDPOINT_CHANNELS:
+        EndpointHealth.objects.filter(channel=delivery.channel, address=delivery.address).update(
+            consecutive_failures=0
         )
-        DeliveryAttempt.objects.filter(pk=attempt.pk).update(finished_at=now, outcome="sent")
-        if delivery.channel in ENDPOINT_CHANNELS:
-            EndpointHealth.objects.filter(channel=delivery.channel, address=delivery.address).update(
-                consecutive_failures=0
-            )
-    communication_finish_if_done(delivery.communication_id)
 
 
 def _record_failure(delivery: Delivery, attempt: DeliveryAttempt, error: TransportError) -> str:
@@ -150,8 +194,6 @@ def _record_failure(delivery: Delivery, attempt: DeliveryAttempt, error: Transpo
         if delivery.channel in ENDPOINT_CHANNELS:
             _count_endpoint_failure(delivery, str(error), now)
     logger.warning("delivery %s %s (attempt %s): %s", delivery.pk, outcome, delivery.attempts, error)
-    if final:
-        communication_finish_if_done(delivery.communication_id)
     return outcome
 
 

@@ -108,8 +108,12 @@ def plan_messages(
     groups = _recipient_groups(customer, incident_id=incident.pk, kinds=kinds, severity=incident.severity,
                                forced=forced or {})
     plans: list[PlannedMessage] = []
+    contexts: dict[str, dict] = {}  # the facts in each language, shared by that language's audiences
     for (kind, audience, language), ids in sorted(groups.items()):
-        context = message_context(incident=incident, customer=customer, update=update, language=language)
+        if language not in contexts:
+            contexts[language] = message_context(incident=incident, customer=customer, update=update,
+                                                 language=language)
+        context = dict(contexts[language])
         if message is not None:
             context["message"] = message(language)
         rendered = render_message(kind=kind, audience=audience, language=language, context=context,
@@ -126,10 +130,13 @@ def _recipient_groups(customer: Customer, *, incident_id: int, kinds: list[str],
         customer.components.filter(affected_by__incident_id=incident_id).values_list("id", flat=True)
     )
     interests = component_interests(customer)
+    kind_of_role: dict[str, str | None] = {}  # a handful of roles, thousands of stakeholders: decide once per role
     groups: dict[GroupKey, list[int]] = defaultdict(list)
     rows = customer.stakeholders.filter(is_active=True).values_list("id", "role", "audience", "language")
     for stakeholder_id, role, audience, language in rows.iterator(chunk_size=2000):
-        kind = forced.get(role) or kind_for_role(table, role=role, kinds=kinds, severity=severity)
+        if role not in kind_of_role:
+            kind_of_role[role] = forced.get(role) or kind_for_role(table, role=role, kinds=kinds, severity=severity)
+        kind = kind_of_role[role]
         wanted = interests.get(stakeholder_id)
         if kind and (not wanted or wanted & affected):
             groups[(kind, audience, language)].append(stakeholder_id)
