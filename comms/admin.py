@@ -1,11 +1,13 @@
 from django.contrib import admin
 
 from comms.models import (
+    CadenceEvent,
     Communication,
     Delivery,
     DeliveryAttempt,
     DistributionGroup,
     EndpointHealth,
+    EscalationRule,
     MessageTemplate,
     RoutingRule,
     Stakeholder,
@@ -76,3 +78,25 @@ class CommunicationAdmin(admin.ModelAdmin):
 @admin.register(EndpointHealth)
 class EndpointHealthAdmin(admin.ModelAdmin):
     list_display = ["channel", "address", "consecutive_failures", "quarantined_at"]
+
+
+@admin.register(EscalationRule)
+class EscalationRuleAdmin(admin.ModelAdmin):
+    """Per-customer overrides of comms.escalation.DEFAULT_ESCALATION (trigger → roles)."""
+
+    list_display = ["customer", "trigger", "roles"]
+    list_filter = ["customer", "trigger"]
+
+
+@admin.register(CadenceEvent)
+class CadenceEventAdmin(admin.ModelAdmin):
+    """The tick's ledger, read-only: what was done, for which subject and due time."""
+
+    list_display = ["subject", "key", "due_at", "created_at"]
+    search_fields = ["subject", "key"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_add_permission(self, request) -> bool:
+        return False

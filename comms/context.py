@@ -54,6 +54,7 @@ Incident contexts carry the maintenance keys as empty strings, and maintenance c
 the incident keys, so every template renders against every context.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -76,13 +77,14 @@ from incidents.models import (
     IncidentUpdate,
     Severity,
     Status,
+    UpdateKind,
 )
 
 INCIDENT_VARIABLES: frozenset[str] = frozenset({
     "number", "title", "category", "severity", "severity_code", "status", "status_code", "started_at",
     "started_time", "detected_by", "eta", "next_update_at", "components", "components_text", "business_impact",
     "workaround", "root_cause", "resolution_summary", "message", "update_time", "duration", "personal_data",
-    "reopened",
+    "reopened", "report_url",
 })
 CUSTOMER_VARIABLES: frozenset[str] = frozenset({"customer", "msp", "status_page_url", "time_zone"})
 MAINTENANCE_VARIABLES: frozenset[str] = frozenset({
@@ -145,6 +147,17 @@ class Clock:
 def label(choices: type[TextChoices], value: str) -> str:
     """The translated label of ``value`` (in the active language), or the value if unknown."""
     return str(dict(choices.choices).get(value, value))
+
+
+# reports/ registers its link builder here at start-up (ReportsConfig.ready): comms must not
+# import reports, which builds on comms. Signature: (incident, customer) -> absolute URL or None.
+report_link_builder: Callable[[Incident, Customer], str | None] | None = None
+
+
+def _report_url(incident: Incident, customer: Customer, update: IncidentUpdate | None) -> str:
+    if report_link_builder is None or update is None or update.kind != UpdateKind.POST_INCIDENT:
+        return ""
+    return report_link_builder(incident, customer) or ""
 
 
 def severity_label(value: str) -> str:
@@ -211,6 +224,7 @@ def message_context(
             "duration": clock.duration(incident.started_at, incident.resolved_at or now),
             "personal_data": bool(incident.personal_data_involved),
             "reopened": incident.reopen_count > 0,
+            "report_url": _report_url(incident, customer, update),
         }
         return empty_context() | customer_context(customer=customer, language=language, now=now) | facts
 
@@ -320,6 +334,7 @@ def sample_context(language: str) -> dict[str, Any]:
             "duration": clock.duration(started, started.replace(hour=13, minute=45)),
             "personal_data": True,
             "reopened": False,
+            "report_url": f"{settings.SITE_URL}/reports/sample-signed-link/",
             "status_page_url": f"{settings.SITE_URL}/status/midsize/",
             "time_zone": clock.zone_name(),
             "maintenance_title": texts["maintenance_title"],

@@ -64,6 +64,8 @@ def kinds_for_update(update: IncidentUpdate) -> list[str]:
         # Notes, postponed due times, and ACKNOWLEDGED: releasing the acknowledgment sends the
         # messages the opening entry held back (acknowledgment_release), never new ones.
         return []
+    if update.kind == UpdateKind.POST_INCIDENT:
+        return [MessageKind.POST_INCIDENT]  # with the report link (comms.context report_url)
     if update.kind == UpdateKind.HOLDING:
         return [MessageKind.HOLDING]  # the tick's automatic "still working on it"
     if update.kind == UpdateKind.RESOLVED:

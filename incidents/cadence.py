@@ -87,6 +87,32 @@ def incident_release_acknowledgment(*, incident: Incident,
     return update
 
 
+@transaction.atomic
+def incident_send_post_incident_summary(*, incident: Incident, author: AbstractBaseUser | None,
+                                        message: str) -> IncidentUpdate:
+    """Publish the post-incident summary (due within 24 h of resolution); listeners send it out.
+
+    The summary is a public timeline entry; the first one stops the post-incident clock.
+    """
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    errors = {}
+    if incident.status != Status.RESOLVED:
+        errors["message"] = _("The post-incident summary follows the resolution: resolve the incident first.")
+    elif not message.strip():
+        errors["message"] = _("Write the summary: what happened, what was done, what changes now.")
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    update = IncidentUpdate.objects.create(
+        incident=incident, kind=UpdateKind.POST_INCIDENT, author=author if is_user(author) else None,
+        message=message.strip(), is_internal=False, status=incident.status, severity=incident.severity,
+        created_at=now,
+    )
+    incident_mark_post_incident_sent(incident=incident, at=now)
+    announce(update)
+    return update
+
+
 def incident_mark_post_incident_sent(*, incident: Incident, at: datetime) -> bool:
     """Record the post-incident summary (first one only); returns whether this call recorded it."""
     return bool(Incident.objects.filter(pk=incident.pk, post_incident_sent_at__isnull=True)

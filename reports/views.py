@@ -7,12 +7,14 @@ polled by htmx and answers 286 (stop polling) once nothing is in progress.
 """
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from incidents.cadence import incident_send_post_incident_summary
 from incidents.console import staff_required
 from incidents.models import CustomerIncident, Incident
 from incidents.selectors import customers_for_user, incident_for_user_or_404
@@ -125,3 +127,18 @@ def public_report(request: HttpRequest, token: str) -> HttpResponse:
     response = _pdf_response(current, number=number)
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
+
+
+@require_POST
+@staff_required
+def send_summary(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send the post-incident summary to the stakeholders (comms adds each customer's report link)."""
+    incident = incident_for_user_or_404(request.user, pk=pk)
+    try:
+        incident_send_post_incident_summary(incident=incident, author=request.user,
+                                            message=request.POST.get("summary_message", ""))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The post-incident summary is on its way to the stakeholders."))
+    return redirect("reports:review", pk=incident.pk)

@@ -297,6 +297,7 @@ class UpdateKind(models.TextChoices):
     DUE_EXTENDED = "due_extended", _("Next update postponed")
     HOLDING = "holding", _("Holding update (automatic)")
     ACKNOWLEDGED = "acknowledged", _("Acknowledgment released")
+    POST_INCIDENT = "post_incident", _("Post-incident summary")
 
 
 class IncidentUpdate(models.Model):

@@ -1,0 +1,62 @@
+"""Sending the post-incident summary: a public entry, POST_INCIDENT messages with the report link."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from comms.models import Communication, Stakeholder
+from incidents import services
+from incidents.cadence import incident_send_post_incident_summary
+
+
+@pytest.fixture
+def resolved(incident, account_manager):
+    services.incident_post_update(incident=incident, author=account_manager, status="resolved",
+                                  message="Disk replaced; all systems are back.")
+    incident.refresh_from_db()
+    return incident
+
+
+def test_summary_needs_a_resolved_incident(incident, account_manager):
+    with pytest.raises(ValidationError):
+        incident_send_post_incident_summary(incident=incident, author=account_manager, message="Summary.")
+    incident.refresh_from_db()
+    assert incident.post_incident_sent_at is None
+
+
+def test_summary_reaches_routed_stakeholders_and_stops_the_clock(resolved, customer, account_manager, monkeypatch):
+    from comms import context
+
+    Stakeholder.objects.create(customer=customer, name="IT", role="customer_it", audience="technical",
+                               language="en", email="it@midsize.example")
+    monkeypatch.setattr(context, "report_link_builder", lambda incident, customer: "https://kalm.example/r/abc/")
+    update = incident_send_post_incident_summary(incident=resolved, author=account_manager,
+                                                 message="A disk failed; we replaced it and added monitoring.")
+    communication = Communication.objects.get(update=update)
+    assert communication.kind == "post_incident" and "https://kalm.example/r/abc/" in communication.body_text
+    resolved.refresh_from_db()
+    assert resolved.post_incident_sent_at == update.created_at
+
+
+def test_reports_app_registers_its_link_builder():
+    from comms import context
+    from reports.links import report_link
+
+    assert context.report_link_builder is report_link
+
+
+def test_console_button_sends_the_summary(client, resolved, account_manager):
+    client.force_login(account_manager)
+    response = client.post(reverse("reports:send_summary", args=[resolved.pk]),
+                           {"summary_message": "What happened and what changes now."})
+    assert response.status_code == 302
+    resolved.refresh_from_db()
+    assert resolved.post_incident_sent_at is not None
+
+
+def test_other_account_manager_cannot_send(client, resolved, other_account_manager):
+    client.force_login(other_account_manager)
+    response = client.post(reverse("reports:send_summary", args=[resolved.pk]), {"summary_message": "x"})
+    assert response.status_code == 404
+    resolved.refresh_from_db()
+    assert resolved.post_incident_sent_at is None
