@@ -58,38 +58,33 @@ def _warnings(starts_at: datetime) -> list[str]:
     return []
 
 
-@transaction.atomic
-def maintenance_start(*, maintenance: Maintenance, at: datetime | None = None) -> bool:
-    """Start the window (idempotent); returns whether this call started it."""
-    started = Maintenance.objects.filter(pk=maintenance.pk, status=MaintenanceStatus.SCHEDULED).update(
-        status=MaintenanceStatus.IN_PROGRESS, started_at=at or timezone.now()
-    )
-    if started:
+def _transition(maintenance: Maintenance, *, source: str, target: str, event: str, **stamps) -> bool:
+    """Move the window from ``source`` to ``target`` once (a conditional UPDATE), refresh its
+    components and announce ``event``; returns whether this call made the move."""
+    moved = Maintenance.objects.filter(pk=maintenance.pk, status=source).update(status=target, **stamps)
+    if moved:
         maintenance.refresh_from_db()
         component_status_refresh(components=list(maintenance.components.all()))
-        maintenance_changed.send(sender=Maintenance, maintenance=maintenance, event="started")
-    return bool(started)
+        maintenance_changed.send(sender=Maintenance, maintenance=maintenance, event=event)
+    return bool(moved)
+
+
+@transaction.atomic
+def maintenance_start(*, maintenance: Maintenance, at: datetime | None = None) -> bool:
+    """Start the window (idempotent): its components go under maintenance."""
+    return _transition(maintenance, source=MaintenanceStatus.SCHEDULED, target=MaintenanceStatus.IN_PROGRESS,
+                       event="started", started_at=at or timezone.now())
 
 
 @transaction.atomic
 def maintenance_complete(*, maintenance: Maintenance, at: datetime | None = None) -> bool:
     """Complete the window (idempotent); components return to their incident-given status."""
-    completed = Maintenance.objects.filter(pk=maintenance.pk, status=MaintenanceStatus.IN_PROGRESS).update(
-        status=MaintenanceStatus.COMPLETED, completed_at=at or timezone.now()
-    )
-    if completed:
-        maintenance.refresh_from_db()
-        component_status_refresh(components=list(maintenance.components.all()))
-        maintenance_changed.send(sender=Maintenance, maintenance=maintenance, event="completed")
-    return bool(completed)
+    return _transition(maintenance, source=MaintenanceStatus.IN_PROGRESS, target=MaintenanceStatus.COMPLETED,
+                       event="completed", completed_at=at or timezone.now())
 
 
 @transaction.atomic
 def maintenance_cancel(*, maintenance: Maintenance) -> bool:
-    cancelled = Maintenance.objects.filter(pk=maintenance.pk, status=MaintenanceStatus.SCHEDULED).update(
-        status=MaintenanceStatus.CANCELLED
-    )
-    if cancelled:
-        maintenance.refresh_from_db()
-        maintenance_changed.send(sender=Maintenance, maintenance=maintenance, event="cancelled")
-    return bool(cancelled)
+    """Cancel a window that has not started (idempotent)."""
+    return _transition(maintenance, source=MaintenanceStatus.SCHEDULED, target=MaintenanceStatus.CANCELLED,
+                       event="cancelled")
