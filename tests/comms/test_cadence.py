@@ -16,7 +16,7 @@ import pytest
 import time_machine
 from django.db import connection
 from django.utils import translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from comms import cadence, sweeper
 from comms.models import CadenceEvent, Communication, Stakeholder
@@ -265,8 +265,11 @@ def test_open_too_long_rule_table(customer, people, account_manager, clock, tick
     # TIME_THRESHOLD: management and the MSP's desk; customer IT is not in the matrix row.
     expected = {people["ops"].pk, people["msp"].pk} if escalated else set()
     assert {i for c in escalations for i in c.recipient_ids} == expected
-    if escalated:
-        assert all("open for more than 4 hours" in c.body_text for c in escalations)
+    for communication in escalations:  # in each recipient's language (the catalogs translate it)
+        with translation.override(communication.language):
+            said = ngettext("This incident has been open for more than %(hours)d hour.",
+                            "This incident has been open for more than %(hours)d hours.", 4) % {"hours": 4}
+        assert said in communication.body_text
 
 
 def test_eta_passed_escalates_once_per_eta(customer, people, account_manager, clock, tick_at):
@@ -285,7 +288,11 @@ def test_eta_passed_escalates_once_per_eta(customer, people, account_manager, cl
                                   message="New ETA.")
     tick_at(minutes=120)
     assert escalations() == 4
-    assert "(11:00) has passed" in Communication.objects.filter(kind="escalation").order_by("id")[0].body_text
+    first = Communication.objects.filter(kind="escalation").order_by("id")[0]
+    with translation.override(first.language):  # the recipient's language, translated by the catalogs
+        said = gettext("The expected resolution time (%(time)s) has passed. We are still working on it.") % {
+            "time": "11:00"}
+    assert said in first.body_text
 
 
 # --- regulatory clocks ------------------------------------------------------------------------
