@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from comms import selectors
 from comms.models import EndpointHealth
+from comms.views.log import masked_address
 from incidents.selectors import user_is_msp_staff
 
 CONSOLE_PREFIX = "/console/"
@@ -45,7 +46,10 @@ class DeliveryAlerts:
 
     @cached_property
     def quarantined(self) -> list[EndpointHealth]:
-        return selectors.quarantined_endpoints_for_user(self._user) if self._is_staff else []
+        endpoints = selectors.quarantined_endpoints_for_user(self._user) if self._is_staff else []
+        for endpoint in endpoints:  # the URL's path is a secret: show the host only
+            endpoint.shown_address = masked_address(endpoint.channel, endpoint.address)
+        return endpoints
 
 
 def delivery_alerts(request: HttpRequest) -> dict[str, DeliveryAlerts]:

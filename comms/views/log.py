@@ -7,6 +7,7 @@ partial; without JavaScript the filter form is an ordinary GET form.
 
 import csv
 from collections.abc import Iterable, Iterator
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.core.paginator import Page, Paginator
@@ -33,10 +34,14 @@ CSV_HEADER = ["time", "customer", "incident", "kind", "audience", "language", "c
 
 
 def masked_address(channel: str, address: str) -> str:
-    """Phone numbers show only their last three digits; other addresses as they are."""
-    if channel != Channel.SMS or len(address) <= 3:
-        return address
-    return "*" * (len(address) - 3) + address[-3:]
+    """Phone numbers show only their last three digits; webhook and chat URLs only their host
+    (the path of a Slack/Teams/webhook URL works like a password); e-mail as it is."""
+    if channel == Channel.SMS and len(address) > 3:
+        return "*" * (len(address) - 3) + address[-3:]
+    if channel in (Channel.TEAMS, Channel.SLACK, Channel.WEBHOOK):
+        parts = urlsplit(address)
+        return f"{parts.scheme}://{parts.netloc}/…" if parts.netloc else "…"
+    return address
 
 
 def csv_safe(value: object) -> str:

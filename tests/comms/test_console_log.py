@@ -348,3 +348,12 @@ class TestEndpointRelease:
         assert response.status_code == 302 and response.url.startswith(reverse("login"))
         quarantined.refresh_from_db()
         assert quarantined.quarantined_at is not None
+
+
+def test_webhook_and_chat_urls_show_only_their_host():
+    from comms.views.log import masked_address
+
+    assert masked_address("slack", "https://hooks.slack.com/services/T0/B0/secret") == "https://hooks.slack.com/…"
+    assert masked_address("webhook", "https://hooks.example/kalm?token=abc") == "https://hooks.example/…"
+    assert masked_address("email", "it@midsize.example") == "it@midsize.example"
+    assert masked_address("sms", "+31612345678") == "*********678"
