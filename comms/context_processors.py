@@ -14,8 +14,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from comms import selectors
+from comms.addresses import masked_address
 from comms.models import EndpointHealth
-from comms.views.log import masked_address
 from incidents.selectors import user_is_msp_staff
 
 CONSOLE_PREFIX = "/console/"

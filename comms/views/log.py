@@ -7,7 +7,6 @@ partial; without JavaScript the filter form is an ordinary GET form.
 
 import csv
 from collections.abc import Iterable, Iterator
-from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.core.paginator import Page, Paginator
@@ -21,8 +20,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from comms import delivery as delivery_engine
 from comms import selectors
+from comms.addresses import masked_address
 from comms.forms import DeliveryFilterForm
-from comms.models import Channel, Delivery
+from comms.models import Delivery
 from incidents.console import staff_required
 from incidents.models import Incident
 from incidents.selectors import customers_for_user, incident_for_user_or_404
@@ -31,17 +31,6 @@ PAGE_SIZE = 50
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_HEADER = ["time", "customer", "incident", "kind", "audience", "language", "channel", "address", "state",
               "attempts", "last_error", "subject", "message_id"]
-
-
-def masked_address(channel: str, address: str) -> str:
-    """Phone numbers show only their last three digits; webhook and chat URLs only their host
-    (the path of a Slack/Teams/webhook URL works like a password); e-mail as it is."""
-    if channel == Channel.SMS and len(address) > 3:
-        return "*" * (len(address) - 3) + address[-3:]
-    if channel in (Channel.TEAMS, Channel.SLACK, Channel.WEBHOOK):
-        parts = urlsplit(address)
-        return f"{parts.scheme}://{parts.netloc}/…" if parts.netloc else "…"
-    return address
 
 
 def csv_safe(value: object) -> str:

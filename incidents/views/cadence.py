@@ -2,16 +2,15 @@
 held acknowledgment (from the incident page or the dashboard)."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from incidents import cadence, selectors
-from incidents.console import add_service_errors, staff_required
+from incidents.console import staff_required
 from incidents.forms import ExtendDueForm
-from incidents.views.incidents import after_write, render_dashboard, render_detail
+from incidents.views.incidents import after_write, render_dashboard, submit_on_incident
 
 FROM_DASHBOARD = "dashboard"
 
@@ -20,16 +19,12 @@ FROM_DASHBOARD = "dashboard"
 @staff_required
 def incident_extend_due(request: HttpRequest, pk: int) -> HttpResponse:
     incident = selectors.incident_for_user_or_404(request.user, pk=pk)
-    form = ExtendDueForm(request.POST, incident=incident)
-    if form.is_valid():
-        try:
-            cadence.incident_extend_due(incident=incident, author=request.user, until=form.cleaned_data["until"],
-                                        reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            return after_write(request, incident, _("Next update postponed."))
-    return render_detail(request, incident, extend_form=form, status=422)
+    return submit_on_incident(
+        request, incident, ExtendDueForm(request.POST, incident=incident), form_name="extend_form",
+        note=_("Next update postponed."),
+        write=lambda data: cadence.incident_extend_due(incident=incident, author=request.user, until=data["until"],
+                                                       reason=data["reason"]),
+    )
 
 
 @require_POST

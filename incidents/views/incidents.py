@@ -5,6 +5,7 @@ and call ``incidents.services``. With htmx they answer with a template partial; 
 JavaScript the same URLs answer with whole pages and redirects.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 
 from django.contrib import messages
@@ -140,34 +141,40 @@ def after_write(request: HttpRequest, incident: Incident, note: str) -> HttpResp
     return redirect("incidents:detail", pk=incident.pk)
 
 
+def submit_on_incident(request: HttpRequest, incident: Incident, form: Form, *, form_name: str,
+                       write: Callable[[dict], object], note: str) -> HttpResponse:
+    """The incident page's forms: validate, run the service write, then refresh (or redirect);
+    on bad input re-render the page with the form's (or the service's) errors and 422."""
+    if form.is_valid():
+        try:
+            write(form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return after_write(request, incident, note)
+    return render_detail(request, incident, status=422, **{form_name: form})
+
+
 @require_POST
 @staff_required
 def incident_post_update(request: HttpRequest, pk: int) -> HttpResponse:
     incident = selectors.incident_for_user_or_404(request.user, pk=pk)
     form = IncidentUpdateForm(request.POST, incident=incident)
-    if form.is_valid():
-        try:
-            services.incident_post_update(incident=incident, author=request.user, **form.changed_facts())
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            return after_write(request, incident, _("Update posted."))
-    return render_detail(request, incident, update_form=form, status=422)
+    return submit_on_incident(
+        request, incident, form, form_name="update_form", note=_("Update posted."),
+        write=lambda data: services.incident_post_update(incident=incident, author=request.user,
+                                                         **form.changed_facts()),
+    )
 
 
 @require_POST
 @staff_required
 def incident_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     incident = selectors.incident_for_user_or_404(request.user, pk=pk)
-    form = ReopenForm(request.POST)
-    if form.is_valid():
-        try:
-            services.incident_reopen(incident=incident, author=request.user, message=form.cleaned_data["message"])
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            return after_write(request, incident, _("Incident reopened."))
-    return render_detail(request, incident, reopen_form=form, status=422)
+    return submit_on_incident(
+        request, incident, ReopenForm(request.POST), form_name="reopen_form", note=_("Incident reopened."),
+        write=lambda data: services.incident_reopen(incident=incident, author=request.user, message=data["message"]),
+    )
 
 
 @require_POST
@@ -175,13 +182,9 @@ def incident_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 def incident_add_customer(request: HttpRequest, pk: int) -> HttpResponse:
     incident = selectors.incident_for_user_or_404(request.user, pk=pk)
     customers = selectors.customers_for_user(request.user).exclude(incident_links__incident=incident)
-    form = AddCustomerForm(request.POST, customers=customers)
-    if form.is_valid():
-        try:
-            services.incident_add_customer(incident=incident, customer=form.cleaned_data["customer"],
-                                           author=request.user)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            return after_write(request, incident, _("Customer added to the incident."))
-    return render_detail(request, incident, add_customer_form=form, status=422)
+    return submit_on_incident(
+        request, incident, AddCustomerForm(request.POST, customers=customers), form_name="add_customer_form",
+        note=_("Customer added to the incident."),
+        write=lambda data: services.incident_add_customer(incident=incident, customer=data["customer"],
+                                                          author=request.user),
+    )
