@@ -13,7 +13,7 @@ delivery, so a re-send after such a crash is recognisable as the same message.
 """
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 
 from django.conf import settings
@@ -31,7 +31,7 @@ from comms.models import (
     DeliveryState,
     EndpointHealth,
 )
-from comms.transports import OutgoingMessage, Transport, TransportError, transport_for
+from comms.transports import MessageExtras, OutgoingMessage, Transport, TransportError, transport_for
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +39,12 @@ MAX_ATTEMPTS = 8
 QUARANTINE_AFTER = 5  # consecutive failures of one webhook/chat endpoint
 ENDPOINT_CHANNELS = ("teams", "slack", "webhook")
 CLAIM_CHUNK = 10  # deliveries claimed together; a killed worker leaves at most this many to the lease
+
+
+# Apps that add to a delivery's message register here in their AppConfig.ready():
+# statuspage (a subscriber's List-Unsubscribe headers and footer), reports (the PDF attached
+# instead of linked). Each is called once per delivery, so it must not query per call.
+extras_providers: list[Callable[[Delivery], MessageExtras | None]] = []
 
 
 def lease() -> timedelta:
@@ -142,11 +148,27 @@ def outgoing_message(delivery: Delivery, numbers: dict[tuple[int, int], str] | N
         metadata |= {"incident_number": _incident_number(communication, {} if numbers is None else numbers),
                      "incident_title": incident.title, "status": incident.status, "severity": incident.severity}
     stakeholder = delivery.stakeholder
+    extras = _extras(delivery)
     return OutgoingMessage(
         delivery_id=delivery.pk, channel=delivery.channel, address=delivery.address,
         subject=communication.subject, body_text=communication.body_text, body_html=communication.body_html,
         short_text=communication.short_text, message_id=delivery.message_id, metadata=metadata,
         secret=stakeholder.webhook_secret if stakeholder else "",
+        headers=extras.headers, footer_text=extras.footer_text, footer_html=extras.footer_html,
+        attachments=extras.attachments,
+    )
+
+
+def _extras(delivery: Delivery) -> MessageExtras:
+    """All registered providers' additions, merged (later providers win on a header clash)."""
+    found = [extras for provider in extras_providers if (extras := provider(delivery)) is not None]
+    if not found:
+        return MessageExtras()
+    return MessageExtras(
+        headers={key: value for extras in found for key, value in extras.headers.items()},
+        footer_text="\n".join(extras.footer_text for extras in found if extras.footer_text),
+        footer_html="".join(extras.footer_html for extras in found if extras.footer_html),
+        attachments=tuple(attachment for extras in found for attachment in extras.attachments),
     )
 
 

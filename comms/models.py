@@ -83,6 +83,9 @@ class Stakeholder(models.Model):
         help_text=_("Only messages about these components. Empty means all."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # Signed up on the public status page (statuspage.Subscription) rather than entered by
+    # the MSP: their e-mails carry List-Unsubscribe and a "manage your subscription" footer.
+    self_subscribed = models.BooleanField(_("subscribed on the status page"), default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

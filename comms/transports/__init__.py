@@ -1,8 +1,8 @@
 """Channel transports: one module per kind, one registry from channel to class."""
 
-from comms.transports.base import OutgoingMessage, Transport, TransportError
+from comms.transports.base import Attachment, MessageExtras, OutgoingMessage, Transport, TransportError
 
-__all__ = ["OutgoingMessage", "Transport", "TransportError", "transport_for"]
+__all__ = ["Attachment", "MessageExtras", "OutgoingMessage", "Transport", "TransportError", "transport_for"]
 
 
 def transport_for(channel: str) -> Transport:

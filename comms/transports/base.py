@@ -24,6 +24,28 @@ class OutgoingMessage:
     metadata: dict[str, str] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
     secret: str = ""  # webhook signing secret, when the recipient has one
+    # Per-recipient lines under the body (a subscriber's "manage or unsubscribe" link) and
+    # files to attach; e-mail uses them, the other channels ignore them.
+    footer_text: str = ""
+    footer_html: str = ""
+    attachments: tuple["Attachment", ...] = ()
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mimetype: str
+
+
+@dataclass(frozen=True)
+class MessageExtras:
+    """What an app adds to one delivery's message (see ``comms.delivery.extras_providers``)."""
+
+    headers: dict[str, str] = field(default_factory=dict)
+    footer_text: str = ""
+    footer_html: str = ""
+    attachments: tuple[Attachment, ...] = ()
 
 
 class TransportError(Exception):

@@ -36,11 +36,23 @@ def build_email(message: OutgoingMessage, message_id: str) -> EmailMultiAlternat
     if language := message.metadata.get("language"):
         headers["Content-Language"] = language
     headers.update(message.headers)  # e.g. List-Unsubscribe from the subscriber pipeline
-    mail = EmailMultiAlternatives(subject=message.subject, body=message.body_text,
+    body_text = f"{message.body_text}\n\n-- \n{message.footer_text}" if message.footer_text else message.body_text
+    mail = EmailMultiAlternatives(subject=message.subject, body=body_text,
                                   from_email=settings.DEFAULT_FROM_EMAIL, to=[message.address], headers=headers)
     if message.body_html:
-        mail.attach_alternative(message.body_html, "text/html")
+        mail.attach_alternative(_with_html_footer(message.body_html, message.footer_html), "text/html")
+    for attachment in message.attachments:
+        mail.attach(attachment.filename, attachment.content, attachment.mimetype)
     return mail
+
+
+def _with_html_footer(body_html: str, footer_html: str) -> str:
+    """The footer goes inside ``<body>`` when the rendered message has one."""
+    if not footer_html:
+        return body_html
+    footer = f'<hr><div class="kalm-footer">{footer_html}</div>'
+    head, marker, tail = body_html.rpartition("</body>")
+    return f"{head}{footer}{marker}{tail}" if marker else body_html + footer
 
 
 def _refused(error: smtplib.SMTPRecipientsRefused) -> TransportError:
@@ -131,7 +143,8 @@ class EmailTransport(Transport):
 
     def _serialised_once(self, message: OutgoingMessage) -> bytes:
         key = (message.subject, message.body_text, message.body_html, tuple(sorted(message.metadata.items())),
-               tuple(sorted(message.headers.items())))
+               tuple(sorted(message.headers.items())), message.footer_text, message.footer_html,
+               tuple((a.filename, a.mimetype, hash(a.content)) for a in message.attachments))
         if key not in self._serialised:
             mail = build_email(replace(message, address=_TO), _MESSAGE_ID)
             self._serialised[key] = mail.message(policy=email.policy.SMTP).as_bytes()
