@@ -42,6 +42,7 @@ class FanOut:
     database_cpu: float = 0.0  # … the PostgreSQL server
     redis_cpu: float = 0.0  # … the Redis server
     machine_cpu: float = 0.0  # … the whole machine, anything else running included
+    load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average at publish and when all were sent
 
     def per_message_ms(self, count: int) -> dict[str, float]:
         parts = {"workers": self.worker_cpu, "PostgreSQL": self.database_cpu, "Redis": self.redis_cpu,
@@ -113,6 +114,7 @@ def fan_out(customer, author, expected: int, workers: list[CeleryWorker]) -> Fan
 
     result = FanOut()
     before = cpu_now(workers)
+    load_before = os.getloadavg()[0]
     started = time.perf_counter()
     services.incident_open(customer=customer, title="File server outage", category="server", severity="critical",
                            message="We are investigating an outage of the file server.", author=author)
@@ -125,6 +127,7 @@ def fan_out(customer, author, expected: int, workers: list[CeleryWorker]) -> Fan
 
     wait_for(all_sent, timeout=900, interval=0.25, what=f"{expected} deliveries sent")
     result.seconds = time.perf_counter() - started
+    result.load = (load_before, os.getloadavg()[0])
     after = cpu_now(workers)
     result.worker_cpu, result.bench_cpu, result.database_cpu, result.redis_cpu, result.machine_cpu = (
         used_after - used_before for used_before, used_after in zip(before, after, strict=True)
@@ -157,7 +160,7 @@ def report_fanout(sink: SmtpServer, addresses: list[str], result: FanOut, option
           "idle cores")
     print(f"  the whole machine was busy {result.machine_cpu / count * 1000:.1f} ms per message "
           f"({result.machine_cpu / result.seconds / os.cpu_count():.0%} of {os.cpu_count()} cores; other load "
-          "included)")
+          f"included); load average {result.load[0]:.1f} at publish, {result.load[1]:.1f} at the end")
     at_goal_size = result.seconds * GOAL_RECIPIENTS / count
     verdict = "met" if at_goal_size <= GOAL_SECONDS and not lost else "MISSED"
     scaled = "" if count == GOAL_RECIPIENTS else f" (extrapolated from {count}: {at_goal_size:.0f} s)"

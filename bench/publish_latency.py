@@ -39,12 +39,14 @@ def main() -> None:
         client = Client()
         client.force_login(author)
         for size in SIZES:
+            load = os.getloadavg()[0]
             wall, cpu = post_updates(client, author, size, options.requests)
             figures = percentiles(wall)
             verdict = "met" if figures["p95"] < GOAL_P95_MS else "MISSED"
             print(f"{size:>6} stakeholders: {options.requests} requests, p50 {figures['p50']:.0f} ms, "
                   f"p95 {figures['p95']:.0f} ms, max {figures['max']:.0f} ms (goal p95 < {GOAL_P95_MS} ms: {verdict}); "
-                  f"Python CPU per request p50 {percentiles(cpu)['p50']:.0f} ms")
+                  f"Python CPU per request p50 {percentiles(cpu)['p50']:.0f} ms; load average {load:.1f} → "
+                  f"{os.getloadavg()[0]:.1f}")
 
 
 def post_updates(client, author, size: int, count: int) -> tuple[list[float], list[float]]:

@@ -10,10 +10,18 @@ The steps, each a short transaction of its own:
 A worker killed between 1 and 4 leaves the delivery 'sending'; the sweeper puts it back
 in the queue once its lease has expired. E-mails carry a Message-ID derived from the
 delivery, so a re-send after such a crash is recognisable as the same message.
+
+Only the delivery in flight when a worker dies can be sent twice: each success is written
+by its own UPDATE right after the transport accepted it, and a worker never starts a send
+on a claim older than half the lease (the rest of that chunk goes back to the queue), so
+the sweeper cannot hand a delivery to a second worker while the first may still send it
+(one send is bounded by the transports' time-outs, 10 s per exchange, far below 150 s).
 """
 
 import logging
+import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
@@ -22,6 +30,8 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
+from comms import staff_notices
+from comms.addresses import masked_address
 from comms.models import (
     FINAL_DELIVERY_STATES,
     Communication,
@@ -38,7 +48,9 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 QUARANTINE_AFTER = 5  # consecutive failures of one webhook/chat endpoint
 ENDPOINT_CHANNELS = ("teams", "slack", "webhook")
-CLAIM_CHUNK = 10  # deliveries claimed together; a killed worker leaves at most this many to the lease
+# Deliveries claimed together (one conditional UPDATE, one SELECT, one INSERT for all). A
+# killed worker leaves at most this many per thread to the lease: later, never twice.
+CLAIM_CHUNK = 25
 
 
 # Apps that add to a delivery's message register here in their AppConfig.ready():
@@ -56,6 +68,14 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
 
 
+@dataclass
+class BatchFacts:
+    """Facts every delivery of a batch shares, looked up once per batch instead of per message."""
+
+    numbers: dict[tuple[int, int], str] = field(default_factory=dict)  # (incident, customer) → number
+    status_pages: dict[str, str] = field(default_factory=dict)  # customer slug → status page URL
+
+
 def deliver_batch(delivery_ids: Iterable[int]) -> dict[str, int]:
     """Send the given deliveries, one transport session per channel; returns outcome counts.
 
@@ -63,25 +83,31 @@ def deliver_batch(delivery_ids: Iterable[int]) -> dict[str, int]:
     INSERT of their attempts), then sent one by one; each success is recorded by a single
     UPDATE right after the transport accepted it. A worker killed mid-chunk leaves at most
     CLAIM_CHUNK deliveries 'sending' for the sweeper to release once their lease expires.
+    Whether a Communication is done is checked once per batch, not per chunk.
     """
     outcomes: dict[str, int] = {}
     by_channel: dict[str, list[int]] = {}
+    communications: set[int] = set()
     for delivery_id, channel in Delivery.objects.filter(pk__in=list(delivery_ids)).values_list("id", "channel"):
         by_channel.setdefault(channel, []).append(delivery_id)
     for channel, ids in by_channel.items():
         transport = transport_for(channel)
         transport.open()
-        numbers: dict[tuple[int, int], str] = {}  # (incident, customer) → incident number, for this batch
+        facts = BatchFacts()
         try:
             ids = sorted(ids)
             for start in range(0, len(ids), CLAIM_CHUNK):
                 chunk = ids[start:start + CLAIM_CHUNK]
+                send_until = time.monotonic() + lease().total_seconds() / 2  # taken before the claim: conservative
                 claimed = _claim(chunk)
                 _count(outcomes, "skipped", len(chunk) - len(claimed))
-                for outcome in _deliver_claimed(claimed, transport, numbers):
+                communications.update(delivery.communication_id for delivery, _ in claimed)
+                for outcome in _deliver_claimed(claimed, transport, facts, send_until):
                     _count(outcomes, outcome)
         finally:
             transport.close()
+    for communication_id in sorted(communications):
+        communication_finish_if_done(communication_id)
     return outcomes
 
 
@@ -108,13 +134,18 @@ def _claim(ids: list[int]) -> list[tuple[Delivery, DeliveryAttempt]]:
     return list(zip(deliveries, attempts, strict=True))
 
 
-def _deliver_claimed(claimed: list[tuple[Delivery, DeliveryAttempt]], transport: Transport,
-                     numbers: dict[tuple[int, int], str]) -> list[str]:
+def _deliver_claimed(claimed: list[tuple[Delivery, DeliveryAttempt]], transport: Transport, facts: BatchFacts,
+                     send_until: float) -> list[str]:
     outcomes, sent_attempts = [], []
-    for delivery, attempt in claimed:
+    for index, (delivery, attempt) in enumerate(claimed):
+        if time.monotonic() >= send_until:
+            # A slow server ate half the lease: the sweeper may soon hand the rest of this
+            # chunk to another worker, so give it back untried rather than risk two senders.
+            outcomes += _release_untried(claimed[index:])
+            break
         try:
             _refuse_if_quarantined(delivery)
-            provider_id = transport.send(outgoing_message(delivery, numbers))
+            provider_id = transport.send(outgoing_message(delivery, facts))
         except TransportError as error:
             outcomes.append(_record_failure(delivery, attempt, error))
             continue
@@ -123,29 +154,47 @@ def _deliver_claimed(claimed: list[tuple[Delivery, DeliveryAttempt]], transport:
         outcomes.append("sent")
     # The attempt rows of this chunk are completed together; the delivery rows, which
     # decide what is sent again, were updated one by one above.
-    DeliveryAttempt.objects.filter(pk__in=sent_attempts).update(finished_at=timezone.now(), outcome="sent")
-    for communication_id in {delivery.communication_id for delivery, _ in claimed}:
-        communication_finish_if_done(communication_id)
+    if sent_attempts:
+        DeliveryAttempt.objects.filter(pk__in=sent_attempts).update(finished_at=timezone.now(), outcome="sent")
     return outcomes
+
+
+def _release_untried(claimed: list[tuple[Delivery, DeliveryAttempt]]) -> list[str]:
+    """Queue claimed deliveries again as if never claimed (no call was made); the sweeper re-sends them."""
+    ours = Delivery.objects.filter(
+        pk__in=[delivery.pk for delivery, _attempt in claimed], state=DeliveryState.SENDING,
+        claimed_at=claimed[0][0].claimed_at,  # one claim, one time; a row released by the sweeper is not ours
+    )
+    with transaction.atomic():
+        ours.update(state=DeliveryState.QUEUED, attempts=F("attempts") - 1, next_attempt_at=timezone.now())
+        DeliveryAttempt.objects.filter(pk__in=[attempt.pk for _delivery, attempt in claimed]).delete()
+    logger.warning("%s claimed deliveries released untried: the claim is older than half the lease", len(claimed))
+    return ["released"] * len(claimed)
 
 
 def deliver_one(delivery_id: int, transport: Transport) -> str:
     """Claim, attempt and record one delivery; returns 'skipped', 'sent', 'retry' or 'failed'."""
-    outcomes = _deliver_claimed(_claim([delivery_id]), transport, {})
+    claimed = _claim([delivery_id])
+    outcomes = _deliver_claimed(claimed, transport, BatchFacts(), time.monotonic() + lease().total_seconds() / 2)
+    for delivery_row, _attempt in claimed:
+        communication_finish_if_done(delivery_row.communication_id)
     return outcomes[0] if outcomes else "skipped"
 
 
-def outgoing_message(delivery: Delivery, numbers: dict[tuple[int, int], str] | None = None) -> OutgoingMessage:
-    """The transport's view of a delivery; ``numbers`` caches incident numbers across a batch."""
+def outgoing_message(delivery: Delivery, facts: BatchFacts | None = None) -> OutgoingMessage:
+    """The transport's view of a delivery; ``facts`` caches what a batch's deliveries share."""
+    facts = facts or BatchFacts()
     communication = delivery.communication
+    slug = communication.customer.slug
+    if slug not in facts.status_pages:
+        facts.status_pages[slug] = _status_page_url(slug)
     metadata = {
         "kind": communication.kind, "audience": communication.audience, "language": communication.language,
-        "customer": communication.customer.name,
-        "status_page_url": _status_page_url(communication.customer.slug),
+        "customer": communication.customer.name, "status_page_url": facts.status_pages[slug],
     }
     if communication.incident_id:
         incident = communication.incident
-        metadata |= {"incident_number": _incident_number(communication, {} if numbers is None else numbers),
+        metadata |= {"incident_number": _incident_number(communication, facts.numbers),
                      "incident_title": incident.title, "status": incident.status, "severity": incident.severity}
     stakeholder = delivery.stakeholder
     extras = _extras(delivery)
@@ -155,7 +204,7 @@ def outgoing_message(delivery: Delivery, numbers: dict[tuple[int, int], str] | N
         short_text=communication.short_text, message_id=delivery.message_id, metadata=metadata,
         secret=stakeholder.webhook_secret if stakeholder else "",
         headers=extras.headers, footer_text=extras.footer_text, footer_html=extras.footer_html,
-        attachments=extras.attachments,
+        attachments=extras.attachments, personal=extras.personal,
     )
 
 
@@ -169,6 +218,7 @@ def _extras(delivery: Delivery) -> MessageExtras:
         footer_text="\n".join(extras.footer_text for extras in found if extras.footer_text),
         footer_html="".join(extras.footer_html for extras in found if extras.footer_html),
         attachments=tuple(attachment for extras in found for attachment in extras.attachments),
+        personal=next((extras.personal for extras in found if extras.personal), ""),
     )
 
 
@@ -226,9 +276,14 @@ def _count_endpoint_failure(delivery: Delivery, error: str, now) -> None:
     health.consecutive_failures += 1
     health.last_error = error[:2000]
     if health.consecutive_failures >= QUARANTINE_AFTER and health.quarantined_at is None:
+        # Under the row lock only one transaction sees quarantined_at empty, and the notice
+        # is mailed on its commit: one notice per quarantine, none for a rolled-back one.
         health.quarantined_at = now
-        logger.error("endpoint %s %s quarantined after %s failures", delivery.channel, delivery.address,
-                     health.consecutive_failures)
+        logger.error("endpoint %s %s quarantined after %s failures", delivery.channel,
+                     masked_address(delivery.channel, delivery.address), health.consecutive_failures)
+        staff_notices.endpoint_quarantined(customer=delivery.communication.customer, channel=delivery.channel,
+                                           address=delivery.address, failures=health.consecutive_failures,
+                                           error=error)
     health.save()
 
 

@@ -19,7 +19,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from comms import escalation
@@ -31,6 +32,7 @@ from comms.models import (
     Delivery,
     DeliveryState,
     MessageKind,
+    Role,
     Stakeholder,
 )
 from comms.rendering import RenderedMessage, render_message, render_plain
@@ -126,23 +128,42 @@ def plan_messages(
 
 def _recipient_groups(customer: Customer, *, incident_id: int, kinds: list[str], severity: str,
                       forced: Mapping[str, str]) -> dict[GroupKey, list[int]]:
-    """Active stakeholders routed for one of ``kinds`` (or forced), grouped; reads plain values, not models."""
+    """Active stakeholders routed for one of ``kinds`` (or forced), grouped by kind × audience × language.
+
+    Routing depends on the role alone, so it is decided once per role; the database filters
+    on role and on chosen components and, on PostgreSQL, groups the ids itself: a dozen
+    rows come back for 10,000 stakeholders and no Python object is made per stakeholder.
+    """
     table = routing_table(customer)
-    affected = set(
-        customer.components.filter(affected_by__incident_id=incident_id).values_list("id", flat=True)
-    )
-    interests = component_interests(customer)
-    kind_of_role: dict[str, str | None] = {}  # a handful of roles, thousands of stakeholders: decide once per role
+    kind_of_role = {role: kind for role in Role.values
+                    if (kind := forced.get(role) or kind_for_role(table, role=role, kinds=kinds, severity=severity))}
+    if not kind_of_role:
+        return {}
+    recipients = customer.stakeholders.filter(_wants_incident(customer, incident_id), is_active=True,
+                                              role__in=list(kind_of_role)).order_by()
     groups: dict[GroupKey, list[int]] = defaultdict(list)
-    rows = customer.stakeholders.filter(is_active=True).values_list("id", "role", "audience", "language")
-    for stakeholder_id, role, audience, language in rows.iterator(chunk_size=2000):
-        if role not in kind_of_role:
-            kind_of_role[role] = forced.get(role) or kind_for_role(table, role=role, kinds=kinds, severity=severity)
-        kind = kind_of_role[role]
-        wanted = interests.get(stakeholder_id)
-        if kind and (not wanted or wanted & affected):
-            groups[(kind, audience, language)].append(stakeholder_id)
-    return groups
+    for role, audience, language, ids in _ids_by_role_audience_language(recipients):
+        groups[(kind_of_role[role], audience, language)] += ids
+    return {key: sorted(ids) for key, ids in groups.items()}
+
+
+def _wants_incident(customer: Customer, incident_id: int) -> Q:
+    """A stakeholder who chose no components hears about everything; one who chose some, about those."""
+    chosen = Stakeholder.components.through.objects.filter(stakeholder_id=OuterRef("pk"))
+    affected = chosen.filter(component__customer=customer, component__affected_by__incident_id=incident_id)
+    return ~Exists(chosen) | Exists(affected)
+
+
+def _ids_by_role_audience_language(recipients: QuerySet) -> Iterable[tuple[str, str, str, list[int]]]:
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.aggregates import ArrayAgg
+
+        return recipients.values("role", "audience", "language").annotate(ids=ArrayAgg("id")).values_list(
+            "role", "audience", "language", "ids")
+    grouped: dict[tuple[str, str, str], list[int]] = defaultdict(list)  # SQLite (development, tests)
+    for stakeholder_id, *key in recipients.values_list("id", "role", "audience", "language"):
+        grouped[tuple(key)].append(stakeholder_id)
+    return [(*key, ids) for key, ids in grouped.items()]
 
 
 def component_interests(customer: Customer) -> dict[int, set[int]]:

@@ -1,4 +1,5 @@
-"""E-mails to the MSP's own staff: the reminders and escalations the cadence tick raises.
+"""E-mails to the MSP's own staff: the reminders and escalations the cadence tick raises, and
+the notice that one of a customer's webhook or chat endpoints was quarantined.
 
 These are not stakeholder messages (those are Communications: templates, routing, a
 delivery log). They are short internal notes to account managers and managers, sent
@@ -24,8 +25,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from comms.addresses import masked_address
 from comms.context import Clock
-from incidents.models import Incident, RegulatoryClock
+from comms.models import Channel
+from incidents.models import Customer, Incident, RegulatoryClock
 
 logger = logging.getLogger(__name__)
 
@@ -130,6 +133,25 @@ def post_incident_overdue(*, incident: Incident, due_at: datetime) -> int:
                  "\n\n%(url)s") % values
     return staff_notice_send(recipients=manager_emails() + account_manager_emails(incident), subject=subject,
                              body=body)
+
+
+def endpoint_quarantined(*, customer: Customer, channel: str, address: str, failures: int, error: str) -> int:
+    """To the customer's account managers, when one of its webhook or chat endpoints is quarantined.
+
+    The caller mails this once per quarantine (comms.delivery, under the endpoint's row lock).
+    The address is masked: a webhook URL's path works like a password.
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        values = {"customer": customer.name, "channel": Channel(channel).label,
+                  "endpoint": masked_address(channel, address), "failures": failures, "error": error[:500],
+                  "url": settings.SITE_URL + reverse("comms:log")}
+        subject = _("Endpoint quarantined: %(channel)s %(endpoint)s of %(customer)s") % values
+        body = _("Kalm stopped sending to the %(channel)s endpoint %(endpoint)s of %(customer)s after "
+                 "%(failures)d failed deliveries in a row. The last error was:\n\n%(error)s\n\nNothing is "
+                 "sent there until the endpoint is released. Ask the customer to fix it, then release it "
+                 "from the quarantine notice in the console:\n%(url)s") % values
+    managers = customer.account_managers.filter(is_active=True)
+    return staff_notice_send(recipients=_emails(managers), subject=subject, body=body)
 
 
 def _about(incident: Incident) -> dict[str, str]:

@@ -119,7 +119,8 @@ USE_TZ = True
 KALM_DEFAULT_TIME_ZONE = "Europe/Amsterdam"
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# collectstatic writes here; nginx serves it (docker-compose: the kalm-static volume).
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -182,6 +183,7 @@ else:
         "data_folder_in": str(_celery_dir / "queue"),
         "data_folder_out": str(_celery_dir / "queue"),
         "processed_folder": str(_celery_dir / "processed"),
+        "control_folder": str(_celery_dir / "control"),  # kombu's default is ./control, beside the code
         "store_processed": False,
     }
 CELERY_TASK_IGNORE_RESULT = True
@@ -198,6 +200,9 @@ CELERY_BEAT_SCHEDULE = {
     "comms-sweep": {"task": "comms.tasks.sweep", "schedule": 60.0},
     # Cadence: reminders, holding updates, escalations, clocks, maintenance (comms.cadence).
     "comms-tick": {"task": "comms.tasks.tick", "schedule": float(env_int("KALM_TICK_SECONDS", 60))},
+    # Re-publish every public status page: uptime bars, "last updated" and the day boundary move on.
+    "statuspage-publish": {"task": "statuspage.tasks.publish_all_status_pages",
+                           "schedule": float(env_int("KALM_SNAPSHOT_REFRESH_SECONDS", 180))},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing happens after commit inside web requests: fail fast when the broker is down
@@ -218,6 +223,9 @@ LOGGING = {
 KALM_MSP_NAME = env_str("KALM_MSP_NAME", "Kalm Managed Services")
 KALM_BRAND_COLOR = env_str("KALM_BRAND_COLOR", "#1f5fbf")
 KALM_LOGO_PATH = env_str("KALM_LOGO_PATH") or None  # image file for the PDF report's cover
+# "prewarmed": each worker process keeps a renderer that forks per report (reports.zygote);
+# "fresh": a new interpreter per report.
+KALM_REPORT_RENDERER = env_str("KALM_REPORT_RENDERER", "prewarmed")
 KALM_MAIL_DOMAIN = env_str("KALM_MAIL_DOMAIN", "kalm.localhost")  # right-hand side of Message-IDs
 # Non-urgent messages to one recipient closer together than this are held back (over-communication guard).
 KALM_COALESCE_MINUTES = env_int("KALM_COALESCE_MINUTES", 10)
@@ -233,3 +241,23 @@ SMS_SENDER = env_str("SMS_SENDER", "Kalm")
 
 # Public status pages refresh themselves this often (seconds).
 KALM_STATUS_POLL_SECONDS = env_int("KALM_STATUS_POLL_SECONDS", 30)
+
+# Status page subscriptions (statuspage.subscriptions): sign-ups per client IP per window;
+# how many proxies in front set X-Forwarded-For (0 = use REMOTE_ADDR); whether subscriber
+# webhooks may point at http:// or private/loopback addresses (tests and development only).
+KALM_SUBSCRIBE_RATE = env_int("KALM_SUBSCRIBE_RATE", 5)
+KALM_SUBSCRIBE_RATE_WINDOW_SECONDS = env_int("KALM_SUBSCRIBE_RATE_WINDOW_SECONDS", 600)
+KALM_TRUSTED_PROXY_COUNT = env_int("KALM_TRUSTED_PROXY_COUNT", 0)
+KALM_SUBSCRIBER_WEBHOOK_ALLOW_PRIVATE = env_bool("KALM_SUBSCRIBER_WEBHOOK_ALLOW_PRIVATE", False)
+
+# Published status pages (DESIGN.md decision 4; statuspage.snapshots): public pages are rendered
+# into files that Django (and nginx, deploy/nginx.conf) serve without reading the database.
+KALM_STATUS_SNAPSHOTS = env_bool("KALM_STATUS_SNAPSHOTS", True)
+KALM_SNAPSHOT_DIR = Path(env_str("KALM_SNAPSHOT_DIR", str(VAR_DIR / "snapshots")))
+# Browsers and CDNs may reuse a snapshot this long, then revalidate (ETag → 304) in the background.
+KALM_SNAPSHOT_MAX_AGE = env_int("KALM_SNAPSHOT_MAX_AGE", 5)
+KALM_SNAPSHOT_STALE_SECONDS = env_int("KALM_SNAPSHOT_STALE_SECONDS", 30)
+# Changes that arrive while a publish is still queued ride along with it. That needs a cache
+# the web and worker processes share (Redis); with the per-process cache every change publishes.
+KALM_SNAPSHOT_COALESCE = env_bool("KALM_SNAPSHOT_COALESCE", bool(REDIS_URL))
+KALM_SNAPSHOT_COALESCE_SECONDS = env_int("KALM_SNAPSHOT_COALESCE_SECONDS", 10)  # a lost task frees the key

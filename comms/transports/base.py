@@ -6,7 +6,11 @@ address, a 404/410 webhook, a 4xx other than 429) and ``permanent=False`` for wh
 (time-outs, 5xx, 429, a refused connection). The delivery engine decides what happens next.
 """
 
+import re
 from dataclasses import dataclass, field
+
+# Characters that quoted-printable, base64url and header folding all leave as they are.
+PERSONAL_ALPHABET = re.compile(r"[A-Za-z0-9_:-]+")
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,10 @@ class OutgoingMessage:
     footer_text: str = ""
     footer_html: str = ""
     attachments: tuple["Attachment", ...] = ()
+    # The one per-recipient string inside ``headers`` and the footers (a subscriber's link
+    # token). E-mail composes one message per Communication with a stand-in of the same
+    # length and swaps this in per recipient, so it must be PERSONAL_ALPHABET only.
+    personal: str = ""
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,7 @@ class MessageExtras:
     footer_text: str = ""
     footer_html: str = ""
     attachments: tuple[Attachment, ...] = ()
+    personal: str = ""  # see OutgoingMessage.personal
 
 
 class TransportError(Exception):

@@ -6,8 +6,11 @@ the server dropped meanwhile (idle time-out, restart) is replaced once, transpar
 
 import contextlib
 import email.policy
+import functools
+import re
 import smtplib
 from dataclasses import replace
+from email.headerregistry import HeaderRegistry, UnstructuredHeader
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -16,13 +19,36 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.core.validators import validate_email
 
-from comms.transports.base import OutgoingMessage, Transport, TransportError
+from comms.transports.base import PERSONAL_ALPHABET, OutgoingMessage, Transport, TransportError
 
 # Failures of the server or of our own credentials, not of this message: retrying can work.
 _SERVER_SIDE = (smtplib.SMTPAuthenticationError, smtplib.SMTPHeloError)
 # Stand-ins for the two per-recipient headers in a message serialised once per batch.
 _TO = "kalm-recipient@placeholder.invalid"
 _MESSAGE_ID = "<kalm-message-id@placeholder.invalid>"
+
+
+class _UnfoldedHeader(UnstructuredHeader):
+    """A header written on one line as given, never folded or turned into encoded-words.
+
+    For List-Unsubscribe: its value is ``<URL>``, and a URL longer than a header line has no
+    place to fold, so the email package would otherwise write it as RFC 2047 encoded-words,
+    which mail clients do not decode in this header (RFC 2369 wants the bare URL).
+    """
+
+    def fold(self, *, policy) -> str:
+        if not str(self).isascii() or len(self) > 900:  # not a plain URL: the ordinary, encoded form
+            return super().fold(policy=policy)
+        return f"{self.name}: {self}{policy.linesep}"
+
+
+_HEADERS = HeaderRegistry()
+_HEADERS.map_to_type("list-unsubscribe", _UnfoldedHeader)
+
+
+class _KalmEmail(EmailMultiAlternatives):
+    def message(self, *, policy=email.policy.default):
+        return super().message(policy=policy.clone(header_factory=_HEADERS))
 
 
 def build_email(message: OutgoingMessage, message_id: str) -> EmailMultiAlternatives:
@@ -37,7 +63,7 @@ def build_email(message: OutgoingMessage, message_id: str) -> EmailMultiAlternat
         headers["Content-Language"] = language
     headers.update(message.headers)  # e.g. List-Unsubscribe from the subscriber pipeline
     body_text = f"{message.body_text}\n\n-- \n{message.footer_text}" if message.footer_text else message.body_text
-    mail = EmailMultiAlternatives(subject=message.subject, body=body_text,
+    mail = _KalmEmail(subject=message.subject, body=body_text,
                                   from_email=settings.DEFAULT_FROM_EMAIL, to=[message.address], headers=headers)
     if message.body_html:
         mail.attach_alternative(_with_html_footer(message.body_html, message.footer_html), "text/html")
@@ -82,6 +108,7 @@ class EmailTransport(Transport):
     def __init__(self) -> None:
         self._batch: BaseEmailBackend | None = None  # the mailer holding the connection, inside a batch
         self._serialised: dict[tuple, bytes] = {}  # one Communication's message, built once per batch
+        self._sender: str | None = None  # the envelope sender, parsed once per batch (~0.3 ms a parse)
 
     def open(self) -> None:
         # Connects lazily on the first send(), so an unreachable server fails that delivery
@@ -91,6 +118,7 @@ class EmailTransport(Transport):
 
     def close(self) -> None:
         self._serialised.clear()
+        self._sender = None
         if self._batch is not None:
             batch, self._batch = self._batch, None
             with contextlib.suppress(OSError):  # QUIT on a dead connection: nothing left to clean up
@@ -131,15 +159,34 @@ class EmailTransport(Transport):
         # Open first: send_messages() closes a connection it had to open itself, which would
         # turn the batch into one connection per message.
         self._batch.open()
-        if isinstance(self._batch, SmtpBackend) and message.address.isascii():
-            # Composing a MIME message costs milliseconds; the recipients of one Communication
-            # differ only in To and Message-ID, so compose once and fill those two in.
-            raw = self._serialised_once(message).replace(_TO.encode(), message.address.encode())
-            raw = raw.replace(_MESSAGE_ID.encode(), message_id.encode())
-            sender = self._batch.prep_address(settings.DEFAULT_FROM_EMAIL)
-            self._batch.connection.sendmail(sender, [self._batch.prep_address(message.address)], raw)
-        else:
+        raw = self._composed(message, message_id) if isinstance(self._batch, SmtpBackend) else None
+        if raw is None:
             self._batch.send_messages([build_email(message, message_id)])
+            return
+        if self._sender is None:
+            self._sender = self._batch.prep_address(settings.DEFAULT_FROM_EMAIL)
+        self._batch.connection.sendmail(self._sender, [self._batch.prep_address(message.address)], raw)
+
+    def _composed(self, message: OutgoingMessage, message_id: str) -> bytes | None:
+        """The message's bytes from the Communication's shared composition; None when it must be built alone.
+
+        Composing a MIME message costs milliseconds; the recipients of one Communication
+        differ only in To, Message-ID and (for subscribers) their personal link token, so
+        compose once with stand-ins and fill those in.
+        """
+        if not message.address.isascii():
+            return None
+        stand_in = _stand_in(len(message.personal)) if message.personal else ""
+        if message.personal and (stand_in is None or not PERSONAL_ALPHABET.fullmatch(message.personal)):
+            return None
+        shared = _impersonal(message, stand_in) if stand_in else message
+        raw = self._serialised_once(shared).replace(_TO.encode(), message.address.encode())
+        raw = raw.replace(_MESSAGE_ID.encode(), message_id.encode())
+        if stand_in:
+            raw, swapped = _swap_personal(raw, stand_in, message.personal)
+            if swapped != _occurrences(shared, stand_in):
+                return None  # a part was encoded where the stand-in cannot be found (base64): build it alone
+        return raw
 
     def _serialised_once(self, message: OutgoingMessage) -> bytes:
         key = (message.subject, message.body_text, message.body_html, tuple(sorted(message.metadata.items())),
@@ -149,4 +196,48 @@ class EmailTransport(Transport):
             mail = build_email(replace(message, address=_TO), _MESSAGE_ID)
             self._serialised[key] = mail.message(policy=email.policy.SMTP).as_bytes()
         return self._serialised[key]
+
+
+_STAND_IN_PREFIX = "kalmpersonalstandin"
+
+
+def _stand_in(length: int) -> str | None:
+    """A placeholder as long as the personal token, so quoted-printable breaks lines at the same places."""
+    if length < len(_STAND_IN_PREFIX) + 4:
+        return None
+    return _STAND_IN_PREFIX + "Q" * (length - len(_STAND_IN_PREFIX))
+
+
+def _impersonal(message: OutgoingMessage, stand_in: str) -> OutgoingMessage:
+    def swap(text: str) -> str:
+        return text.replace(message.personal, stand_in)
+
+    return replace(message, headers={name: swap(value) for name, value in message.headers.items()},
+                   footer_text=swap(message.footer_text), footer_html=swap(message.footer_html), personal=stand_in)
+
+
+def _occurrences(message: OutgoingMessage, stand_in: str) -> int:
+    return (sum(value.count(stand_in) for value in message.headers.values())
+            + message.footer_text.count(stand_in) + message.footer_html.count(stand_in))
+
+
+@functools.lru_cache(maxsize=8)
+def _stand_in_pattern(stand_in: str) -> re.Pattern[bytes]:
+    # A quoted-printable soft line break ("=" CRLF) may fall anywhere inside the stand-in.
+    return re.compile(b"(?:=\r\n)?".join(re.escape(char.encode()) for char in stand_in))
+
+
+def _swap_personal(raw: bytes, stand_in: str, personal: str) -> tuple[bytes, int]:
+    """Replace every (possibly soft-broken) stand-in by the personal token, keeping the line breaks."""
+    token = personal.encode()
+
+    def fill(match: re.Match[bytes]) -> bytes:
+        pieces, taken = match.group().split(b"=\r\n"), 0
+        out = []
+        for piece in pieces:
+            out.append(token[taken:taken + len(piece)])
+            taken += len(piece)
+        return b"=\r\n".join(out)
+
+    return _stand_in_pattern(stand_in).subn(fill, raw)
 

@@ -1,7 +1,9 @@
 """SMS: the message's short text, kept within a few segments, through a pluggable provider.
 
 ``KALM_SMS_PROVIDER`` picks the provider: "console" logs and records (development, tests),
-"http" posts to a JSON API at ``SMS_API_URL`` with a Bearer token.
+"http" posts to a JSON API at ``SMS_API_URL`` with a Bearer token. The API refusing that
+token (401/403) is our configuration's fault, not the recipient's: such a delivery stays
+queued for retries, and the error log says what to fix.
 """
 
 import contextlib
@@ -15,7 +17,7 @@ from typing import ClassVar
 from django.conf import settings
 
 from comms.transports.base import OutgoingMessage, Transport, TransportError
-from comms.transports.http import PosterSession, json_body
+from comms.transports.http import HttpReply, JsonPoster, PosterSession, json_body
 from comms.transports.slack import cut_at_word
 
 logger = logging.getLogger(__name__)
@@ -125,8 +127,30 @@ class ConsoleSmsProvider(SmsProvider):
         return sms.id
 
 
+CREDENTIAL_STATUSES = (401, 403)  # the API does not accept SMS_API_TOKEN (or the account behind it)
+
+
+class SmsApiPoster(JsonPoster):
+    """JSON poster for the SMS API: a refused credential is transient, unlike other 4xx replies."""
+
+    @staticmethod
+    def _exchange(client, url: str, body: bytes, headers: dict[str, str]) -> HttpReply:
+        reply = JsonPoster._exchange(client, url, body, headers)
+        if reply.status in CREDENTIAL_STATUSES:
+            # Raised before the generic status check, which would call any 4xx permanent and
+            # fail every SMS for good while an operator fixes a token.
+            logger.error("SMS API refused Kalm's credentials (HTTP %s): check SMS_API_TOKEN and the provider "
+                         "account; SMS deliveries are retried until then", reply.status)
+            raise TransportError(f"HTTP {reply.status} from the SMS API: Kalm's credentials were refused "
+                                 "(check SMS_API_TOKEN); retrying", permanent=False)
+        return reply
+
+
 class HttpSmsProvider(PosterSession, SmsProvider):
     """POST ``{"to", "from", "text"}`` to ``SMS_API_URL``; the reply is ``{"id": ...}``."""
+
+    def __init__(self) -> None:
+        self.http = SmsApiPoster()
 
     def send(self, *, to: str, text: str) -> str:
         if not settings.SMS_API_URL:

@@ -118,6 +118,25 @@ def test_sweeper_requeues_a_dead_workers_delivery(customer, people, account_mana
             assert delivery.deliver_batch([delivery_id]) == {"sent": 1}
 
 
+
+def test_a_claim_older_than_half_the_lease_is_given_back_untried(customer, people, account_manager, smtp_server,
+                                                                 settings):
+    # With a zero lease every claim is "too old" before its first send: the case of a relay so
+    # slow that the sweeper could soon hand the chunk's remaining deliveries to another worker.
+    open_critical(customer, account_manager)
+    ids = [i for c in Communication.objects.all() for i in communication_expand(c.pk)]
+    settings.KALM_DELIVERY_LEASE_SECONDS = 0
+
+    assert delivery.deliver_batch(ids) == {"released": 3}
+
+    assert smtp_server.messages == []
+    assert set(Delivery.objects.values_list("state", "attempts")) == {("queued", 0)}  # as if never claimed
+    assert not DeliveryAttempt.objects.exists()  # no call was made, so no attempt is recorded
+    settings.KALM_DELIVERY_LEASE_SECONDS = 300
+    assert delivery.deliver_batch(ids) == {"sent": 3}
+    assert set(Delivery.objects.values_list("state", "attempts")) == {("sent", 1)}
+    assert len(smtp_server.messages) == 3
+
 def test_sweeper_expands_what_the_commit_hook_missed(customer, people, account_manager):
     open_critical(customer, account_manager)  # on_commit never ran: the broker was "down"
     assert sweeper.sweep().communications == []  # within the grace period
@@ -171,3 +190,90 @@ def test_webhook_delivery_is_signed(customer, account_manager, http_sink):
     timestamp = request.headers["x-kalm-timestamp"]
     expected = hmac.new(b"s3cret", f"{timestamp}.".encode() + request.body, hashlib.sha256).hexdigest()
     assert request.headers["x-kalm-signature"] == f"sha256={expected}"
+
+
+def fail_webhook_once(customer, account_manager) -> str:
+    """Publish, expand and deliver one webhook message (the test's webhook answers 503); returns the outcome."""
+    Delivery.objects.all().delete()
+    Communication.objects.all().delete()
+    [delivery_id] = expanded(customer, account_manager)
+    [(outcome, _count)] = delivery.deliver_batch([delivery_id]).items()
+    return outcome
+
+
+def test_a_quarantine_mails_the_account_managers_once(
+    customer, account_manager, other_account_manager, http_sink, smtp_server, django_capture_on_commit_callbacks
+):
+    account_manager.email = "anna@msp.example"
+    account_manager.save()
+    url = http_sink.url("/busy/T0/secret-path")
+    http_sink.reply("/busy/T0/secret-path", 503, b"down")
+    Stakeholder.objects.create(customer=customer, name="Hook", role="customer_it", audience="technical",
+                               webhook_url=url)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        outcomes = [fail_webhook_once(customer, account_manager) for _ in range(delivery.QUARANTINE_AFTER - 1)]
+    assert outcomes == ["retry"] * (delivery.QUARANTINE_AFTER - 1)
+    assert smtp_server.messages == []  # failing, not yet quarantined: nobody is told
+
+    with django_capture_on_commit_callbacks(execute=True):
+        fail_webhook_once(customer, account_manager)  # the failure that quarantines the endpoint
+        assert fail_webhook_once(customer, account_manager) == "failed"  # refused: quarantined
+        assert fail_webhook_once(customer, account_manager) == "failed"
+
+    [notice] = smtp_server.messages
+    assert notice.rcpt_tos == ["anna@msp.example"]  # this customer's account manager, not another customer's
+    assert "Endpoint quarantined" in notice.message["Subject"] and customer.name in notice.message["Subject"]
+    body = notice.message.get_content()
+    assert f"after {delivery.QUARANTINE_AFTER} failed deliveries" in body and "HTTP 503" in body
+    assert "secret-path" not in notice.raw.decode()  # a webhook path works like a password: host only
+    assert EndpointHealth.objects.get(address=url).quarantined_at is not None
+
+    # Released and failing again: a new quarantine, so one new notice.
+    delivery.endpoint_release(channel="webhook", address=url)
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(delivery.QUARANTINE_AFTER + 1):
+            fail_webhook_once(customer, account_manager)
+    assert len(smtp_server.messages) == 2
+
+
+def test_a_quarantine_that_rolls_back_mails_nobody(customer, account_manager, http_sink, smtp_server,
+                                                   django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    account_manager.email = "anna@msp.example"
+    account_manager.save()
+    url = http_sink.url("/busy")
+    Stakeholder.objects.create(customer=customer, name="Hook", role="customer_it", audience="technical",
+                               webhook_url=url)
+    EndpointHealth.objects.create(channel="webhook", address=url, consecutive_failures=delivery.QUARANTINE_AFTER - 1)
+
+    def quarantine_then_fail() -> None:
+        with transaction.atomic():
+            fail_webhook_once(customer, account_manager)
+            assert EndpointHealth.objects.get(address=url).quarantined_at is not None
+            raise RuntimeError("the surrounding transaction fails")
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        quarantine_then_fail()
+
+    assert smtp_server.messages == []
+    assert EndpointHealth.objects.get(address=url).quarantined_at is None
+
+
+def test_the_quarantine_notice_is_in_the_site_language(customer, account_manager, http_sink, smtp_server, settings,
+                                                        django_capture_on_commit_callbacks):
+    settings.LANGUAGE_CODE = "nl"
+    account_manager.email = "anna@msp.example"
+    account_manager.save()
+    url = http_sink.url("/busy")
+    Stakeholder.objects.create(customer=customer, name="Hook", role="customer_it", audience="technical",
+                               webhook_url=url)
+    EndpointHealth.objects.create(channel="webhook", address=url, consecutive_failures=delivery.QUARANTINE_AFTER - 1)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        fail_webhook_once(customer, account_manager)
+
+    [notice] = smtp_server.messages
+    assert notice.message["Subject"].startswith("Eindpunt in quarantaine: Webhook")
+    assert "mislukte afleveringen op rij" in notice.message.get_content()

@@ -145,3 +145,30 @@ def test_composer_texts_replace_the_template(customer, people, account_manager):
     other = Communication.objects.get(incident=incident, audience="end_user")
     assert technical.subject == "Storing mail" and "Eigen tekst voor IT." in technical.body_text
     assert "Eigen tekst" not in other.body_text
+
+
+def test_recipients_are_grouped_in_the_database_by_kind_audience_and_language(
+    customer, file_server, erp, account_manager
+):
+    # Runs the SQLite grouping by default and the PostgreSQL one (ARRAY_AGG) with DATABASE_URL set.
+    it_nl = stakeholder(customer, "IT nl", "customer_it", "technical")
+    users_nl = stakeholder(customer, "Users nl", "affected_users", "technical")  # another role, same group
+    it_en = stakeholder(customer, "IT en", "customer_it", "technical", language="en")
+    wants_file_server = stakeholder(customer, "Plant", "affected_users", "end_user")
+    wants_file_server.components.add(file_server, erp)
+    wants_erp_only = stakeholder(customer, "Finance", "affected_users", "end_user")
+    wants_erp_only.components.add(erp)
+    stakeholder(customer, "Left", "customer_it", "technical", is_active=False)
+    stakeholder(customer, "Board", "executives", "executive")  # executives: critical only
+    stakeholder(customer, "Press", "media", "executive")  # media: never automatic
+
+    incident = open_incident(customer, account_manager, severity="high",
+                             component_statuses={file_server: "major_outage"})
+
+    assert groups(incident) == {
+        ("acknowledgment", "technical", "nl"): sorted([it_nl.pk, users_nl.pk]),
+        ("acknowledgment", "technical", "en"): [it_en.pk],
+        ("acknowledgment", "end_user", "nl"): [wants_file_server.pk],
+    }
+    for communication in Communication.objects.filter(incident=incident):
+        assert communication.recipient_ids == sorted(communication.recipient_ids)

@@ -75,6 +75,65 @@ def test_a_batch_uses_one_connection(smtp_server, make_message):
     assert smtp_server.sessions == 1
 
 
+def _personal(token: str) -> dict:
+    """What the status page adds for one subscriber: the token in a header and in both footers."""
+    url = f"https://status.msp.example/status/midsize/subscriptions/{token}/unsubscribe/"
+    return {"personal": token, "headers": {"List-Unsubscribe": f"<{url}>"},
+            "footer_text": f"Ümlaut footer, unsubscribe: {url}", "footer_html": f'<a href="{url}">Afmelden</a> ë'}
+
+
+@pytest.mark.parametrize("body_text", [
+    "Short body.",
+    # A line longer than 78 characters makes the part quoted-printable, whose soft line
+    # breaks can fall inside the token.
+    "Lange regel met umlauten – Störung " + "x" * 120,
+])
+def test_a_batch_composes_once_and_swaps_each_recipients_token_in(smtp_server, make_message, body_text):
+    tokens = [f"{n:010d}:{chr(65 + n) * 43}" for n in range(1, 4)]  # same length, like the signed tokens
+    transport = EmailTransport()
+    transport.open()
+    for n, token in enumerate(tokens):
+        transport.send(make_message(address=f"s{n}@example.com", body_text=body_text, **_personal(token)))
+    compositions = len(transport._serialised)
+    transport.close()
+    transport.send(make_message(address="alone@example.com", body_text=body_text, **_personal(tokens[0])))
+
+    *batched, alone = smtp_server.messages
+    assert compositions == 1 and len(batched) == 3
+    for mail, token in zip(batched, tokens, strict=True):
+        text, html = mail.message.iter_parts()
+        url = f"https://status.msp.example/status/midsize/subscriptions/{token}/unsubscribe/"
+        assert mail.message["List-Unsubscribe"] == f"<{url}>"
+        assert text.get_content().rstrip().endswith(url) and body_text in text.get_content()
+        assert f'<a href="{url}">Afmelden</a> ë' in html.get_content()
+        assert "kalmpersonal" not in mail.message.as_string()
+        # RFC 2369: the bare URL on one line, not folded into encoded-words however long it is.
+        assert f"List-Unsubscribe: <{url}>\r\n".encode() in mail.raw
+    # The swapped message says exactly what a message composed alone for that recipient says.
+    first_text, first_html = batched[0].message.iter_parts()
+    alone_text, alone_html = alone.message.iter_parts()
+    assert (first_text.get_content(), first_html.get_content()) == (alone_text.get_content(), alone_html.get_content())
+
+
+def test_a_personal_token_outside_the_safe_alphabet_is_composed_alone(smtp_server, make_message):
+    transport = EmailTransport()
+    transport.open()
+    transport.send(make_message(**_personal("token with spaces and ü, long enough")))
+    transport.close()
+
+    [mail] = smtp_server.messages
+    assert "token with spaces and ü, long enough" in mail.message.get_body(("plain",)).get_content()
+
+
+def test_a_long_list_unsubscribe_url_stays_bare_without_a_batch(smtp_server, make_message):
+    url = "https://status.msp.example/status/midsize/subscriptions/" + "a" * 60 + "/unsubscribe/"
+    EmailTransport().send(make_message(headers={"List-Unsubscribe": f"<{url}>"}))
+
+    [mail] = smtp_server.messages
+    assert f"List-Unsubscribe: <{url}>\r\n".encode() in mail.raw
+    assert mail.message["List-Unsubscribe"] == f"<{url}>"
+
+
 def test_without_a_batch_each_message_connects(smtp_server, make_message):
     transport = EmailTransport()
     transport.send(make_message())

@@ -139,8 +139,8 @@ def test_http_provider_posts_json_with_a_bearer_token(sms_api, make_message):
                                         "text": "File server down, we are investigating. Next update 10:30."}
 
 
-@pytest.mark.parametrize(("status", "permanent"), [(400, True), (401, True), (404, True), (429, False),
-                                                   (500, False), (503, False)])
+@pytest.mark.parametrize(("status", "permanent"), [(400, True), (401, False), (403, False), (404, True),
+                                                   (429, False), (500, False), (503, False)])
 def test_http_provider_status_mapping(sms_api, make_message, status, permanent):
     sms_api.reply("/v1/sms", status, b'{"error": "nope"}')
 
@@ -185,3 +185,38 @@ def test_http_provider_batch_reuses_the_connection(sms_api, make_message):
     first, second = sms_api.requests
     assert first.client_port == second.client_port
     assert json.loads(second.body)["to"] == "+4915112345678"
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_http_provider_refusing_our_credentials_is_transient_and_logged(sms_api, make_message, caplog, status):
+    # A wrong or expired SMS_API_TOKEN is Kalm's problem, not the recipient's: retry, and say what to fix.
+    sms_api.reply("/v1/sms", status, b'{"error": "invalid token"}')
+
+    with caplog.at_level(logging.ERROR, logger="comms.transports.sms"), pytest.raises(TransportError) as caught:
+        SmsTransport().send(make_message("sms"))
+
+    assert caught.value.permanent is False
+    assert f"HTTP {status}" in str(caught.value) and "SMS_API_TOKEN" in str(caught.value)
+    assert "SMS_API_TOKEN" in caplog.text
+    assert "sms-token-123" not in caplog.text + str(caught.value)  # the token itself is never logged
+    assert len(sms_api.requests) == 1
+
+
+def test_an_sms_refused_for_our_credentials_stays_queued_for_a_retry(settings, sms_api, customer, account_manager):
+    from comms import delivery
+    from comms.models import Communication, Delivery, Stakeholder
+    from comms.outbox import communication_expand
+    from incidents import services
+
+    Stakeholder.objects.create(customer=customer, name="On call", role="customer_it", audience="technical",
+                               language="nl", phone="+31612345678")
+    services.incident_open(customer=customer, title="Server outage", category="server", severity="critical",
+                           message="We are investigating.", author=account_manager)
+    [delivery_id] = communication_expand(Communication.objects.get().pk)
+    sms_api.reply("/v1/sms", 401, b'{"error": "invalid token"}')
+
+    assert delivery.deliver_batch([delivery_id]) == {"retry": 1}
+
+    row = Delivery.objects.get(pk=delivery_id)
+    assert row.channel == "sms" and row.state == "queued" and row.attempts == 1
+    assert "credentials were refused" in row.last_error  # what the communication log shows
