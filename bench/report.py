@@ -1,13 +1,21 @@
-"""Post-incident report rendering: a typical and a huge incident, blocks against tables.
+"""Post-incident report rendering: the fresh-interpreter path against the pre-warmed one, same run.
 
-SQLite in a temporary folder (no server needed). The parent writes both incidents once;
-every measurement then runs in a fresh child process (multiprocessing, spawn) that reads
-its incident, builds the HTML and makes the PDF exactly as the task does: WeasyPrint in
-its own capped process (``reports.pdf.render_isolated``). The measuring child reads the
-render process's peak memory from ``resource.getrusage(RUSAGE_CHILDREN).ru_maxrss``
-(it has no other children) and its CPU time, so the figures hold on a busy machine too.
+SQLite in a temporary folder (no server needed). The parent writes a typical and a huge
+incident once; then, per renderer (``KALM_REPORT_RENDERER`` = "fresh", "prewarmed"), one new
+process (multiprocessing, spawn: cold imports, no zygote yet) runs the Celery task body
+``reports.tasks.render_report`` on pending render rows, exactly as a worker does:
 
-    DJANGO_SETTINGS_MODULE=kalm.settings .venv/bin/python bench/report.py [--repeat 3]
+- cold: the first render in that process (typical incident). For "prewarmed" it includes
+  starting the zygote, which a report worker does at process start (worker_process_init).
+- warm: then ``--repeat`` renders per case; the median is shown.
+
+Figures per render: ``e2e`` the task from claim to stored PDF (HTML, PDF, file, row),
+``render`` WeasyPrint's own time in the render process (wall and CPU), ``peak MB`` the
+render process's peak resident memory (its own ``ru_maxrss``; a forked child counts the
+pages it shares with the zygote too, so the figures compare), and for "prewarmed" the
+zygote's resident memory (``VmRSS``, a cost per worker process).
+
+    DJANGO_SETTINGS_MODULE=kalm.settings .venv/bin/python bench/report.py [--repeat 3] [--layout blocks]
 
 Goals (issue 5): typical (20 updates, 200 deliveries) under 1.5 s; huge (300 updates,
 3,000 deliveries) under 10 s and under 300 MB peak memory.
@@ -27,9 +35,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script:
 
 CASES = {"typical": (20, 200), "huge": (300, 3000)}
 GOALS = {"typical": (1.5, None), "huge": (10.0, 300)}  # seconds, MB
+RENDERERS = ("fresh", "prewarmed")
 
 
-def setup_django() -> None:
+def setup_django(renderer: str | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kalm.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     import django
@@ -39,6 +48,8 @@ def setup_django() -> None:
 
     if "reports" not in settings.INSTALLED_APPS:
         sys.exit("Add 'reports' to INSTALLED_APPS first (see reports/__init__.py).")
+    if renderer:
+        settings.KALM_REPORT_RENDERER = renderer
 
 
 def write_incidents() -> dict[str, int]:
@@ -63,79 +74,122 @@ def write_incidents() -> dict[str, int]:
     return ids
 
 
-def measure(incident_id: int, layout: str, results) -> None:
-    """In a fresh child: build the HTML, render it in the capped render process, report the figures."""
-    setup_django()
-    from incidents.models import Incident
-    from reports import rendering
+def measure(renderer: str, ids: dict[str, int], repeat: int, layout: str, results) -> None:
+    """In a fresh process: the task body on new pending rows, cold first, then ``repeat`` per case."""
+    setup_django(renderer)
+    from incidents.models import Customer
+    from reports import rendering, zygote
+    from reports.models import RenderStatus, ReportRender
+    from reports.tasks import render_report
 
-    incident = Incident.objects.get(pk=incident_id)
-    customer = incident.customer_links.get().customer
-    started = time.perf_counter()
-    html = rendering.build_html(incident, customer, layout=layout)
-    built = time.perf_counter()
-    result = rendering.make_pdf(html)
-    finished = time.perf_counter()
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # the render process, our only child
-    results.put({
-        "html": built - started, "isolated": finished - built, "weasyprint": result.seconds,
-        "weasyprint_cpu": result.cpu_seconds, "import": result.import_seconds,
-        "child_cpu": usage.ru_utime + usage.ru_stime,
-        "peak_mb": usage.ru_maxrss / 1024, "pages": result.pages, "kb": len(result.pdf) / 1024,
-        "total": finished - started,
-    })
+    seen = []
+    make_pdf, build_html = rendering.make_pdf, rendering.build_html
+
+    def recording(html):  # the task's own call, with the render process's figures kept for the table
+        seen.append(make_pdf(html))
+        return seen[-1]
+
+    rendering.make_pdf = recording
+    if layout != "blocks":
+        rendering.build_html = lambda *args, **kwargs: build_html(*args, **{**kwargs, "layout": layout})
+
+    def one(case: str, run: str) -> dict:
+        incident_id = ids[case]
+        customer = Customer.objects.get(slug=case)
+        version = ReportRender.objects.filter(incident_id=incident_id).count() + 1
+        row = ReportRender.objects.create(incident_id=incident_id, customer=customer, version=version)
+        started, cpu_started = time.perf_counter(), _cpu()
+        render_report(row.pk)  # the task body, in this process, as a worker runs it
+        e2e, e2e_cpu = time.perf_counter() - started, _cpu() - cpu_started
+        row.refresh_from_db()
+        assert row.status == RenderStatus.DONE, row.error
+        result = seen[-1]
+        running = zygote.current()
+        if renderer == "prewarmed":  # the forked child is the zygote's, not ours: its own figure
+            e2e_cpu += result.cpu_seconds
+        return {"renderer": renderer, "case": case, "run": run, "e2e": e2e, "e2e_cpu": e2e_cpu,
+                "render": result.seconds,
+                "render_cpu": result.cpu_seconds, "import": result.import_seconds, "pages": result.pages,
+                "peak_mb": result.max_rss_kb / 1024,
+                "zygote_mb": _rss_mb(running.pid) if running else 0.0}
+
+    figures = [one("typical", "cold")]
+    for case in CASES:
+        figures += [one(case, "warm") for _ in range(repeat)]
+    results.put(figures)
 
 
-def run(incident_id: int, layout: str) -> dict[str, float]:
+def _cpu() -> float:
+    """CPU seconds of this process and of the children it has reaped (the fresh render processes)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def run(renderer: str, ids: dict[str, int], repeat: int, layout: str) -> list[dict]:
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
-    child = context.Process(target=measure, args=(incident_id, layout, results))
+    child = context.Process(target=measure, args=(renderer, ids, repeat, layout, results))
     child.start()
-    figures = results.get(timeout=600)
+    figures = results.get(timeout=1800)
     child.join()
     return figures
 
 
+LEGEND = """seconds; warm rows: median of the runs, peak MB: the highest
+  e2e     the task body: claim, build the HTML, render the PDF, store file and row (the wait, less the queue)
+  e.cpu   the same in CPU time: the task's process and its render process (what load cannot inflate)
+  render  WeasyPrint in the render process, wall clock;  r.cpu  the same, CPU time (what load cannot inflate)
+  import  importing WeasyPrint in the render process (fresh: every render; prewarmed: once, in the zygote)
+  peak MB the render process's peak resident memory;  zygote MB  the pre-warmed process's resident memory"""
+
+
+def report(rows: list[dict]) -> None:
+    median = {key: statistics.median(row[key] for row in rows) for key in ("e2e", "e2e_cpu", "render", "render_cpu",
+                                                                           "import", "pages", "zygote_mb")}
+    first = rows[0]
+    peak = max(row["peak_mb"] for row in rows)
+    seconds, megabytes = GOALS[first["case"]]
+    memory_ok = megabytes is None or peak < megabytes
+    verdict = ", ".join(f"{what} {'met' if median[key] < seconds and memory_ok else 'MISSED'}"
+                        for what, key in (("wall", "e2e"), ("cpu", "e2e_cpu")))
+    goal = f"e2e < {seconds} s{f', < {megabytes} MB' if megabytes else ''}: {verdict}"
+    print(f"{first['renderer']:10} {first['case']:8} {first['run']:5} {median['pages']:5.0f} {median['e2e']:6.2f} "
+          f"{median['e2e_cpu']:6.2f} "
+          f"{median['render']:7.2f} {median['render_cpu']:6.2f} {median['import']:6.2f} {peak:8.0f} "
+          f"{median['zygote_mb']:10.0f}  {goal if first['run'] == 'warm' else ''}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeat", type=int, default=3, help="runs per case and layout (the median is shown)")
+    parser.add_argument("--repeat", type=int, default=3, help="warm runs per case (the median is shown)")
+    parser.add_argument("--layout", choices=("blocks", "tables"), default="blocks",
+                        help="the report's layout (the task renders blocks)")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kalm-bench-report-") as folder:
-        os.environ["KALM_VAR_DIR"] = folder  # the SQLite database lives here; the children inherit it
+        os.environ["KALM_VAR_DIR"] = folder  # the SQLite database and the PDFs live here; the children inherit it
         os.environ.pop("DATABASE_URL", None)
+        os.environ.pop("REDIS_URL", None)  # status page publishes the builders trigger stay in this folder's queue
+        for queue in ("queue", "processed"):
+            Path(folder, "celery", queue).mkdir(parents=True)
         setup_django()
         print("writing the incidents (SQLite) …", flush=True)
         ids = write_incidents()
         print(LEGEND)
-        print(f"{'case':8} {'layout':7} {'pages':>5} {'html':>6} {'render':>7} {'r.cpu':>6} {'import':>6} "
-              f"{'child':>6} {'e2e':>6} {'peak MB':>8}")
-        for case, incident_id in ids.items():
-            for layout in ("blocks", "tables"):
-                runs = [run(incident_id, layout) for _ in range(options.repeat)]
-                report(case, layout, runs)
+        print(f"{'renderer':10} {'case':8} {'run':5} {'pages':>5} {'e2e':>6} {'e.cpu':>6} {'render':>7} "
+              f"{'r.cpu':>6} {'import':>6} {'peak MB':>8} {'zygote MB':>10}")
+        for renderer in RENDERERS:
+            figures = run(renderer, ids, options.repeat, options.layout)
+            report([figures[0]])
+            for case in CASES:
+                report([row for row in figures[1:] if row["case"] == case])
         print(f"machine: {os.cpu_count()} CPUs, load average {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
-
-
-LEGEND = """seconds, median of the runs:
-  html    build the HTML (database reads, metrics, template) in the task's process
-  render  WeasyPrint in the render process, wall clock;  r.cpu  the same, CPU time (what load cannot inflate)
-  import  importing WeasyPrint in the fresh render process, wall clock
-  child   CPU of the whole render process: Python start, WeasyPrint import, render
-  e2e     html + the render process from start to exit, wall clock (what the requester waits, less the queue)
-  peak MB the render process's peak resident memory (getrusage RUSAGE_CHILDREN ru_maxrss)"""
-
-
-def report(case: str, layout: str, runs: list[dict[str, float]]) -> None:
-    median = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
-    peak = max(run["peak_mb"] for run in runs)
-    seconds, megabytes = GOALS[case]
-    memory_ok = megabytes is None or peak < megabytes
-    verdict = ", ".join(f"{what} {'met' if median[key] < seconds and memory_ok else 'MISSED'}"
-                        for what, key in (("wall", "weasyprint"), ("cpu", "weasyprint_cpu"), ("e2e", "total")))
-    print(f"{case:8} {layout:7} {median['pages']:5.0f} {median['html']:6.2f} {median['weasyprint']:7.2f} "
-          f"{median['weasyprint_cpu']:6.2f} {median['import']:6.2f} {median['child_cpu']:6.2f} {median['total']:6.2f} "
-          f"{peak:8.0f}  "
-          f"render goal < {seconds} s{f', < {megabytes} MB' if megabytes else ''}: {verdict}", flush=True)
 
 
 if __name__ == "__main__":

@@ -84,7 +84,7 @@ INCIDENT_VARIABLES: frozenset[str] = frozenset({
     "number", "title", "category", "severity", "severity_code", "status", "status_code", "started_at",
     "started_time", "detected_by", "eta", "next_update_at", "components", "components_text", "business_impact",
     "workaround", "root_cause", "resolution_summary", "message", "update_time", "duration", "personal_data",
-    "reopened", "report_url",
+    "reopened", "report_url", "report_attached", "report_filename",
 })
 CUSTOMER_VARIABLES: frozenset[str] = frozenset({"customer", "msp", "status_page_url", "time_zone"})
 MAINTENANCE_VARIABLES: frozenset[str] = frozenset({
@@ -93,7 +93,7 @@ MAINTENANCE_VARIABLES: frozenset[str] = frozenset({
 ALLOWED_VARIABLES: frozenset[str] = INCIDENT_VARIABLES | CUSTOMER_VARIABLES | MAINTENANCE_VARIABLES
 
 _LIST_VARIABLES = frozenset({"components"})
-_BOOL_VARIABLES = frozenset({"personal_data", "reopened"})
+_BOOL_VARIABLES = frozenset({"personal_data", "reopened", "report_attached"})
 
 # Date formats per message language: 24-hour clock everywhere (the customers are European),
 # the date written the way each language's readers expect it.
@@ -149,15 +149,23 @@ def label(choices: type[TextChoices], value: str) -> str:
     return str(dict(choices.choices).get(value, value))
 
 
-# reports/ registers its link builder here at start-up (ReportsConfig.ready): comms must not
-# import reports, which builds on comms. Signature: (incident, customer) -> absolute URL or None.
+# reports/ registers its builders here at start-up (ReportsConfig.ready): comms must not
+# import reports, which builds on comms. Both take (incident, customer). The link builder
+# answers an absolute URL or None; the attachment namer answers the file name when the
+# summary e-mail carries the PDF itself (the customer's setting, and a finished report
+# exists), else None. reports.attachments adds that file to the e-mail deliveries.
 report_link_builder: Callable[[Incident, Customer], str | None] | None = None
+report_attachment_namer: Callable[[Incident, Customer], str | None] | None = None
 
 
-def _report_url(incident: Incident, customer: Customer, update: IncidentUpdate | None) -> str:
-    if report_link_builder is None or update is None or update.kind != UpdateKind.POST_INCIDENT:
-        return ""
-    return report_link_builder(incident, customer) or ""
+def _report_facts(incident: Incident, customer: Customer, update: IncidentUpdate | None) -> dict[str, Any]:
+    """``report_attached`` + ``report_filename`` or ``report_url`` (or neither) for a post-incident summary."""
+    if update is None or update.kind != UpdateKind.POST_INCIDENT:
+        return {}
+    filename = report_attachment_namer(incident, customer) if report_attachment_namer is not None else None
+    if filename:
+        return {"report_attached": True, "report_filename": filename}
+    return {"report_url": (report_link_builder(incident, customer) if report_link_builder is not None else "") or ""}
 
 
 def severity_label(value: str) -> str:
@@ -224,8 +232,8 @@ def message_context(
             "duration": clock.duration(incident.started_at, incident.resolved_at or now),
             "personal_data": bool(incident.personal_data_involved),
             "reopened": incident.reopen_count > 0,
-            "report_url": _report_url(incident, customer, update),
         }
+        facts |= _report_facts(incident, customer, update)
         return empty_context() | customer_context(customer=customer, language=language, now=now) | facts
 
 
@@ -335,6 +343,8 @@ def sample_context(language: str) -> dict[str, Any]:
             "personal_data": True,
             "reopened": False,
             "report_url": f"{settings.SITE_URL}/reports/sample-signed-link/",
+            "report_attached": False,  # a customer who gets the PDF attached has no link: report_filename instead
+            "report_filename": "MSM-2025-0531-001-report.pdf",
             "status_page_url": f"{settings.SITE_URL}/status/midsize/",
             "time_zone": clock.zone_name(),
             "maintenance_title": texts["maintenance_title"],
@@ -352,4 +362,5 @@ def sparse_sample_context(language: str) -> dict[str, Any]:
     context = sample_context(language)
     context.update(dict.fromkeys(optional, ""))
     context.update({"components": [], "personal_data": False, "reopened": True})
+    context.update({"report_url": "", "report_attached": True})  # a customer who gets the PDF attached
     return context

@@ -12,7 +12,9 @@ class ComponentInline(admin.TabularInline):
 
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "incident_prefix", "language", "time_zone", "status_page_public"]
+    list_display = ["name", "slug", "incident_prefix", "language", "time_zone", "status_page_public",
+                    "report_delivery"]
+    list_filter = ["report_delivery"]
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["account_managers"]
     inlines = [ComponentInline]

@@ -20,7 +20,7 @@ CADENCE_FIELDS = [f"cadence_{severity}_minutes" for severity in Severity.values]
 CONTRACT_FIELDS = [
     "ack_target_minutes", *CADENCE_FIELDS, "cadence_monitoring_minutes", "ack_requires_approval",
     "holding_updates", "reminder_minutes_before", "overdue_escalation_minutes", "escalate_after_hours",
-    "nis2_applies", "status_page_public",
+    "nis2_applies", "status_page_public", "report_delivery",
 ]
 # Minimums the model does not carry itself (the cadences and the ack target have validators).
 EXTRA_MINIMUMS = {"overdue_escalation_minutes": 1, "escalate_after_hours": 1}

@@ -8,9 +8,37 @@ class ReportsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Post-incident summary messages link the report; comms asks through this hook
-        # because it must not import reports (which builds on comms).
-        from comms import context
+        # Post-incident summary messages link the report, or attach it for customers who chose
+        # that; comms asks through these hooks because it must not import reports (which builds on comms).
+        from comms import context, delivery
+        from reports.attachments import attachment_name, report_extras
         from reports.links import report_link
 
         context.report_link_builder = report_link
+        context.report_attachment_namer = attachment_name
+        if report_extras not in delivery.extras_providers:
+            delivery.extras_providers.append(report_extras)
+        _prewarm_in_report_workers()
+
+
+def _prewarm_in_report_workers() -> None:
+    """Worker processes that consume the "reports" queue launch their render process as they start."""
+    from celery.signals import worker_process_init, worker_process_shutdown
+
+    worker_process_init.connect(_launch_zygote, weak=False, dispatch_uid="reports.zygote.launch")
+    worker_process_shutdown.connect(_stop_zygote, weak=False, dispatch_uid="reports.zygote.stop")
+
+
+def _launch_zygote(**_kwargs) -> None:
+    from celery import current_app
+
+    from reports import rendering, zygote
+
+    if rendering.prewarmed() and "reports" in current_app.amqp.queues.consume_from:
+        zygote.start(str(rendering.STYLESHEET), wait=False)  # no waiting: Celery times out a slow process start
+
+
+def _stop_zygote(**_kwargs) -> None:
+    from reports import zygote
+
+    zygote.shutdown()

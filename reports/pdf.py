@@ -14,7 +14,9 @@ processes that the standard library considers daemonic, and ``multiprocessing`` 
 to start children from those ("daemonic processes are not allowed to have children").
 A fresh interpreter is what the ``spawn`` start method would give; it costs about one
 second per render to import WeasyPrint (cffi parses pango's declarations), measured in
-``bench/report.py``.
+``bench/report.py``. So renders normally fork from a pre-warmed process instead
+(``reports.zygote``), which runs the same ``run_job`` under the same limits; this fresh
+interpreter is its fallback, and what ``KALM_REPORT_RENDERER = "fresh"`` selects.
 
 Resources: only the stylesheet, the optional logo and ``data:`` URLs are fetched. The
 HTML holds user-written Markdown (sanitised, no images), but even so no render may reach
@@ -64,36 +66,49 @@ class PdfResult:
 
 def render_isolated(html: str, *, stylesheet: str, allowed_files: Iterable[str] = (), memory_mb: int = 1024,
                     timeout: float = 50.0) -> PdfResult:
-    """Render in a child process capped at ``memory_mb`` of address space and ``timeout`` seconds."""
+    """Render in a fresh interpreter capped at ``memory_mb`` of address space and ``timeout`` seconds.
+
+    The fallback of ``reports.zygote.render_prewarmed``, which forks pre-warmed children instead.
+    """
     with tempfile.TemporaryDirectory(prefix="kalm-report-") as folder:
         work = Path(folder)
-        (work / "report.html").write_text(html, encoding="utf-8")
-        job = {"stylesheet": stylesheet, "allowed": list(allowed_files), "memory_mb": memory_mb}
-        (work / "job.json").write_text(json.dumps(job), encoding="utf-8")
+        write_job(work, html, stylesheet=stylesheet, allowed_files=allowed_files, memory_mb=memory_mb)
         try:
             finished = subprocess.run([sys.executable, "-m", "reports.pdf", str(work)], cwd=_ROOT,  # noqa: S603
-                                      env=_child_environment(), capture_output=True, timeout=timeout, check=False)
+                                      env=child_environment(), capture_output=True, timeout=timeout, check=False)
         except subprocess.TimeoutExpired as error:  # run() has killed and reaped the child
-            raise RenderTimeout(f"The render took longer than {timeout:.0f} seconds and was stopped.") from error
-        return _result(work, finished, memory_mb)
+            raise timed_out(timeout) from error
+        return read_result(work, finished.returncode, finished.stderr.decode("utf-8", "replace"), memory_mb)
 
 
-def _child_environment() -> dict[str, str]:
+def write_job(work: Path, html: str, *, stylesheet: str, allowed_files: Iterable[str], memory_mb: int) -> None:
+    """The job folder a render process reads: the HTML and what it may fetch, and its memory cap."""
+    (work / "report.html").write_text(html, encoding="utf-8")
+    job = {"stylesheet": stylesheet, "allowed": list(allowed_files), "memory_mb": memory_mb}
+    (work / "job.json").write_text(json.dumps(job), encoding="utf-8")
+
+
+def timed_out(timeout: float) -> RenderTimeout:
+    return RenderTimeout(f"The render took longer than {timeout:.0f} seconds and was stopped.")
+
+
+def child_environment() -> dict[str, str]:
     return {name: value for name, value in os.environ.items()
             if name in _ENVIRONMENT or name.startswith(_ENVIRONMENT_PREFIXES)}
 
 
-def _result(work: Path, finished: subprocess.CompletedProcess, memory_mb: int) -> PdfResult:
+def read_result(work: Path, returncode: int, stderr: str, memory_mb: int) -> PdfResult:
+    """What the render process left in ``work``, or the ``RenderFailed`` that says why it left nothing."""
     error_file = work / "error.json"
-    if error_file.exists():
+    if error_file.exists() and error_file.stat().st_size:  # empty: the process died before it could say why
         error = json.loads(error_file.read_text(encoding="utf-8"))
         if error["type"] == "MemoryError":
             raise RenderOutOfMemory(f"The render needed more than {memory_mb} MB of memory and was stopped.")
         raise RenderFailed(f"{error['type']}: {error['message']}"[:_ERROR_MAX])
-    if finished.returncode != 0 or not (work / "report.pdf").exists():
-        detail = finished.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
-        how = (f"was killed by signal {-finished.returncode} (out of memory? the limit is {memory_mb} MB)"
-               if finished.returncode < 0 else f"stopped with exit code {finished.returncode}")
+    if returncode != 0 or not (work / "report.pdf").exists():
+        detail = stderr.strip().splitlines()[-1:] or [""]
+        how = (f"was killed by signal {-returncode} (out of memory? the limit is {memory_mb} MB)"
+               if returncode < 0 else f"stopped with exit code {returncode}")
         raise RenderFailed(f"The render process {how}. {detail[0]}".strip()[:_ERROR_MAX])
     stats = json.loads((work / "stats.json").read_text(encoding="utf-8"))
     return PdfResult(pdf=(work / "report.pdf").read_bytes(), pages=stats["pages"], seconds=stats["seconds"],
@@ -140,8 +155,11 @@ def _cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _child(work: Path) -> int:
+def run_job(work: Path) -> int:
+    """The render process's body: cap memory, render the job in ``work``, write the PDF or the error; exit code."""
     job = json.loads((work / "job.json").read_text(encoding="utf-8"))
+    # Opened before the cap: near the limit, even a small write can fail to allocate its buffer.
+    error_fd = os.open(work / "error.json", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     _limit_memory(job["memory_mb"])
     try:
         importing = time.perf_counter()
@@ -151,10 +169,17 @@ def _child(work: Path) -> int:
         pdf, pages = html_to_pdf((work / "report.html").read_text(encoding="utf-8"), stylesheet=job["stylesheet"],
                                  allowed_files=job["allowed"])
         seconds, cpu_seconds = time.perf_counter() - started, _cpu_seconds() - cpu_started
+    except MemoryError:
+        failure = _OUT_OF_MEMORY
     except BaseException as error:  # noqa: BLE001 - every failure is reported to the parent, then we exit
-        (work / "error.json").write_text(json.dumps({"type": type(error).__name__, "message": str(error)[:_ERROR_MAX]}),
-                                         encoding="utf-8")
+        failure = _describe(error)
+    else:
+        failure = b""
+    if failure:  # written out here, not in the except: the half-built document is freed by now
+        os.write(error_fd, failure)
         return 1
+    os.close(error_fd)
+    os.unlink(work / "error.json")
     (work / "report.pdf").write_bytes(pdf)
     usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     stats = {"pages": pages, "seconds": seconds, "cpu_seconds": cpu_seconds, "max_rss_kb": usage,
@@ -163,5 +188,15 @@ def _child(work: Path) -> int:
     return 0
 
 
+_OUT_OF_MEMORY = b'{"type": "MemoryError", "message": ""}'
+
+
+def _describe(error: BaseException) -> bytes:
+    try:
+        return json.dumps({"type": type(error).__name__, "message": str(error)[:_ERROR_MAX]}).encode()
+    except MemoryError:
+        return _OUT_OF_MEMORY
+
+
 if __name__ == "__main__":
-    sys.exit(_child(Path(sys.argv[1])))
+    sys.exit(run_job(Path(sys.argv[1])))

@@ -82,6 +82,13 @@ prefix_validator = RegexValidator(
 )
 
 
+class ReportDelivery(models.TextChoices):
+    """How the post-incident summary e-mail carries the report: a link, or the PDF itself."""
+
+    LINK = "link", _("A signed link that expires")
+    ATTACHMENT = "attachment", _("The PDF attached")
+
+
 class Customer(models.Model):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), unique=True, help_text=_("Used in the status page address."))
@@ -130,6 +137,11 @@ class Customer(models.Model):
         settings.AUTH_USER_MODEL, blank=True, related_name="managed_customers", verbose_name=_("account managers")
     )
     status_page_public = models.BooleanField(_("status page is public"), default=True)
+    report_delivery = models.CharField(
+        _("post-incident report in the summary e-mail"), max_length=16, choices=ReportDelivery,
+        default=ReportDelivery.LINK,
+        help_text=_("The summary e-mail carries either a signed link (valid for 14 days) or the PDF itself."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -363,6 +375,7 @@ __all__ = [
     "Category",
     "DetectedBy",
     "ComponentStatus",
+    "ReportDelivery",
     "Customer",
     "Component",
     "Incident",

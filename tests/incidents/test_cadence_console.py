@@ -323,7 +323,7 @@ class TestContractPage:
         data = {"ack_target_minutes": 10, "cadence_critical_minutes": 20, "cadence_high_minutes": 45,
                 "cadence_medium_minutes": 120, "cadence_low_minutes": 240, "cadence_monitoring_minutes": 90,
                 "holding_updates": "on", "reminder_minutes_before": 5, "overdue_escalation_minutes": 15,
-                "escalate_after_hours": 4, "status_page_public": "on"}
+                "escalate_after_hours": 4, "status_page_public": "on", "report_delivery": "link"}
         return data | overrides
 
     def test_account_manager_reads_the_policy_but_cannot_change_it(self, as_anna, customer):
@@ -382,3 +382,14 @@ class TestContractPage:
     def test_unknown_customer_is_404(self, client, manager):
         client.force_login(manager)
         assert client.get(reverse("incidents:contract", args=["nobody"])).status_code == 404
+
+    def test_manager_chooses_the_report_as_attachment(self, client, manager, customer):
+        client.force_login(manager)
+        response = client.post(self.url(customer), self.valid(report_delivery="attachment"))
+        assert response.status_code == 302
+        customer.refresh_from_db()
+        assert customer.report_delivery == "attachment"
+        response = client.post(self.url(customer), self.valid(report_delivery="carrier-pigeon"))
+        assert response.status_code == 422 and "report_delivery" in response.context["form"].errors
+        customer.refresh_from_db()
+        assert customer.report_delivery == "attachment"

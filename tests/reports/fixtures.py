@@ -37,7 +37,8 @@ def at(hour: int, minute: int, *, day: tuple[int, int, int] = DAY) -> datetime:
 
 
 @pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
+def media_root(settings, tmp_path):
+    # Public name: conftest.py star-imports this module, and a star import skips "_" names.
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
