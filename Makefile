@@ -33,6 +33,7 @@ migrate: install
 
 demo: migrate
 	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py publish_status_pages  # the public pages' snapshots, before the first visitor
 
 static: install
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0

@@ -9,10 +9,12 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.utils import timezone
 
 from comms.models import Stakeholder
 from incidents import services
 from incidents.models import Component, Customer
+from statuspage.models import Subscription
 
 DEMO_PASSWORD = "kalm-demo"  # printed by `make run`; demo machines only
 
@@ -67,6 +69,7 @@ def load_demo() -> list[str]:
         customer = _customer(spec, created)
         customer.account_managers.add(anna)
         _stakeholders(customer, spec, created)
+    _subscribers(Customer.objects.get(slug="midsize"), created)
     _demo_incident(anna, created)
     return created
 
@@ -115,6 +118,24 @@ def _stakeholders(customer: Customer, spec: DemoCustomer, created: list[str]) ->
         Stakeholder.objects.create(customer=customer, name="Group CFO", role="executives", audience="executive",
                                    language="en", email=f"cfo@{spec.domain}")
     created.append(f"{customer.stakeholders.count()} stakeholders for {spec.slug}")
+
+
+# Two people who subscribed on MidSize's status page and confirmed (component names, empty = all).
+SUBSCRIBERS = (("lisa.bakker@example.com", "nl", ()), ("facilities@example.com", "en", ("ERP",)))
+
+
+def _subscribers(customer: Customer, created: list[str]) -> None:
+    """Confirmed status page subscribers, written directly (no confirmation mail for demo data)."""
+    for address, language, component_names in SUBSCRIBERS:
+        if Subscription.objects.filter(customer=customer, channel="email", address=address).exists():
+            continue
+        stakeholder = Stakeholder.objects.create(customer=customer, name=address, role="affected_users",
+                                                 audience="end_user", language=language, email=address,
+                                                 self_subscribed=True)
+        stakeholder.components.set(customer.components.filter(name__in=component_names))
+        Subscription.objects.create(customer=customer, stakeholder=stakeholder, channel="email", address=address,
+                                    state="confirmed", confirmed_at=timezone.now())
+        created.append(f"status page subscriber {address}")
 
 
 def _demo_incident(author, created: list[str]) -> None:

@@ -3,7 +3,9 @@ and the SVG badge. Thin: check access, build with the plain builders, set the he
 
 Public responses may be cached briefly by anyone (and the JSON may be read cross-origin,
 as Statuspage's is); ``status_page_view`` turns a private page's responses into
-``Cache-Control: private`` with ``X-Robots-Tag: noindex``.
+``Cache-Control: private`` with ``X-Robots-Tag: noindex``. A published public page is
+answered from the snapshot store first (``serve_snapshot``); the ``render_*`` functions are
+what the publisher calls to fill it, so both paths give the same bytes.
 """
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -16,32 +18,57 @@ from statuspage.badge import status_badge
 from statuspage.feeds import FEED_TYPES, IncidentHistoryFeed
 from statuspage.ics import maintenance_calendar
 from statuspage.selectors import page_state
+from statuspage.snapshot_serving import serve_snapshot
+from statuspage.states import PageState
 from statuspage.views import chosen_language
 
 MAX_AGE = 30  # seconds: machine readers poll; a short public cache absorbs the bursts
 BADGE_MAX_AGE = 60
 
 
+@serve_snapshot
 @status_page_view
 def api_document(request: HttpRequest, access: Access, *, document: str) -> HttpResponse:
+    return render_api_document(request, access, document=document)
+
+
+@serve_snapshot
+@status_page_view
+def history_feed(request: HttpRequest, access: Access, *, feed: str) -> HttpResponse:
+    return render_history_feed(request, access, feed=feed)
+
+
+@serve_snapshot
+@status_page_view
+def maintenance_ics(request: HttpRequest, access: Access) -> HttpResponse:
+    return render_maintenance_ics(request, access)
+
+
+@serve_snapshot
+@status_page_view
+def badge(request: HttpRequest, access: Access) -> HttpResponse:
+    return render_badge(request, access)
+
+
+def render_api_document(request: HttpRequest, access: Access, *, document: str,
+                        data: api.ApiData | None = None) -> HttpResponse:
+    """One Statuspage v2 document; the publisher passes one ``data`` for all of a language's documents."""
     build = api.ENDPOINTS[document]
     with translation.override(_language(request, access)):
-        body = build(api.ApiData(access.customer, now=timezone.now()))
+        body = build(data or api.ApiData(access.customer, now=timezone.now()))
     response = JsonResponse(body)
     if not access.private:
         response.headers["Access-Control-Allow-Origin"] = "*"
     return _cacheable(response, access, MAX_AGE)
 
 
-@status_page_view
-def history_feed(request: HttpRequest, access: Access, *, feed: str) -> HttpResponse:
+def render_history_feed(request: HttpRequest, access: Access, *, feed: str) -> HttpResponse:
     with translation.override(_language(request, access)), timezone.override(access.customer.tzinfo):
         response = IncidentHistoryFeed(access, FEED_TYPES[feed], feed)(request)
     return _cacheable(response, access, MAX_AGE)
 
 
-@status_page_view
-def maintenance_ics(request: HttpRequest, access: Access) -> HttpResponse:
+def render_maintenance_ics(request: HttpRequest, access: Access) -> HttpResponse:
     with translation.override(_language(request, access)):
         body = maintenance_calendar(access.customer, now=timezone.now(), query=access.link_query)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
@@ -49,9 +76,8 @@ def maintenance_ics(request: HttpRequest, access: Access) -> HttpResponse:
     return _cacheable(response, access, MAX_AGE)
 
 
-@status_page_view
-def badge(request: HttpRequest, access: Access) -> HttpResponse:
-    state = page_state(access.customer, with_uptime=False)
+def render_badge(request: HttpRequest, access: Access, *, state: PageState | None = None) -> HttpResponse:
+    state = state or page_state(access.customer, with_uptime=False)
     with translation.override(_language(request, access)):
         response = HttpResponse(status_badge(state), content_type="image/svg+xml; charset=utf-8")
     return _cacheable(response, access, BADGE_MAX_AGE)

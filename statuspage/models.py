@@ -27,3 +27,50 @@ class StatusPageAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id}: secret link since {self.created_at:%Y-%m-%d}"
+
+
+class SubscriptionChannel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    WEBHOOK = "webhook", _("Webhook")
+
+
+class SubscriptionState(models.TextChoices):
+    PENDING = "pending", _("Waiting for confirmation")
+    CONFIRMED = "confirmed", _("Confirmed")
+    UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+
+
+class Subscription(models.Model):
+    """A visitor who signed up on the status page (statuspage.subscriptions).
+
+    The recipient itself is a ``comms.Stakeholder`` (``self_subscribed``, role affected
+    users, audience end user), so updates reach it through the ordinary pipeline and appear
+    in the communication log; this row keeps the double opt-in state and the address the
+    subscriber owns. Tokens are signed ids (no secret is stored here).
+    """
+
+    customer = models.ForeignKey("incidents.Customer", on_delete=models.CASCADE, related_name="subscriptions")
+    stakeholder = models.OneToOneField("comms.Stakeholder", on_delete=models.CASCADE, related_name="subscription")
+    channel = models.CharField(_("channel"), max_length=16, choices=SubscriptionChannel)
+    address = models.CharField(_("address"), max_length=500, help_text=_("The e-mail address or webhook URL."))
+    contact_email = models.EmailField(_("contact e-mail"), blank=True,
+                                      help_text=_("Where a webhook subscription's confirmation goes."))
+    state = models.CharField(_("state"), max_length=16, choices=SubscriptionState,
+                             default=SubscriptionState.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["customer", "channel", "address"],
+                                               name="subscription_once_per_address")]
+        verbose_name = _("status page subscription")
+        verbose_name_plural = _("status page subscriptions")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.channel} {self.state}"
+
+    @property
+    def notify_email(self) -> str:
+        """Where confirmation mail goes: the address itself, or a webhook's contact."""
+        return self.address if self.channel == SubscriptionChannel.EMAIL else self.contact_email

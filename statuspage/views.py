@@ -2,8 +2,10 @@
 access (``statuspage.access``), read a plain state, render in the customer's language and
 time zone.
 
-Computed per request for now; DESIGN.md decision 4 (published snapshots) replaces the
-read, not the template.
+A public page is published (DESIGN.md decision 4): ``statuspage.snapshots`` renders it
+through ``render_status_page`` into the snapshot store, and ``serve_snapshot`` answers from
+there before anything here reads the database. The computed path below serves private pages,
+secret links, other query strings and pages not published yet.
 """
 
 from dataclasses import dataclass
@@ -17,9 +19,12 @@ from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
 from django.views.decorators.vary import vary_on_headers
 
+from statuspage import publishing
 from statuspage.access import Access, status_page_view
 from statuspage.history import MAX_PAGES, history_state
 from statuspage.selectors import incident_state, page_state
+from statuspage.snapshot_serving import serve_snapshot
+from statuspage.states import PageState
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,16 +43,29 @@ class Site:
         return f"?{urlencode({'lang': self.lang})}" if self.lang else ""
 
 
+@serve_snapshot
 @status_page_view
 @vary_on_headers("HX-Request", "Accept-Language")
 def status_page(request: HttpRequest, access: Access) -> HttpResponse:
+    if not access.private:
+        publishing.ensure_published(access.customer)  # computed because it is not in the store yet?
+    partial = bool(request.htmx) and not request.htmx.history_restore_request
+    return render_status_page(request, access, partial=partial)
+
+
+def render_status_page(request: HttpRequest, access: Access, *, partial: bool,
+                       page: PageState | None = None) -> HttpResponse:
+    """The page (or its htmx live fragment); the publisher passes the ``page`` it already read."""
     chosen = chosen_language(request)
+    if page is None:
+        # Read inside the page's language: the uptime bars' labels are translated as they are built.
+        with translation.override(chosen or access.customer.language):
+            page = page_state(access.customer)
     context = {
-        "page": page_state(access.customer),
+        "page": page,
         "poll_url": f"{request.path}?{urlencode({'lang': chosen})}" if chosen else request.path,
         "poll_seconds": settings.KALM_STATUS_POLL_SECONDS,
     }
-    partial = request.htmx and not request.htmx.history_restore_request
     return _render(request, access, "statuspage/page.html#live" if partial else "statuspage/page.html", context)
 
 

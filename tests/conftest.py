@@ -24,6 +24,7 @@ def _test_settings(settings, tmp_path):
     settings.STORAGES = {**settings.STORAGES,
                          "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
     settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    settings.KALM_STATUS_SNAPSHOTS = False  # computed pages; tests/statuspage/conftest.py's `snapshots` turns it on
 
 
 @pytest.fixture

@@ -35,6 +35,8 @@ def stakeholder_list(request: HttpRequest, slug: str) -> HttpResponse:
 def stakeholder_edit(request: HttpRequest, slug: str, pk: int | None = None) -> HttpResponse:
     customer = selectors.customer_for_user_or_404(request.user, slug=slug)
     stakeholder = selectors.stakeholder_for_customer_or_404(customer, pk=pk) if pk else None
+    if stakeholder is not None and stakeholder.self_subscribed:
+        return _subscriber(request, customer, stakeholder)
     if stakeholder is not None and "set_active" in request.POST:
         return _set_active(request, stakeholder, active=request.POST["set_active"] == "1")
     form = StakeholderForm(request.POST if request.method == "POST" else None, customer=customer,
@@ -55,6 +57,15 @@ def _save(customer: Customer, stakeholder: Stakeholder | None, form: Stakeholder
     if stakeholder is None:
         return services.stakeholder_create(customer=customer, data=form.stakeholder_data())
     return services.stakeholder_update(stakeholder=stakeholder, data=form.stakeholder_data())
+
+
+def _subscriber(request: HttpRequest, customer: Customer, stakeholder: Stakeholder) -> HttpResponse:
+    """A status page subscriber owns their address and choices: staff may only deactivate them
+    (reactivating would undo the subscriber's own unsubscribe)."""
+    if request.POST.get("set_active") == "0":
+        return _set_active(request, stakeholder, active=False)
+    context = {"customer": customer, "stakeholder": stakeholder}
+    return render(request, "comms/stakeholder_form.html", context, status=422 if request.method == "POST" else 200)
 
 
 def _set_active(request: HttpRequest, stakeholder: Stakeholder, *, active: bool) -> HttpResponse:

@@ -20,3 +20,14 @@ def get_page(client):
         return response, parse(response.content.decode())
 
     return get
+
+
+@pytest.fixture
+def snapshots(settings, tmp_path):
+    """Published pages on (tests/conftest.py turns them off), in a store of this test's own; returns its path."""
+    from django.core.cache import cache
+
+    settings.KALM_STATUS_SNAPSHOTS = True
+    settings.KALM_SNAPSHOT_DIR = tmp_path / "snapshots"
+    cache.clear()  # coalescing keys from other tests
+    return settings.KALM_SNAPSHOT_DIR

@@ -1,0 +1,90 @@
+"""What stands between the public and the subscription form: a per-IP rate limit and the
+SSRF check for webhook addresses.
+
+The rate limit counts every sign-up POST (valid or not) in Django's cache: ``cache.add``
+starts a window, ``cache.incr`` counts in it. With Redis the counter is shared by all web
+processes; with the local-memory cache it is per process, which is good enough for
+development.
+"""
+
+import ipaddress
+import socket
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+CACHE_PREFIX = "kalm:subscribe-rate:"
+
+
+@dataclass(frozen=True, slots=True)
+class RateVerdict:
+    allowed: bool
+    retry_after: int  # seconds; meaningful when not allowed
+
+
+def client_ip(request: HttpRequest) -> str:
+    """REMOTE_ADDR, or with N trusted proxies in front the N-th X-Forwarded-For entry from the right.
+
+    Each trusted proxy appends the address it received the request from, so the entries a
+    client may have forged are all to the left of the one our outermost proxy wrote.
+    """
+    remote = request.META.get("REMOTE_ADDR", "")
+    trusted = settings.KALM_TRUSTED_PROXY_COUNT
+    if trusted <= 0:
+        return remote
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    if not hops:
+        return remote
+    return hops[-trusted] if len(hops) >= trusted else hops[0]
+
+
+def signup_rate_check(request: HttpRequest) -> RateVerdict:
+    """Count this sign-up attempt; refuse past KALM_SUBSCRIBE_RATE per window."""
+    window = settings.KALM_SUBSCRIBE_RATE_WINDOW_SECONDS
+    key = CACHE_PREFIX + client_ip(request)
+    cache.add(key, 0, timeout=window)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the window expired between add and incr: this is the first of a new one
+        cache.add(key, 1, timeout=window)
+        count = 1
+    return RateVerdict(allowed=count <= settings.KALM_SUBSCRIBE_RATE, retry_after=window)
+
+
+def validate_subscriber_webhook(url: str) -> None:
+    """Refuse addresses that would make Kalm call into its own network (SSRF).
+
+    https only, and every address the host resolves to must be public. The setting
+    KALM_SUBSCRIBER_WEBHOOK_ALLOW_PRIVATE lifts both (tests, development).
+    """
+    parts = urlsplit(url)
+    allow_private = settings.KALM_SUBSCRIBER_WEBHOOK_ALLOW_PRIVATE
+    allowed_schemes = ("https", "http") if allow_private else ("https",)
+    if parts.scheme not in allowed_schemes or not parts.hostname:
+        raise ValidationError(_("Enter an https:// address."), code="scheme")
+    if parts.username or parts.password:
+        raise ValidationError(_("Leave user names and passwords out of the address."), code="userinfo")
+    if allow_private:
+        return
+    for address in _resolve(parts.hostname, parts.port or 443):
+        if not address.is_global or address.is_multicast:
+            raise ValidationError(_("This address points into a private network; enter a public one."),
+                                  code="private")
+
+
+def _resolve(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    try:
+        return [ipaddress.ip_address(host)]
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        raise ValidationError(_("This host name could not be found."), code="unresolved") from None
+    # getaddrinfo may give "fe80::1%eth0"; the zone is not part of the address.
+    return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]

@@ -1,0 +1,219 @@
+"""Status page subscriptions: double opt-in sign-up, preferences, and unsubscribing.
+
+A subscriber is a ``comms.Stakeholder`` with ``self_subscribed`` (role affected users,
+audience end user, their language, their components), inactive until confirmed and after
+unsubscribing, so the ordinary pipeline delivers to it and logs what it sent. This module
+keeps that stakeholder and its ``Subscription`` row in step.
+
+Links carry signed ids, not stored secrets (django.core.signing):
+- the confirmation token signs (subscription id, how often it was unsubscribed) and expires
+  after CONFIRM_MAX_AGE, so an old confirmation link cannot undo a later unsubscribe;
+- the manage token signs the stakeholder id and does not expire: it is in every update's
+  footer and List-Unsubscribe header, and the delivery that builds it must not query.
+"""
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from comms.models import Audience, Role, Stakeholder
+from comms.tasks import enqueue
+from incidents.models import Component, Customer
+from statuspage.models import Subscription, SubscriptionChannel, SubscriptionState
+from statuspage.signup_guard import validate_subscriber_webhook
+
+CONFIRM_SALT = "statuspage.subscription.confirm"
+MANAGE_SALT = "statuspage.subscription.manage"
+CONFIRM_MAX_AGE = timedelta(days=7)
+
+
+# --- tokens -------------------------------------------------------------------------------
+
+
+def confirm_token(subscription: Subscription) -> str:
+    return signing.dumps([subscription.pk, _generation(subscription)], salt=CONFIRM_SALT)
+
+
+def manage_token(stakeholder_id: int) -> str:
+    # Zero-padded: every token has the same length, which lets the e-mail transport compose a
+    # Communication's message once and swap each subscriber's token in (OutgoingMessage.personal).
+    return signing.Signer(salt=MANAGE_SALT).sign(f"{stakeholder_id:010d}")
+
+
+def subscription_for_confirm_token(customer: Customer, token: str) -> Subscription | None:
+    """The subscription a valid, unexpired confirmation token names on this page; None otherwise."""
+    try:
+        pk, generation = signing.loads(token, salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE)
+    except (signing.BadSignature, TypeError, ValueError):
+        return None
+    subscription = _subscription(customer, pk=pk)
+    if subscription is None or _generation(subscription) != generation:
+        return None
+    return subscription
+
+
+def subscription_for_manage_token(customer: Customer, token: str) -> Subscription | None:
+    try:
+        stakeholder_id = int(signing.Signer(salt=MANAGE_SALT).unsign(token))
+    except (signing.BadSignature, ValueError):
+        return None
+    return _subscription(customer, stakeholder_id=stakeholder_id)
+
+
+def _subscription(customer: Customer, **lookup: int) -> Subscription | None:
+    key = "stakeholder_id" if "stakeholder_id" in lookup else "pk"
+    return (Subscription.objects.select_related("stakeholder", "customer")
+            .filter(customer=customer, **{key: lookup[key]}).first())
+
+
+def _generation(subscription: Subscription) -> int:
+    """Changes each time the subscription is unsubscribed: older confirmation links stop working."""
+    return int(subscription.unsubscribed_at.timestamp()) if subscription.unsubscribed_at else 0
+
+
+# --- writes -------------------------------------------------------------------------------
+
+
+def subscribe(*, customer: Customer, channel: str, address: str, language: str,
+              components: list[Component], contact_email: str = "") -> Subscription:
+    """Sign up (or sign up again) and send the confirmation mail on commit.
+
+    The same address on the same page reuses its row. A pending or unsubscribed one takes
+    the new choices and gets a new confirmation link; a confirmed one is left as it is (the
+    form is public, so it must not change someone else's subscription) and its owner gets
+    a mail with the link to their preferences. The caller answers the same either way.
+    """
+    address = _clean_address(channel, address)
+    if channel == SubscriptionChannel.WEBHOOK:
+        check_webhook_address(address)
+    _check(customer=customer, channel=channel, contact_email=contact_email, components=components)
+    _check_language(language)
+    try:
+        with transaction.atomic():
+            subscription = _subscribe(customer=customer, channel=channel, address=address, language=language,
+                                      components=components, contact_email=contact_email)
+    except IntegrityError:  # a concurrent sign-up with the same address created the row first
+        with transaction.atomic():
+            subscription = _subscribe(customer=customer, channel=channel, address=address, language=language,
+                                      components=components, contact_email=contact_email)
+    transaction.on_commit(lambda: _send_confirmation(subscription.pk))
+    return subscription
+
+
+def _subscribe(*, customer: Customer, channel: str, address: str, language: str, components: list[Component],
+               contact_email: str) -> Subscription:
+    subscription = (Subscription.objects.select_for_update().select_related("stakeholder")
+                    .filter(customer=customer, channel=channel, address=address).first())
+    if subscription is None:
+        stakeholder = Stakeholder.objects.create(
+            customer=customer, name=(contact_email or address)[:200], role=Role.AFFECTED_USERS,
+            audience=Audience.END_USER, language=language, is_active=False, self_subscribed=True,
+            email=address if channel == SubscriptionChannel.EMAIL else "",
+            webhook_url=address if channel == SubscriptionChannel.WEBHOOK else "",
+            webhook_secret=secrets.token_urlsafe(32) if channel == SubscriptionChannel.WEBHOOK else "",
+        )
+        subscription = Subscription.objects.create(customer=customer, stakeholder=stakeholder, channel=channel,
+                                                   address=address, contact_email=contact_email)
+    elif subscription.state == SubscriptionState.CONFIRMED:
+        return subscription
+    else:
+        subscription.state = SubscriptionState.PENDING
+        subscription.contact_email = contact_email
+        subscription.save(update_fields=["state", "contact_email"])
+        Stakeholder.objects.filter(pk=subscription.stakeholder_id).update(language=language)
+    subscription.stakeholder.components.set(components)
+    return subscription
+
+
+def confirm(*, subscription: Subscription) -> Subscription:
+    """Second step of the opt-in: the stakeholder starts receiving updates. Idempotent."""
+    with transaction.atomic():
+        locked = Subscription.objects.select_for_update().get(pk=subscription.pk)
+        if locked.state != SubscriptionState.CONFIRMED:
+            locked.state = SubscriptionState.CONFIRMED
+            locked.confirmed_at = timezone.now()
+            locked.save(update_fields=["state", "confirmed_at"])
+            Stakeholder.objects.filter(pk=locked.stakeholder_id).update(is_active=True)
+    subscription.refresh_from_db()
+    subscription.stakeholder.refresh_from_db()
+    return subscription
+
+
+def update_preferences(*, subscription: Subscription, language: str, components: list[Component]) -> Subscription:
+    """The subscriber's own choices (components: empty = all)."""
+    _check(customer=subscription.customer, channel=subscription.channel, contact_email=subscription.contact_email,
+           components=components)
+    _check_language(language)
+    if subscription.state == SubscriptionState.UNSUBSCRIBED:
+        raise ValidationError({"components": [_("This subscription has ended; subscribe again to receive updates.")]},
+                              code="unsubscribed")
+    with transaction.atomic():
+        stakeholder = subscription.stakeholder
+        stakeholder.language = language
+        stakeholder.full_clean(exclude=["components"])
+        stakeholder.save(update_fields=["language"])
+        stakeholder.components.set(components)
+    return subscription
+
+
+def unsubscribe(*, subscription: Subscription) -> Subscription:
+    """Stop all messages at once. Idempotent: a second one-click POST changes nothing."""
+    with transaction.atomic():
+        locked = Subscription.objects.select_for_update().get(pk=subscription.pk)
+        if locked.state != SubscriptionState.UNSUBSCRIBED:
+            locked.state = SubscriptionState.UNSUBSCRIBED
+            locked.unsubscribed_at = timezone.now()
+            locked.save(update_fields=["state", "unsubscribed_at"])
+            Stakeholder.objects.filter(pk=locked.stakeholder_id).update(is_active=False)
+    subscription.refresh_from_db()
+    subscription.stakeholder.refresh_from_db()
+    return subscription
+
+
+# --- checks -------------------------------------------------------------------------------
+
+
+def _clean_address(channel: str, address: str) -> str:
+    address = address.strip()
+    if channel == SubscriptionChannel.EMAIL:
+        # One row per mailbox however it was typed: domains are case-insensitive, and in
+        # practice so are mailboxes (a case-sensitive one would be a second subscription).
+        return address.lower()
+    return address
+
+
+def _check(*, customer: Customer, channel: str, contact_email: str, components: list[Component]) -> None:
+    if channel not in SubscriptionChannel.values:
+        raise ValidationError({"channel": [_("Unknown channel.")]}, code="channel")
+    if channel == SubscriptionChannel.WEBHOOK and not contact_email:
+        raise ValidationError({"contact_email": [_("A webhook subscription needs a contact e-mail.")]},
+                              code="contact")
+    if any(component.customer_id != customer.pk for component in components):
+        raise ValidationError({"components": [_("Choose components of this status page.")]}, code="components")
+
+
+def _check_language(language: str) -> None:
+    if language not in dict(settings.LANGUAGES):
+        # Django's own wording, so its catalogs translate it.
+        message = _("Select a valid choice. That choice is not one of the available choices.")
+        raise ValidationError({"language": [message]}, code="language")
+
+
+def check_webhook_address(url: str) -> None:
+    """Raise ValidationError keyed by field for an address Kalm must not call (see signup_guard)."""
+    try:
+        validate_subscriber_webhook(url)
+    except ValidationError as error:
+        raise ValidationError({"webhook_url": error.messages}) from None
+
+
+def _send_confirmation(subscription_id: int) -> None:
+    from statuspage.subscription_tasks import send_subscription_mail  # it imports this module
+
+    enqueue(send_subscription_mail, subscription_id)

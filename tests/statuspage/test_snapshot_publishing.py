@@ -1,0 +1,108 @@
+"""When pages are published: every public change schedules one coalesced publish after commit."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+from kombu.simple import SimpleQueue
+
+from incidents import services
+from incidents.maintenance import maintenance_start
+from statuspage.publishing import coalescing_key
+from statuspage.snapshot_store import PAGE, document_path
+from statuspage.tasks import publish_status_page
+from tests.comms.test_worker import use_broker
+from tests.factories import ComponentFactory
+from tests.statuspage.helpers import maintenance
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def queued(snapshots, settings):
+    """Tasks go to an in-memory broker instead of running inline; returns a reader of what was sent.
+
+    Coalescing is on (as with Redis: this process's cache is the one the "worker" sees too).
+    """
+    from kalm.celery import app
+
+    settings.KALM_SNAPSHOT_COALESCE = True
+
+    original, eager = app.conf.broker_url, app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    use_broker(app, "memory://")
+
+    def drain() -> list[tuple[str, list]]:
+        sent = []
+        with app.connection_for_read() as connection:
+            queue = SimpleQueue(connection, "celery")
+            while True:
+                try:
+                    message = queue.get_nowait()
+                except SimpleQueue.Empty:
+                    return sent
+                sent.append((message.headers["task"], message.payload[0]))
+                message.ack()
+
+    drain()
+    yield drain
+    use_broker(app, original)
+    app.conf.task_always_eager = eager
+
+
+def post_updates(incident, author, count):
+    for n in range(count):
+        services.incident_post_update(incident=incident, author=author, status="identified",
+                                      message=f"Update {n}: still replacing the disk controller.")
+
+
+def test_a_burst_of_changes_is_published_once(queued, customer, incident, account_manager, erp,
+                                              django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        post_updates(incident, account_manager, 5)
+        erp.name = "ERP (SAP)"
+        erp.save()
+    assert queued() == [("statuspage.tasks.publish_status_page", [customer.pk])]
+    assert cache.get(coalescing_key(customer.pk)) == 1
+
+    publish_status_page(customer.pk)  # what the worker does with that message
+
+    assert cache.get(coalescing_key(customer.pk)) is None, "deleted before rendering"
+    assert b"Update 4: still replacing" in document_path("midsize", "en", PAGE).read_bytes()
+    with django_capture_on_commit_callbacks(execute=True):
+        post_updates(incident, account_manager, 1)
+    assert queued() == [("statuspage.tasks.publish_status_page", [customer.pk])], "the next change publishes again"
+
+
+def test_maintenance_component_and_customer_changes_schedule_a_publish(queued, customer, other_customer,
+                                                                        django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        ComponentFactory(customer=other_customer, name="VPN")
+    assert queued() == [("statuspage.tasks.publish_status_page", [other_customer.pk])]
+    with django_capture_on_commit_callbacks(execute=True):
+        customer.name = "MidSize Manufacturing B.V."
+        customer.save()
+    assert queued() == [("statuspage.tasks.publish_status_page", [customer.pk])]
+    window = maintenance(customer, start=timedelta(hours=-1), now=timezone.now())
+    cache.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert maintenance_start(maintenance=window)
+    assert queued() == [("statuspage.tasks.publish_status_page", [customer.pk])]
+
+
+def test_without_a_shared_cache_every_change_publishes(queued, settings, customer, incident, account_manager,
+                                                        django_capture_on_commit_callbacks):
+    settings.KALM_SNAPSHOT_COALESCE = False  # make run without Redis: the worker cannot clear the web's key
+    with django_capture_on_commit_callbacks(execute=True):
+        post_updates(incident, account_manager, 2)
+    assert queued() == [("statuspage.tasks.publish_status_page", [customer.pk])] * 2
+    assert cache.get(coalescing_key(customer.pk)) is None
+
+
+def test_nothing_is_scheduled_while_snapshots_are_off(queued, settings, incident, account_manager,
+                                                      django_capture_on_commit_callbacks):
+    settings.KALM_STATUS_SNAPSHOTS = False
+    with django_capture_on_commit_callbacks(execute=True):
+        post_updates(incident, account_manager, 2)
+    assert queued() == []
