@@ -60,9 +60,11 @@ class MessageKind(models.TextChoices):
     MAINTENANCE_COMPLETED = "maintenance_completed", _("Maintenance completed")
 
 
-# Kinds that always go out at once, even inside a recipient's coalescing interval.
-URGENT_KINDS = frozenset({MessageKind.ACKNOWLEDGMENT, MessageKind.ESCALATION, MessageKind.RESOLUTION,
-                          MessageKind.REGULATORY})
+# Routine progress messages: inside a recipient's coalescing interval they are held back,
+# because the next one repeats the current state anyway. Every other kind (acknowledgment,
+# escalation, resolution, regulatory notice, summaries, maintenance notices) always goes:
+# nothing later would carry what it says.
+COALESCIBLE_KINDS = frozenset({MessageKind.UPDATE, MessageKind.HOLDING})
 
 
 class Stakeholder(models.Model):

@@ -26,7 +26,7 @@ from django.utils import timezone
 from comms import escalation
 from comms.context import message_context
 from comms.models import (
-    URGENT_KINDS,
+    COALESCIBLE_KINDS,
     Communication,
     CommunicationState,
     Delivery,
@@ -269,9 +269,9 @@ def _deliveries_for(communication: Communication) -> list[Delivery]:
     recipients = Stakeholder.objects.filter(pk__in=communication.recipient_ids, is_active=True)
     pairs = [(stakeholder, channel, address) for stakeholder in recipients.iterator(chunk_size=2000)
              for channel, address in stakeholder.addresses()]
-    recent = set() if communication.kind in URGENT_KINDS else _recently_messaged(
+    recent = _recently_messaged(
         communication, {(channel, address) for _, channel, address in pairs}, now
-    )
+    ) if communication.kind in COALESCIBLE_KINDS else set()
     return [
         Delivery(communication=communication, stakeholder=stakeholder, channel=channel, address=address,
                  next_attempt_at=now,

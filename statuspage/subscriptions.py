@@ -133,16 +133,7 @@ def _subscribe(*, customer: Customer, channel: str, address: str, language: str,
 
 def confirm(*, subscription: Subscription) -> Subscription:
     """Second step of the opt-in: the stakeholder starts receiving updates. Idempotent."""
-    with transaction.atomic():
-        locked = Subscription.objects.select_for_update().get(pk=subscription.pk)
-        if locked.state != SubscriptionState.CONFIRMED:
-            locked.state = SubscriptionState.CONFIRMED
-            locked.confirmed_at = timezone.now()
-            locked.save(update_fields=["state", "confirmed_at"])
-            Stakeholder.objects.filter(pk=locked.stakeholder_id).update(is_active=True)
-    subscription.refresh_from_db()
-    subscription.stakeholder.refresh_from_db()
-    return subscription
+    return _move_to(subscription, SubscriptionState.CONFIRMED, stamp="confirmed_at", active=True)
 
 
 def update_preferences(*, subscription: Subscription, language: str, components: list[Component]) -> Subscription:
@@ -164,13 +155,18 @@ def update_preferences(*, subscription: Subscription, language: str, components:
 
 def unsubscribe(*, subscription: Subscription) -> Subscription:
     """Stop all messages at once. Idempotent: a second one-click POST changes nothing."""
+    return _move_to(subscription, SubscriptionState.UNSUBSCRIBED, stamp="unsubscribed_at", active=False)
+
+
+def _move_to(subscription: Subscription, state: str, *, stamp: str, active: bool) -> Subscription:
+    """Set the state (stamping when it changed) and switch the stakeholder with it, under a row lock."""
     with transaction.atomic():
         locked = Subscription.objects.select_for_update().get(pk=subscription.pk)
-        if locked.state != SubscriptionState.UNSUBSCRIBED:
-            locked.state = SubscriptionState.UNSUBSCRIBED
-            locked.unsubscribed_at = timezone.now()
-            locked.save(update_fields=["state", "unsubscribed_at"])
-            Stakeholder.objects.filter(pk=locked.stakeholder_id).update(is_active=False)
+        if locked.state != state:
+            locked.state = state
+            setattr(locked, stamp, timezone.now())
+            locked.save(update_fields=["state", stamp])
+            Stakeholder.objects.filter(pk=locked.stakeholder_id).update(is_active=active)
     subscription.refresh_from_db()
     subscription.stakeholder.refresh_from_db()
     return subscription

@@ -1,9 +1,12 @@
 """Shared fixtures. Personas for permission tests: the assigned account manager, another
 account manager, a manager who sees everything, and anonymous."""
 
+from collections.abc import Iterator
+
 import pytest
 
 from incidents import services
+from tests.comms.servers import HttpSink, SmtpServer
 from tests.factories import ComponentFactory, CustomerFactory, ManagerFactory, UserFactory
 
 
@@ -79,3 +82,26 @@ def incident(customer, file_server, erp, account_manager):
         business_impact="Production planning is down.",
         component_statuses={file_server: "major_outage", erp: "partial_outage"},
     )
+
+
+@pytest.fixture
+def smtp_server(settings) -> Iterator[SmtpServer]:
+    """A running SMTP server on 127.0.0.1; ``settings.MAILERS["default"]`` points at it.
+
+    Inspect ``.messages`` (envelope + parsed message) and ``.sessions``; script replies with
+    ``.reject(address)`` (550) and ``.defer(address)`` (451); ``.stop()``/``.start()`` it.
+    """
+    server = SmtpServer()
+    server.start()
+    settings.MAILERS = server.mailer_settings()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def http_sink() -> Iterator[HttpSink]:
+    """A running HTTP server on 127.0.0.1: ``.url(path)``, ``.requests``, ``.reply(path, status, ...)``."""
+    sink = HttpSink()
+    sink.start()
+    yield sink
+    sink.stop()

@@ -42,8 +42,8 @@ def open_incident(page, live_server, midsize):
     expect(page.locator("h1")).to_have_text("File server unavailable")
 
 
-def test_open_update_and_watch_it_live_on_the_status_page(browser, live_server, midsize):
-    staff = browser.new_context().new_page()
+def test_open_update_and_watch_it_live_on_the_status_page(new_page, live_server, midsize):
+    staff = new_page()
     errors: list[str] = []
     staff.on("pageerror", lambda error: errors.append(str(error)))
     log_in(staff, live_server)
@@ -51,7 +51,7 @@ def test_open_update_and_watch_it_live_on_the_status_page(browser, live_server, 
     number = staff.locator(".number").first.inner_text()
     assert re.fullmatch(r"MSM-\d{4}-\d{4}-001", number)
 
-    public = browser.new_context().new_page()
+    public = new_page()
     public.goto(f"{live_server.url}/status/midsize/")
     expect(public.get_by_text("File server unavailable")).to_be_visible()
     expect(public.get_by_text("We know the file server is down")).to_be_visible()
@@ -70,8 +70,8 @@ def test_open_update_and_watch_it_live_on_the_status_page(browser, live_server, 
     assert errors == []
 
 
-def test_console_works_without_javascript(browser, live_server, midsize):
-    page = browser.new_context(java_script_enabled=False).new_page()
+def test_console_works_without_javascript(new_page, live_server, midsize):
+    page = new_page(java_script_enabled=False)
     log_in(page, live_server)
     page.goto(f"{live_server.url}/console/incidents/new/")
     page.select_option("#id_customer", label=midsize.name)

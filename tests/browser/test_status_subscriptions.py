@@ -19,7 +19,6 @@ from incidents import services
 from incidents.maintenance import maintenance_schedule, maintenance_start
 from statuspage import subscriptions
 from statuspage.models import Subscription
-from tests.comms.servers import SmtpServer
 from tests.factories import ComponentFactory, CustomerFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -27,29 +26,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 LINK = re.compile(r"https?://\S+/subscriptions/confirm/[^/\s]+/")
 PHONE = {"width": 360, "height": 740}
-
-
-@pytest.fixture
-def smtp(settings):
-    server = SmtpServer()
-    server.start()
-    settings.MAILERS = server.mailer_settings()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def new_page(browser):
-    """``new_page(**context_options)``; every context is closed after the test (no page keeps polling)."""
-    contexts = []
-
-    def make(**options):
-        contexts.append(browser.new_context(**options))
-        return contexts[-1].new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 @pytest.fixture
@@ -74,16 +50,16 @@ def publish(customer, message: str):
     return services.incident_post_update(incident=incident.incident, author=author, message=message)
 
 
-def mails_to(smtp, address):
-    return [mail for mail in smtp.messages if mail.rcpt_tos == [address]]
+def mails_to(smtp_server, address):
+    return [mail for mail in smtp_server.messages if mail.rcpt_tos == [address]]
 
 
-def incident_mails(smtp, address):
+def incident_mails(smtp_server, address):
     """The pipeline's messages about an incident (not the confirmation mail)."""
-    return [mail for mail in mails_to(smtp, address) if mail.message["X-Kalm-Incident"]]
+    return [mail for mail in mails_to(smtp_server, address) if mail.message["X-Kalm-Incident"]]
 
 
-def test_subscribe_confirm_receive_and_unsubscribe_without_javascript(new_page, live_server, midsize, smtp):
+def test_subscribe_confirm_receive_and_unsubscribe_without_javascript(new_page, live_server, midsize, smtp_server):
     page = new_page(java_script_enabled=False)
     page.goto(f"{live_server.url}/status/midsize/")
     page.get_by_role("link", name="Subscribe to updates").click()
@@ -92,7 +68,7 @@ def test_subscribe_confirm_receive_and_unsubscribe_without_javascript(new_page, 
     page.get_by_role("button", name="Subscribe").click()
     expect(page.get_by_role("status")).to_contain_text("Check your inbox")
 
-    [confirmation] = mails_to(smtp, "piet@example.com")
+    [confirmation] = mails_to(smtp_server, "piet@example.com")
     link = LINK.search(confirmation.message.get_body(("plain",)).get_content()).group(0)
     page.goto(link)
     assert Subscription.objects.get().state == "pending"  # opening the link changed nothing
@@ -108,14 +84,14 @@ def test_subscribe_confirm_receive_and_unsubscribe_without_javascript(new_page, 
     services.incident_add_customer(incident=incident, customer=northwind, author=midsize.account_managers.get(),
                                    component_statuses={mail_server: "major_outage"})
     publish(midsize, "Our upstream provider is adding capacity.")
-    [_, ack, update] = mails_to(smtp, "piet@example.com")
+    [_, ack, update] = mails_to(smtp_server, "piet@example.com")
     assert "ERP slow" in ack.message["Subject"] + ack.message.get_body(("plain",)).get_content()
     assert update.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     ours, theirs = (link.number for link in incident.customer_links.order_by("customer__slug"))
-    for mail in incident_mails(smtp, "piet@example.com"):
+    for mail in incident_mails(smtp_server, "piet@example.com"):
         assert ours in mail.raw.decode() and theirs not in mail.raw.decode() and "Northwind" not in mail.raw.decode()
-    assert len(incident_mails(smtp, "kim@example.org")) == 2  # Northwind's own acknowledgment and update
-    for mail in incident_mails(smtp, "kim@example.org"):
+    assert len(incident_mails(smtp_server, "kim@example.org")) == 2  # Northwind's own acknowledgment and update
+    for mail in incident_mails(smtp_server, "kim@example.org"):
         assert theirs in mail.raw.decode() and ours not in mail.raw.decode() and "MidSize" not in mail.raw.decode()
     page.goto(f"{live_server.url}/status/midsize/")
     expect(page.get_by_text(ours).first).to_be_visible()
@@ -129,8 +105,8 @@ def test_subscribe_confirm_receive_and_unsubscribe_without_javascript(new_page, 
 
     assert not Stakeholder.objects.get(email="piet@example.com").is_active
     publish(midsize, "Capacity added; monitoring.")
-    assert len(mails_to(smtp, "piet@example.com")) == 3  # nothing after unsubscribing
-    assert len(incident_mails(smtp, "kim@example.org")) == 3  # Northwind's subscriber still hears
+    assert len(mails_to(smtp_server, "piet@example.com")) == 3  # nothing after unsubscribing
+    assert len(incident_mails(smtp_server, "kim@example.org")) == 3  # Northwind's subscriber still hears
 
 
 @pytest.fixture

@@ -1,9 +1,7 @@
 """Fixtures for transport and delivery tests: real servers on loopback, and message builders.
 
-- ``smtp_server``: an SMTP server (``tests.comms.servers.SmtpServer``) that the default
-  Django mailer sends to.
-- ``http_sink``: an HTTP server (``tests.comms.servers.HttpSink``) that records requests and
-  answers per path (``/gone`` 410, ``/busy`` 503, ``/limited`` 429, ``/redirect`` 302, ...).
+- ``smtp_server`` and ``http_sink`` (real SMTP and HTTP servers on loopback) live in
+  tests/conftest.py: the status page and report tests use them too.
 - ``refused_url``: an http URL where nothing listens (connection refused).
 - ``make_message``: builds an ``OutgoingMessage`` with realistic defaults; override any field.
 - ``sms_outbox``: the console SMS provider's record, emptied for the test.
@@ -17,7 +15,7 @@ import pytest
 
 from comms.transports.base import OutgoingMessage
 from comms.transports.sms import ConsoleSmsProvider, SentSms
-from tests.comms.servers import HttpSink, SmtpServer, free_port
+from tests.comms.servers import free_port
 
 MESSAGE_ID = "<kalm.7.42.0123456789abcdef@kalm.localhost>"
 STATUS_PAGE_URL = "https://status.msp.example/status/midsize/"
@@ -44,29 +42,6 @@ DEFAULT_ADDRESSES = {
 }
 
 MessageBuilder = Callable[..., OutgoingMessage]
-
-
-@pytest.fixture
-def smtp_server(settings) -> Iterator[SmtpServer]:
-    """A running SMTP server on 127.0.0.1; ``settings.MAILERS["default"]`` points at it.
-
-    Inspect ``.messages`` (envelope + parsed message) and ``.sessions``; script replies with
-    ``.reject(address)`` (550) and ``.defer(address)`` (451); ``.stop()``/``.start()`` it.
-    """
-    server = SmtpServer()
-    server.start()
-    settings.MAILERS = server.mailer_settings()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def http_sink() -> Iterator[HttpSink]:
-    """A running HTTP server on 127.0.0.1: ``.url(path)``, ``.requests``, ``.reply(path, status, ...)``."""
-    sink = HttpSink()
-    sink.start()
-    yield sink
-    sink.stop()
 
 
 @pytest.fixture

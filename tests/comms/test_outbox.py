@@ -2,6 +2,7 @@
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from comms import outbox
 from comms.models import Communication, Delivery, DeliveryState, RoutingRule, Stakeholder
@@ -136,6 +137,23 @@ def test_non_urgent_messages_inside_the_interval_are_coalesced(customer, people,
     outbox.communication_expand(resolution.pk)
     assert set(update.deliveries.values_list("state", flat=True)) == {DeliveryState.COALESCED}
     assert set(resolution.deliveries.values_list("state", flat=True)) == {DeliveryState.QUEUED}
+
+
+def test_summaries_and_maintenance_notices_are_never_held_back(customer, people, account_manager, settings):
+    # Only routine updates are coalesced: a post-incident summary or a maintenance notice right
+    # after an update would otherwise be lost, since no later message repeats what it says.
+    settings.KALM_COALESCE_MINUTES = 10
+    incident = open_incident(customer, account_manager)
+    for communication in Communication.objects.filter(incident=incident):
+        outbox.communication_expand(communication.pk)
+    for kind in ("post_incident", "management_summary", "maintenance_announcement", "maintenance_reminder"):
+        later = Communication.objects.create(
+            customer=customer, incident=incident, kind=kind, audience="technical", language="nl", subject=kind,
+            body_text=kind, body_html=kind, short_text=kind, send_at=timezone.now(),
+            recipient_ids=list(Stakeholder.objects.filter(customer=customer).values_list("pk", flat=True)),
+        )
+        outbox.communication_expand(later.pk)
+        assert set(later.deliveries.values_list("state", flat=True)) == {DeliveryState.QUEUED}, kind
 
 
 def test_composer_texts_replace_the_template(customer, people, account_manager):

@@ -12,7 +12,6 @@ from incidents.cadence import incident_send_post_incident_summary
 from incidents.models import ReportDelivery
 from reports import attachments, services
 from reports.models import RenderStatus
-from tests.comms.conftest import http_sink, smtp_server  # noqa: F401 - pytest fixtures: real servers on loopback
 
 LINK_PATH = reverse("reports:public", args=["token"]).removesuffix("token/")  # "/reports/"
 SUMMARY = "De schijf is vervangen en we bewaken de RAID-status nu actief."
@@ -43,7 +42,7 @@ def send_summary(incident, author, capture) -> Communication:
     return Communication.objects.filter(update=update, audience="technical").get()
 
 
-def mails_to(smtp_server, address):  # noqa: F811 - the fixture object, passed in
+def mails_to(smtp_server, address):
     return [mail.message for mail in smtp_server.messages if mail.rcpt_tos == [address]]
 
 
@@ -53,7 +52,7 @@ def parts(message) -> tuple[str, list]:
     return text, list(message.iter_attachments())
 
 
-def test_attachment_customer_gets_the_pdf_and_no_link(rendered, customer, account_manager, smtp_server,  # noqa: F811
+def test_attachment_customer_gets_the_pdf_and_no_link(rendered, customer, account_manager, smtp_server,
                                                       django_capture_on_commit_callbacks):
     customer.report_delivery = ReportDelivery.ATTACHMENT
     customer.save()
@@ -73,7 +72,7 @@ def test_attachment_customer_gets_the_pdf_and_no_link(rendered, customer, accoun
     assert len(received) == 2 and len({files[0].get_content() for files in received}) == 1
 
 
-def test_link_customer_gets_the_link_and_no_file(rendered, customer, account_manager, smtp_server,  # noqa: F811
+def test_link_customer_gets_the_link_and_no_file(rendered, customer, account_manager, smtp_server,
                                                  django_capture_on_commit_callbacks):
     assert customer.report_delivery == ReportDelivery.LINK  # the default
     send_summary(rendered, account_manager, django_capture_on_commit_callbacks)
@@ -84,7 +83,7 @@ def test_link_customer_gets_the_link_and_no_file(rendered, customer, account_man
 
 
 def test_webhooks_and_chat_carry_no_file_and_link_customers_keep_the_link(
-        rendered, customer, account_manager, http_sink, smtp_server, django_capture_on_commit_callbacks):  # noqa: F811
+        rendered, customer, account_manager, http_sink, smtp_server, django_capture_on_commit_callbacks):
     Stakeholder.objects.create(customer=customer, name="Ops hook", role="customer_it", audience="technical",
                                language="nl", webhook_url=http_sink.url("/hook"))
     send_summary(rendered, account_manager, django_capture_on_commit_callbacks)
@@ -101,7 +100,7 @@ def test_webhooks_and_chat_carry_no_file_and_link_customers_keep_the_link(
 
 
 def test_no_finished_report_falls_back_and_attaches_nothing_later(story, customer, account_manager,
-                                                                    smtp_server,  # noqa: F811
+                                                                    smtp_server,
                                                                     django_capture_on_commit_callbacks):
     customer.report_delivery = ReportDelivery.ATTACHMENT
     customer.save()

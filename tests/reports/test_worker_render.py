@@ -83,3 +83,16 @@ def test_prefork_worker_renders_through_its_zygote(report_worker, tmp_path, stor
     text = PdfReader(io.BytesIO(written.read_bytes())).pages[0].extract_text()
     assert story.customer_links.get().number in text
     assert zygotes() == [zygote_pid]  # the same zygote served it, and is still there for the next one
+
+
+def test_thread_pool_worker_launches_its_zygote_when_ready(tmp_path, publishing):
+    # The Procfile's worker: the thread pool sends no worker_process_init, so worker_ready does it.
+    env = {"DATABASE_URL": database_url(connection.settings_dict), "REDIS_URL": settings.REDIS_URL,
+           "KALM_VAR_DIR": str(tmp_path)}
+    worker = CeleryWorker(env, tmp_path / "worker.log", pool="threads", concurrency=2, queue="celery,reports")
+    worker.start(timeout=60)
+    try:
+        wait_for(lambda: any("reports.zygote_process" in command_line(pid) for pid in descendants(worker.pid)),
+                 timeout=30, what="the worker's zygote")
+    finally:
+        worker.stop()

@@ -21,7 +21,6 @@ from incidents.maintenance import maintenance_schedule
 from statuspage import subscriptions
 from statuspage.models import Subscription
 from statuspage.subscription_mail import subscriber_extras
-from tests.comms.servers import HttpSink, SmtpServer
 from tests.factories import ComponentFactory
 from tests.statuspage.helpers import number, open_incident
 
@@ -40,23 +39,6 @@ def _settings(settings):
 @pytest.fixture
 def commit(django_capture_on_commit_callbacks):
     return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
-@pytest.fixture
-def smtp(settings):
-    server = SmtpServer()
-    server.start()
-    settings.MAILERS = server.mailer_settings()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def sink():
-    server = HttpSink()
-    server.start()
-    yield server
-    server.stop()
 
 
 def subscriber(customer, address, *, language="en", components=(), confirmed=True, channel="email",
@@ -129,12 +111,13 @@ def test_each_subscriber_reads_their_own_language(customer, account_manager, erp
     assert outgoing_message(delivery).footer_text.startswith("Sie erhalten diese Nachricht")
 
 
-def test_update_mail_has_one_click_unsubscribe_that_works_without_csrf(customer, account_manager, erp, commit, smtp):
+def test_update_mail_has_one_click_unsubscribe_that_works_without_csrf(customer, account_manager, erp, commit,
+                                                                     smtp_server):
     subscription = subscriber(customer, "piet@example.com")
     with commit():
         incident = open_incident(customer, account_manager, component_statuses={erp: "partial_outage"})
 
-    [mail] = smtp.messages
+    [mail] = smtp_server.messages
     headers = mail.message
     assert mail.rcpt_tos == ["piet@example.com"]
     assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -150,21 +133,21 @@ def test_update_mail_has_one_click_unsubscribe_that_works_without_csrf(customer,
     assert subscription.state == "unsubscribed" and not subscription.stakeholder.is_active
 
     post_update(incident, account_manager, commit)
-    assert len(smtp.messages) == 1  # nothing more after unsubscribing
+    assert len(smtp_server.messages) == 1  # nothing more after unsubscribing
 
 
-def test_msp_stakeholders_get_no_unsubscribe_header(customer, account_manager, erp, commit, smtp):
+def test_msp_stakeholders_get_no_unsubscribe_header(customer, account_manager, erp, commit, smtp_server):
     Stakeholder.objects.create(customer=customer, name="Jan", role="affected_users", audience="end_user",
                                language="en", email="jan@midsize.example")
     with commit():
         open_incident(customer, account_manager, component_statuses={erp: "partial_outage"})
 
-    [mail] = smtp.messages
+    [mail] = smtp_server.messages
     assert "List-Unsubscribe" not in mail.message
 
 
 def test_two_customers_sharing_an_incident_each_see_only_their_own(customer, other_customer, account_manager, erp,
-                                                                   commit, smtp):
+                                                                   commit, smtp_server):
     northwind_mail = ComponentFactory(customer=other_customer, name="Mail", group="")
     ours = subscriber(customer, "ours@example.com")
     theirs = subscriber(other_customer, "theirs@example.com")
@@ -176,7 +159,7 @@ def test_two_customers_sharing_an_incident_each_see_only_their_own(customer, oth
 
     ours_number, theirs_number = number(incident, customer), number(incident, other_customer)
     by_address = {}
-    for mail in smtp.messages:
+    for mail in smtp_server.messages:
         by_address.setdefault(mail.rcpt_tos[0], []).append(mail.raw.decode(errors="replace"))
     assert len(by_address["ours@example.com"]) == len(by_address["theirs@example.com"]) == 2
     for raw in by_address["ours@example.com"]:
@@ -188,12 +171,12 @@ def test_two_customers_sharing_an_incident_each_see_only_their_own(customer, oth
     assert {d.communication.customer_id for d in delivered_to(theirs)} == {other_customer.pk}
 
 
-def test_webhook_subscriber_receives_the_signed_json(customer, account_manager, erp, commit, sink):
-    subscription = subscriber(customer, sink.url("/kalm"), channel="webhook", contact_email="ops@example.com")
+def test_webhook_subscriber_receives_the_signed_json(customer, account_manager, erp, commit, http_sink):
+    subscription = subscriber(customer, http_sink.url("/kalm"), channel="webhook", contact_email="ops@example.com")
     with commit():
         incident = open_incident(customer, account_manager, component_statuses={erp: "partial_outage"})
 
-    [request] = sink.requests
+    [request] = http_sink.requests
     secret = subscription.stakeholder.webhook_secret
     expected = hmac.new(secret.encode(), request.headers["x-kalm-timestamp"].encode() + b"." + request.body,
                         hashlib.sha256).hexdigest()
