@@ -31,7 +31,7 @@ migrate: install
 	@mkdir -p var/celery/queue var/celery/processed var/mail  # the no-server broker and mail files live here
 	$(BIN)/python manage.py migrate --verbosity 0
 
-demo: migrate
+demo: migrate static  # static first: publishing the status pages renders {% static %} URLs
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py publish_status_pages  # the public pages' snapshots, before the first visitor
 
