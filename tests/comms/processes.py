@@ -165,3 +165,19 @@ class RedisServer:
             return bool(redis.Redis(host=LOOPBACK, port=self.port, socket_connect_timeout=0.5).ping())
         except redis.ConnectionError:
             return False
+
+
+def worker_test_marks() -> list:
+    """``pytestmark`` for a module whose tests start real worker processes: they need PostgreSQL and
+    Redis (a worker process cannot share SQLite's in-memory test database) and committed data."""
+    import pytest
+    from django.conf import settings
+    from django.db import connection
+
+    return [
+        pytest.mark.worker,
+        pytest.mark.skipif(connection.vendor != "postgresql" or not settings.REDIS_URL,
+                           reason="needs PostgreSQL and Redis (set DATABASE_URL and REDIS_URL): a worker process "
+                                  "cannot share SQLite's in-memory test database"),
+        pytest.mark.django_db(transaction=True),
+    ]

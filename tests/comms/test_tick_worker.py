@@ -24,16 +24,10 @@ from django.utils import timezone
 from comms.models import Communication, Stakeholder
 from incidents import services
 from incidents.models import Incident, IncidentUpdate
-from tests.comms.processes import REPO, CeleryWorker, database_url, redis_url, wait_for
+from tests.comms.processes import REPO, CeleryWorker, database_url, redis_url, wait_for, worker_test_marks
 from tests.comms.test_worker import use_broker
 
-pytestmark = [
-    pytest.mark.worker,
-    pytest.mark.skipif(connection.vendor != "postgresql" or not settings.REDIS_URL,
-                       reason="needs PostgreSQL and Redis (set DATABASE_URL and REDIS_URL): the worker must see "
-                              "the test database, which SQLite's in-memory one cannot offer"),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = worker_test_marks()
 
 BROKER_DB = 12  # a Redis database of its own, flushed per test
 TICK_SECONDS = 2

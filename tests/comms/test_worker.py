@@ -29,16 +29,10 @@ from comms.tasks import enqueue
 from comms.tasks import sweep as sweep_task
 from incidents import services
 from incidents.models import IncidentUpdate
-from tests.comms.processes import CeleryWorker, RedisServer, database_url, redis_url, wait_for
+from tests.comms.processes import CeleryWorker, RedisServer, database_url, redis_url, wait_for, worker_test_marks
 from tests.comms.servers import SmtpServer
 
-pytestmark = [
-    pytest.mark.worker,
-    pytest.mark.skipif(connection.vendor != "postgresql" or not settings.REDIS_URL,
-                       reason="needs PostgreSQL and Redis (set DATABASE_URL and REDIS_URL): a worker process "
-                              "cannot share SQLite's in-memory test database"),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = worker_test_marks()
 
 BROKER_DB = 14  # a Redis database of its own, flushed per test: no task left over from another run
 WORKER_SETTINGS = {"KALM_DELIVERY_LEASE_SECONDS": "3", "KALM_SWEEP_GRACE_SECONDS": "1"}

@@ -16,15 +16,9 @@ from pypdf import PdfReader
 
 from reports import services
 from reports.models import RenderStatus, ReportRender
-from tests.comms.processes import CeleryWorker, database_url, wait_for
+from tests.comms.processes import CeleryWorker, database_url, wait_for, worker_test_marks
 
-pytestmark = [
-    pytest.mark.worker,
-    pytest.mark.skipif(connection.vendor != "postgresql" or not settings.REDIS_URL,
-                       reason="needs PostgreSQL and Redis (set DATABASE_URL and REDIS_URL): a worker process "
-                              "cannot share SQLite's in-memory test database"),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = worker_test_marks()
 
 
 @pytest.fixture
