@@ -205,6 +205,8 @@ def outgoing_message(delivery: Delivery, facts: BatchFacts | None = None) -> Out
         secret=stakeholder.webhook_secret if stakeholder else "",
         headers=extras.headers, footer_text=extras.footer_text, footer_html=extras.footer_html,
         attachments=extras.attachments, personal=extras.personal,
+        public_endpoint_only=bool(stakeholder and stakeholder.self_subscribed)
+        and not settings.KALM_SUBSCRIBER_WEBHOOK_ALLOW_PRIVATE,
     )
 
 

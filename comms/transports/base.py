@@ -37,6 +37,9 @@ class OutgoingMessage:
     # token). E-mail composes one message per Communication with a stand-in of the same
     # length and swaps this in per recipient, so it must be PERSONAL_ALPHABET only.
     personal: str = ""
+    # The address came from the public (a status page subscriber's webhook): connect only
+    # when it resolves to public IP addresses, checked at connection time (DNS rebinding).
+    public_endpoint_only: bool = False
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,15 @@ One place decides what an HTTP outcome means for a delivery:
 - any other 4xx (400, 403, 404, 410, ...): permanent; retrying the same request cannot help.
 """
 
+import ipaddress
 import json
+import socket
 import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpcore
 import httpx
 
 from comms.transports.base import Transport, TransportError
@@ -74,6 +77,39 @@ def _check_url(url: str) -> None:
         raise TransportError(f"Not an http(s) URL: {url!r}", permanent=True)
 
 
+class NonPublicAddress(Exception):
+    """The host resolved to a loopback, private, link-local or otherwise non-public address."""
+
+
+def public_address(host: str, port: int) -> str:
+    """The address to connect to, when every address the host resolves to is public."""
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as error:
+        raise httpcore.ConnectError(f"DNS lookup failed for {host}: {error}") from error
+    addresses = [info[4][0] for info in found]
+    refused = [address for address in addresses if not ipaddress.ip_address(address.split("%")[0]).is_global]
+    if not addresses or refused:
+        raise NonPublicAddress(f"{host} resolves to a non-public address ({', '.join(refused) or 'none'})")
+    return addresses[0]
+
+
+class _PublicOnlyBackend(httpcore.SyncBackend):
+    """Resolves the host itself and connects to the address it checked, so a DNS answer that
+    changes between the check and the connection (rebinding) cannot reach an internal host.
+    TLS still verifies the certificate against the host name (httpcore passes it on)."""
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        return super().connect_tcp(public_address(host, port), port, timeout=timeout, local_address=local_address,
+                                   socket_options=socket_options)
+
+
+def _public_only_transport() -> httpx.HTTPTransport:
+    transport = httpx.HTTPTransport()
+    transport._pool = httpcore.ConnectionPool(network_backend=_PublicOnlyBackend())  # same defaults, checked connects
+    return transport
+
+
 class JsonPoster:
     """POSTs JSON; holds one keep-alive client between ``open()`` and ``close()``.
 
@@ -82,27 +118,35 @@ class JsonPoster:
     """
 
     def __init__(self) -> None:
-        self._client: httpx.Client | None = None
+        self._clients: dict[bool, httpx.Client] = {}  # public_only → the batch's keep-alive client
 
     def open(self) -> None:
-        if self._client is None:
-            self._client = self._new_client()
+        if not self._clients:
+            self._clients[False] = self._new_client()
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        for client in self._clients.values():
+            client.close()
+        self._clients.clear()
 
-    def post(self, url: str, *, body: bytes, headers: dict[str, str]) -> HttpReply:
-        """Send; return the reply when it is 2xx, else raise the matching ``TransportError``."""
+    def post(self, url: str, *, body: bytes, headers: dict[str, str], public_only: bool = False) -> HttpReply:
+        """Send; return the reply when it is 2xx, else raise the matching ``TransportError``.
+
+        ``public_only``: connect only to public IP addresses (an address the public gave us).
+        """
         _check_url(url)
         headers = {"Content-Type": "application/json", **headers}
         try:
-            if self._client is not None:
-                reply = self._exchange(self._client, url, body, headers)
+            if self._clients:  # inside a batch: keep-alive clients, one per kind
+                if public_only not in self._clients:
+                    self._clients[public_only] = self._new_client(public_only=public_only)
+                reply = self._exchange(self._clients[public_only], url, body, headers)
             else:
-                with self._new_client() as client:
+                with self._new_client(public_only=public_only) as client:
                     reply = self._exchange(client, url, body, headers)
+        except NonPublicAddress as error:
+            raise TransportError(f"Refused: {error}; subscriber webhooks must be reachable on the internet",
+                                 permanent=True) from error
         except (httpx.UnsupportedProtocol, httpx.InvalidURL) as error:
             raise TransportError(f"Bad URL {url!r}: {error}", permanent=True) from error
         except httpx.TimeoutException as error:
@@ -115,11 +159,12 @@ class JsonPoster:
         return reply
 
     @staticmethod
-    def _new_client() -> httpx.Client:
+    def _new_client(*, public_only: bool = False) -> httpx.Client:
         # httpx bounds each network wait, not the whole exchange: connecting gets 5 s, every
         # read or write 10 s. _exchange() adds the 10 s overall deadline for a body that trickles.
         timeout = httpx.Timeout(TOTAL_TIMEOUT, connect=CONNECT_TIMEOUT)
-        return httpx.Client(timeout=timeout, follow_redirects=False)
+        transport = _public_only_transport() if public_only else None
+        return httpx.Client(timeout=timeout, follow_redirects=False, transport=transport)
 
     @staticmethod
     def _exchange(client: httpx.Client, url: str, body: bytes, headers: dict[str, str]) -> HttpReply:

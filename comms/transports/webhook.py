@@ -66,5 +66,6 @@ class WebhookTransport(HttpTransport):
         now = timezone.now()  # one instant for the body's sent_at and the signed timestamp
         timestamp = int(now.timestamp())
         body = json_body(event_payload(message, now.replace(microsecond=0)))
-        reply = self.http.post(message.address, body=body, headers=request_headers(message, timestamp, body))
+        reply = self.http.post(message.address, body=body, headers=request_headers(message, timestamp, body),
+                               public_only=message.public_endpoint_only)
         return reply.headers.get("x-request-id", "")

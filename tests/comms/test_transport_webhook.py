@@ -188,3 +188,41 @@ def test_transport_for_an_unknown_channel_is_permanent():
         transport_for("pigeon")
 
     assert caught.value.permanent is True
+
+
+class TestPublicOnlyConnections:
+    """Addresses the public gave us (subscriber webhooks) connect only to public IPs, checked when connecting."""
+
+    def test_loopback_is_refused_permanently_and_nothing_is_sent(self, http_sink, make_message):
+        message = make_message("webhook", address=http_sink.url("/hook"), public_endpoint_only=True)
+
+        with pytest.raises(TransportError) as error:
+            WebhookTransport().send(message)
+
+        assert error.value.permanent and "non-public address" in str(error.value)
+        assert http_sink.requests == []
+
+    def test_a_name_that_rebinds_to_an_internal_address_is_refused(self, http_sink, make_message, monkeypatch):
+        # "hooks.example" looked public at sign-up; now its DNS answer points inside.
+        real = http_module.socket.getaddrinfo
+        monkeypatch.setattr(http_module.socket, "getaddrinfo", lambda host, *args, **kwargs: real(
+            "127.0.0.1" if host == "hooks.example" else host, *args, **kwargs))
+        port = http_sink.url("/hook").split(":")[2].split("/")[0]
+        transport = WebhookTransport()
+        transport.open()
+        try:
+            with pytest.raises(TransportError, match="hooks.example resolves to a non-public address"):
+                transport.send(make_message("webhook", address=f"http://hooks.example:{port}/hook",
+                                            public_endpoint_only=True))
+        finally:
+            transport.close()
+        assert http_sink.requests == []
+
+    def test_public_addresses_pass_the_check(self, monkeypatch):
+        monkeypatch.setattr(http_module.socket, "getaddrinfo",
+                            lambda *args, **kwargs: [(2, 1, 6, "", ("93.184.215.14", 443))])
+        assert http_module.public_address("hooks.example", 443) == "93.184.215.14"
+
+    def test_msp_entered_endpoints_may_be_internal(self, http_sink, make_message):
+        WebhookTransport().send(make_message("webhook", address=http_sink.url("/hook")))
+        assert len(http_sink.requests) == 1

@@ -186,6 +186,20 @@ def test_webhook_subscriber_receives_the_signed_json(customer, account_manager, 
     assert Subscription.objects.get().stakeholder.email == ""  # a webhook subscriber gets no e-mail
 
 
+def test_a_subscriber_webhook_on_a_private_address_is_refused_at_delivery(customer, account_manager, erp, commit,
+                                                                           http_sink, settings):
+    # Signed up while the check was off (or the name resolved publicly then): when delivering,
+    # the address is checked again at connection time, so nothing reaches the internal host.
+    subscriber(customer, http_sink.url("/kalm"), channel="webhook", contact_email="ops@example.com")
+    settings.KALM_SUBSCRIBER_WEBHOOK_ALLOW_PRIVATE = False
+    with commit():
+        open_incident(customer, account_manager, component_statuses={erp: "partial_outage"})
+
+    assert http_sink.requests == []
+    delivery = Delivery.objects.get(channel="webhook")
+    assert delivery.state == "failed" and "non-public address (127.0.0.1)" in delivery.last_error
+
+
 def test_extras_provider_reads_nothing_from_the_database(customer, account_manager, erp, commit,
                                                          django_assert_num_queries):
     subscriber(customer, "piet@example.com")
