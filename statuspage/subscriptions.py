@@ -120,8 +120,10 @@ def _subscribe(*, customer: Customer, channel: str, address: str, language: str,
         )
         subscription = Subscription.objects.create(customer=customer, stakeholder=stakeholder, channel=channel,
                                                    address=address, contact_email=contact_email)
-    elif subscription.state == SubscriptionState.CONFIRMED:
+    elif subscription.state == SubscriptionState.CONFIRMED and subscription.stakeholder.is_active:
         return subscription
+    # Pending, unsubscribed, or confirmed but switched off by staff: a new opt-in proves the
+    # address is theirs, so it may start again.
     else:
         subscription.state = SubscriptionState.PENDING
         subscription.contact_email = contact_email

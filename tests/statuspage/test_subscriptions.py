@@ -178,6 +178,23 @@ def test_subscribing_a_confirmed_address_changes_nothing_and_mails_its_owner(cli
     assert "/subscriptions/" in mail.outbox[-1].body  # the preferences link, to the owner only
 
 
+def test_a_subscriber_staff_switched_off_can_opt_in_again(client, customer, file_server, commit):
+    sign_up(client, commit)
+    subscription = subscriptions.confirm(subscription=Subscription.objects.get())
+    Stakeholder.objects.filter(pk=subscription.stakeholder_id).update(is_active=False)  # the console's Deactivate
+
+    sign_up(client, commit, data={"components": [file_server.pk]})
+
+    subscription.refresh_from_db()
+    assert subscription.state == "pending" and not subscription.stakeholder.is_active
+    path = confirm_path(mail.outbox[-1])
+    client.post(path)
+    subscription.refresh_from_db()
+    subscription.stakeholder.refresh_from_db()
+    assert subscription.state == "confirmed" and subscription.stakeholder.is_active
+    assert list(subscription.stakeholder.components.all()) == [file_server]
+
+
 def test_invalid_input_is_422_with_field_errors_and_stores_nothing(client, customer, commit):
     response = sign_up(client, commit, data={"email": "not-an-address"})
     assert response.status_code == 422
