@@ -175,7 +175,7 @@ def _components(data: ApiData, states: list[ComponentState]) -> list[Json]:
         group_id = _group_id(data.customer, name) if name else None
         members = [_component(data, component, group_id=group_id) for component in group]
         if group_id:
-            changed = [data.component_changed_at.get(c.id) for c in group]
+            changed = [data.component_changed_at.get(c.id) for c in group] + [c.updated_at for c in group]
             worst = max((c.status for c in group), key=ComponentStatus.weight)
             rows.append({
                 "id": group_id, "name": name, "status": worst, "created_at": data.iso(created),
@@ -191,10 +191,12 @@ def _components(data: ApiData, states: list[ComponentState]) -> list[Json]:
 
 
 def _component(data: ApiData, component: ComponentState, *, group_id: str | None) -> Json:
-    created = data.customer.created_at  # components carry no timestamps of their own
+    created = component.created_at or data.customer.created_at
+    # Its own edits (name, status) and the timeline's status changes, whichever came last.
+    changes = [created, component.updated_at, data.component_changed_at.get(component.id)]
     return {
         "id": str(component.id), "name": component.name, "status": component.status,
-        "created_at": data.iso(created), "updated_at": data.iso(data.component_changed_at.get(component.id, created)),
+        "created_at": data.iso(created), "updated_at": data.iso(max(m for m in changes if m)),
         "position": component.position, "description": component.description or None, "showcase": True,
         "start_date": None, "group_id": group_id, "page_id": data.customer.slug, "group": False,
         "only_show_if_degraded": False,

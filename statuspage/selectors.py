@@ -173,7 +173,8 @@ def _incident_state(link: CustomerIncident) -> IncidentState:
 
 def _component_state(component: Component, status: str, *, uptime: UptimeBar | None = None) -> ComponentState:
     return ComponentState(id=component.pk, name=component.name, description=component.description, status=status,
-                          group=component.group, position=component.position, uptime=uptime)
+                          group=component.group, position=component.position, uptime=uptime,
+                          created_at=component.created_at, updated_at=component.updated_at)
 
 
 def _indicator(component_statuses: list[str], open_severities: list[str]) -> Indicator:

@@ -63,6 +63,8 @@ class ComponentState:
     group: str = ""
     position: int = 0
     uptime: UptimeBar | None = None  # on the page's component list only
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
 
     @property
     def status_label(self) -> str:

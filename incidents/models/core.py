@@ -176,6 +176,8 @@ class Component(models.Model):
     status = models.CharField(
         _("status"), max_length=32, choices=ComponentStatus, default=ComponentStatus.OPERATIONAL
     )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)  # the Statuspage JSON's component updated_at
 
     class Meta:
         ordering = ["customer", "group", "position", "name"]

@@ -239,6 +239,18 @@ def test_page_updated_at_ignores_internal_notes(get_json, customer, account_mana
     assert get_json("status.json")["page"]["updated_at"] == "2025-06-03T16:00:00.000+02:00"
 
 
+def test_components_carry_their_own_timestamps(get_json, customer):
+    with time_machine.travel(NOW - timedelta(days=3), tick=False):
+        vpn = ComponentFactory(customer=customer, name="VPN", group="")
+    with time_machine.travel(NOW - timedelta(days=1), tick=False):
+        vpn.description = "Remote access"
+        vpn.save()
+
+    [row] = [c for c in get_json("components.json")["components"] if c["name"] == "VPN"]
+    assert row["created_at"] == "2025-05-31T14:00:00.000+02:00"
+    assert row["updated_at"] == "2025-06-02T14:00:00.000+02:00"
+
+
 def test_public_json_is_readable_cross_origin_and_briefly_cacheable(client, customer):
     response = client.get("/status/midsize/api/v2/summary.json")
 
