@@ -94,13 +94,13 @@ def status_page_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
             raise Http404("No status page here")
         response = view(request, access, *args, **kwargs)
         if access.private:
-            _mark_private(request, response, access)
+            mark_private(request, response, access)
         return response
 
     return wrapper
 
 
-def _mark_private(request: HttpRequest, response: HttpResponse, access: Access) -> None:
+def mark_private(request: HttpRequest, response: HttpResponse, access: Access) -> None:
     response.headers["X-Robots-Tag"] = "noindex"
     patch_cache_control(response, private=True)
     patch_vary_headers(response, ["Cookie"])

@@ -16,7 +16,7 @@ from statuspage import api
 from statuspage.access import Access, status_page_view
 from statuspage.badge import status_badge
 from statuspage.feeds import FEED_TYPES, IncidentHistoryFeed
-from statuspage.ics import maintenance_calendar
+from statuspage.ics import calendar_disposition, maintenance_calendar
 from statuspage.selectors import page_state
 from statuspage.snapshot_serving import serve_snapshot
 from statuspage.states import PageState
@@ -72,7 +72,7 @@ def render_maintenance_ics(request: HttpRequest, access: Access) -> HttpResponse
     with translation.override(_language(request, access)):
         body = maintenance_calendar(access.customer, now=timezone.now(), query=access.link_query)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response.headers["Content-Disposition"] = f'inline; filename="{access.customer.slug}-maintenance.ics"'
+    response.headers["Content-Disposition"] = calendar_disposition(access.customer.slug)
     return _cacheable(response, access, MAX_AGE)
 
 

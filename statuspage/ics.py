@@ -21,6 +21,11 @@ HISTORY = timedelta(days=90)  # past windows kept in the calendar
 LINE_OCTETS = 75
 
 
+def calendar_disposition(slug: str) -> str:
+    """The calendar's Content-Disposition, the same from the store and the computed view."""
+    return f'inline; filename="{slug}-maintenance.ics"'
+
+
 def maintenance_calendar(customer: Customer, *, now: datetime, query: str = "") -> str:
     """The calendar; ``query`` ("?token=…" for a private page) is added to each event's link."""
     windows = sorted(maintenance_states(customer, now=now, since=now - HISTORY), key=lambda m: (m.scheduled_for, m.id))

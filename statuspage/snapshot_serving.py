@@ -18,6 +18,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.http import parse_etags
 
+from statuspage.ics import calendar_disposition
 from statuspage.snapshot_store import (
     DEFAULT_VARIANT,
     DOCUMENTS,
@@ -116,7 +117,7 @@ def _headers(response: HttpResponse, slug: str, variant: str, document: str, eta
     elif document.startswith("api/"):
         response.headers["Access-Control-Allow-Origin"] = "*"
     elif document == "maintenance.ics":
-        response.headers["Content-Disposition"] = f'inline; filename="{slug}-maintenance.ics"'
+        response.headers["Content-Disposition"] = calendar_disposition(slug)
     return response
 
 

@@ -32,10 +32,6 @@ def manage_url(slug: str, stakeholder_id: int) -> str:
     return links.absolute("subscription-manage", slug, manage_token(stakeholder_id))
 
 
-def unsubscribe_url(slug: str, stakeholder_id: int) -> str:
-    return links.absolute("subscription-unsubscribe", slug, manage_token(stakeholder_id))
-
-
 def subscription_mail_send(subscription_id: int) -> bool:
     """Send the confirmation (or 'already subscribed') mail; False when there is nothing to send."""
     subscription = (Subscription.objects.select_related("customer", "stakeholder")

@@ -25,7 +25,7 @@ from django.views.decorators.vary import vary_on_headers
 from incidents.console import add_service_errors
 from incidents.models import Customer
 from statuspage import subscriptions
-from statuspage.access import Access, _mark_private, resolve_access  # one rule for who may see a page
+from statuspage.access import Access, mark_private, resolve_access  # one rule for who may see a page
 from statuspage.forms import PreferencesForm, SubscribeForm
 from statuspage.models import Subscription, SubscriptionChannel, SubscriptionState
 from statuspage.signup_guard import signup_rate_check
@@ -140,7 +140,7 @@ def _page(request: HttpRequest, access: Access, template: str, context: dict[str
     response = _render(request, customer, template, context, private=access.private, status=status,
                        machine_query=access.link_query, language=chosen_language(request) or customer.language)
     if access.private:
-        _mark_private(request, response, access)
+        mark_private(request, response, access)
     return response
 
 

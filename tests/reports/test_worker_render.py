@@ -8,7 +8,6 @@ PostgreSQL and Redis, like tests/comms/test_worker.py: ``pytest -m worker``.
 import io
 from pathlib import Path
 
-import kombu.pools
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -17,6 +16,7 @@ from pypdf import PdfReader
 from reports import services
 from reports.models import RenderStatus, ReportRender
 from tests.comms.processes import CeleryWorker, database_url, wait_for, worker_test_marks
+from tests.comms.test_worker import use_broker
 
 pytestmark = worker_test_marks()
 
@@ -27,13 +27,11 @@ def publishing():
     from kalm.celery import app
 
     original, eager = app.conf.broker_url, app.conf.task_always_eager
-    app.conf.task_always_eager, app.conf.broker_url = False, settings.REDIS_URL
-    kombu.pools.reset()
-    app._pool, app.amqp._producer_pool = None, None
+    app.conf.task_always_eager = False
+    use_broker(app, settings.REDIS_URL)
     yield
-    app.conf.task_always_eager, app.conf.broker_url = eager, original
-    kombu.pools.reset()
-    app._pool, app.amqp._producer_pool = None, None
+    app.conf.task_always_eager = eager
+    use_broker(app, original)
 
 
 @pytest.fixture
