@@ -46,7 +46,11 @@ def report_worker(tmp_path, publishing):
 
 def descendants(pid: int) -> list[int]:
     found = []
-    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except FileNotFoundError:  # the process exited between being listed and being read
+        return found
+    for child in children:
         found += [int(child), *descendants(int(child))]
     return found
 
