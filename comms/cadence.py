@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import (
     CharField,
@@ -49,16 +50,14 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from comms import staff_notices
-from comms.context import Clock
 from comms.models import CadenceEvent
 from incidents.cadence import incident_post_holding, incident_release_acknowledgment
 from incidents.models import (
     OPEN_STATUSES,
-    Customer,
     CustomerIncident,
     Incident,
+    Status,
 )
-from incidents.services import next_update_due
 
 logger = logging.getLogger(__name__)
 
@@ -261,29 +260,30 @@ def find_holding(now: datetime) -> list[Due]:
 
 
 def handle_holding(due: Due) -> bool:
-    incident = Incident.objects.prefetch_related("customers").get(pk=due.pk)  # next_update_due reads them
-    customer = next(c for c in incident.customers.all() if c.pk == due.customer_id)
-    message = holding_message(incident=incident, customer=customer, now=timezone.now())
-    return incident_post_holding(incident=incident, message=message) is not None
+    incident = Incident.objects.get(pk=due.pk)
+    texts = holding_messages(status=incident.status)
+    message = texts.pop(incident.language)
+    translations = {language: {"message": text} for language, text in texts.items()}
+    return incident_post_holding(incident=incident, message=message, translations=translations) is not None
 
 
-def holding_message(*, incident: Incident, customer: Customer, now: datetime) -> str:
-    """ "We are still working on it. Next update at HH:MM." in the customer's language and zone.
+def holding_messages(*, status: str) -> dict[str, str]:
+    """ "We are still working on it." (while monitoring: "it works again, we keep watching") in
+    every language Kalm writes, keyed by language: the status page shows it in each language.
 
-    The promise is the due time the holding update itself sets (the cadence from ``now``),
-    not the one that just passed, so it lies in the future.
+    The next-update time is not in these words: every message template states the promise
+    itself (``next_update_at``: the due time the holding update sets), so it is said once,
+    in the reader's language and the customer's zone.
     """
-    promise = next_update_due(incident=incident, after=now)
-    with translation.override(customer.language):
-        if promise is None:
-            return _("We are still working on it.")
-        return _("We are still working on it. Next update at %(time)s.") % {
-            "time": local_time(customer, promise, now=now)}
-
-
-def local_time(customer: Customer, moment: datetime, *, now: datetime) -> str:
-    """ "HH:MM" in the customer's zone (with the date when not today; with the zone name across a DST change)."""
-    return Clock(tz=customer.tzinfo, now=now, language=customer.language).moment(moment)
+    texts = {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            if status == Status.MONITORING:
+                texts[language] = _("The service is working again and we are keeping an eye on it. "
+                                    "There is no new information yet.")
+            else:
+                texts[language] = _("We are still working on it. There is no new information yet.")
+    return texts
 
 
 INCIDENT_JOBS: tuple[Job, ...] = (

@@ -55,17 +55,16 @@ the incident keys, so every template renders against every context.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import TextChoices
 from django.utils import timezone, translation
-from django.utils.formats import date_format
-from django.utils.timesince import timesince
 
+from core.formatting import Clock, label
+from core.links import status_page_url
+from core.texts import localized
 from incidents.models import (
     AffectedComponent,
     Category,
@@ -79,6 +78,7 @@ from incidents.models import (
     Status,
     UpdateKind,
 )
+from incidents.visibility import Visibility, texts_for
 
 INCIDENT_VARIABLES: frozenset[str] = frozenset({
     "number", "title", "category", "severity", "severity_code", "status", "status_code", "started_at",
@@ -94,60 +94,6 @@ ALLOWED_VARIABLES: frozenset[str] = INCIDENT_VARIABLES | CUSTOMER_VARIABLES | MA
 
 _LIST_VARIABLES = frozenset({"components"})
 _BOOL_VARIABLES = frozenset({"personal_data", "reopened", "report_attached"})
-
-# Date formats per message language: 24-hour clock everywhere (the customers are European),
-# the date written the way each language's readers expect it.
-_DATETIME_FORMATS = {"en": "j M Y H:i", "nl": "d-m-Y H:i", "de": "d.m.Y H:i"}
-_TIME_FORMAT = "H:i"
-
-
-@dataclass(frozen=True)
-class Clock:
-    """Formats moments for one message: in the customer's zone, in the message's language.
-
-    Use inside ``translation.override(language)`` so month names come out translated.
-    """
-
-    tz: ZoneInfo
-    now: datetime
-    language: str
-
-    def local(self, value: datetime) -> datetime:
-        return timezone.localtime(value, self.tz)
-
-    def date_time(self, value: datetime | None) -> str:
-        if value is None:
-            return ""
-        fmt = _DATETIME_FORMATS.get(self.language, _DATETIME_FORMATS["en"])
-        return date_format(self.local(value), fmt)
-
-    def clock_time(self, value: datetime | None) -> str:
-        return date_format(self.local(value), _TIME_FORMAT) if value else ""
-
-    def moment(self, value: datetime | None) -> str:
-        """ "HH:MM" when ``value`` is today in the customer's zone, else date and time."""
-        if value is None:
-            return ""
-        text = self.clock_time(value) if self.local(value).date() == self.local(self.now).date() else (
-            self.date_time(value))
-        if self.local(value).utcoffset() != self.local(self.now).utcoffset():
-            # Across a DST change "02:20" is ambiguous next to the zone name of *now*: say which clock.
-            text = f"{text} {self.local(value).tzname()}"
-        return text
-
-    def zone_name(self) -> str:
-        return self.local(self.now).tzname() or str(self.tz)
-
-    def duration(self, start: datetime, end: datetime) -> str:
-        # Django's own (translated) "4 hours, 15 minutes"; its no-break spaces would
-        # surprise plain-text channels and anyone comparing strings.
-        return timesince(start, end, depth=2).replace("\xa0", " ")
-
-
-def label(choices: type[TextChoices], value: str) -> str:
-    """The translated label of ``value`` (in the active language), or the value if unknown."""
-    return str(dict(choices.choices).get(value, value))
-
 
 # reports/ registers its builders here at start-up (ReportsConfig.ready): comms must not
 # import reports, which builds on comms. Both take (incident, customer). The link builder
@@ -168,11 +114,6 @@ def _report_facts(incident: Incident, customer: Customer, update: IncidentUpdate
     return {"report_url": (report_link_builder(incident, customer) if report_link_builder is not None else "") or ""}
 
 
-def severity_label(value: str) -> str:
-    """ "Critical" rather than "Critical – everything is down": the label's part before the dash."""
-    return label(Severity, value).split(" – ")[0]
-
-
 def empty_context() -> dict[str, Any]:
     """Every allowed key with an empty value of its type: the base every context starts from."""
     context: dict[str, Any] = dict.fromkeys(ALLOWED_VARIABLES, "")
@@ -181,17 +122,13 @@ def empty_context() -> dict[str, Any]:
     return context
 
 
-def status_page_url(customer: Customer) -> str:
-    return f"{settings.SITE_URL}/status/{customer.slug}/"
-
-
 def customer_context(*, customer: Customer, language: str, now: datetime | None = None) -> dict[str, Any]:
     """The keys every message has, incident or maintenance: customer, msp, status page, zone."""
     clock = Clock(tz=customer.tzinfo, now=now or timezone.now(), language=language)
     return {
         "customer": customer.name,
         "msp": settings.KALM_MSP_NAME,
-        "status_page_url": status_page_url(customer),
+        "status_page_url": status_page_url(customer.slug, language=language, page_language=customer.language),
         "time_zone": clock.zone_name(),
     }
 
@@ -207,12 +144,14 @@ def message_context(
     number = CustomerIncident.objects.values_list("number", flat=True).get(incident=incident, customer=customer)
     clock = Clock(tz=customer.tzinfo, now=now, language=language)
     with translation.override(language):
-        components = _components(incident, customer)
+        components = _components(incident, customer, language)
+        # Only what the customer's contacts may read (incidents.visibility): staff-only facts never get here.
+        texts = texts_for(incident, reader=Visibility.CONTACTS, language=language)
         facts: dict[str, Any] = {
             "number": number,
-            "title": incident.title,
+            "title": texts["title"],
             "category": label(Category, incident.category),
-            "severity": severity_label(incident.severity),
+            "severity": Severity.short_label(incident.severity),
             "severity_code": incident.severity,
             "status": label(Status, incident.status),
             "status_code": incident.status,
@@ -223,11 +162,11 @@ def message_context(
             "next_update_at": clock.moment(incident.next_update_due_at),
             "components": components,
             "components_text": ", ".join(component["name"] for component in components),
-            "business_impact": incident.business_impact,
-            "workaround": incident.workaround,
-            "root_cause": incident.root_cause,
-            "resolution_summary": incident.resolution_summary,
-            "message": _public_message(update),
+            "business_impact": texts["business_impact"],
+            "workaround": texts["workaround"],
+            "root_cause": texts["root_cause"],
+            "resolution_summary": texts["resolution_summary"],
+            "message": _public_message(update, language),
             "update_time": clock.moment(update.created_at if update else now),
             "duration": clock.duration(incident.started_at, incident.resolved_at or now),
             "personal_data": bool(incident.personal_data_involved),
@@ -237,20 +176,21 @@ def message_context(
         return empty_context() | customer_context(customer=customer, language=language, now=now) | facts
 
 
-def _components(incident: Incident, customer: Customer) -> list[dict[str, str]]:
+def _components(incident: Incident, customer: Customer, language: str) -> list[dict[str, str]]:
     """Only this customer's components: a shared incident never shows one customer another's systems."""
     affected = (
         AffectedComponent.objects.filter(incident=incident, component__customer=customer)
         .select_related("component")
         .order_by("component__group", "component__position", "component__name")
     )
-    return [{"name": a.component.name, "status": label(ComponentStatus, a.status)} for a in affected]
+    return [{"name": localized(a.component, "name", language, written_in=customer.language),
+             "status": label(ComponentStatus, a.status)} for a in affected]
 
 
-def _public_message(update: IncidentUpdate | None) -> str:
+def _public_message(update: IncidentUpdate | None, language: str) -> str:
     if update is None or update.is_internal:
         return ""
-    return update.message
+    return localized(update, "message", language, written_in=update.incident.language)
 
 
 # The worked example of the seeds (MidSize Manufacturing, a failed file server), in
@@ -322,7 +262,7 @@ def sample_context(language: str) -> dict[str, Any]:
             "customer": "MidSize Manufacturing BV",
             "msp": settings.KALM_MSP_NAME,
             "category": label(Category, Category.SERVER),
-            "severity": severity_label(Severity.CRITICAL),
+            "severity": Severity.short_label(Severity.CRITICAL),
             "severity_code": Severity.CRITICAL.value,
             "status": label(Status, Status.IDENTIFIED),
             "status_code": Status.IDENTIFIED.value,

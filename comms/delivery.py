@@ -27,7 +27,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.urls import reverse
 from django.utils import timezone
 
 from comms import staff_notices
@@ -42,6 +41,7 @@ from comms.models import (
     EndpointHealth,
 )
 from comms.transports import MessageExtras, OutgoingMessage, Transport, TransportError, transport_for
+from core.links import status_page_url
 
 logger = logging.getLogger(__name__)
 
@@ -185,12 +185,14 @@ def outgoing_message(delivery: Delivery, facts: BatchFacts | None = None) -> Out
     """The transport's view of a delivery; ``facts`` caches what a batch's deliveries share."""
     facts = facts or BatchFacts()
     communication = delivery.communication
-    slug = communication.customer.slug
-    if slug not in facts.status_pages:
-        facts.status_pages[slug] = _status_page_url(slug)
+    customer = communication.customer
+    page_key = f"{customer.slug}/{communication.language}"
+    if page_key not in facts.status_pages:
+        facts.status_pages[page_key] = status_page_url(customer.slug, language=communication.language,
+                                                       page_language=customer.language)
     metadata = {
         "kind": communication.kind, "audience": communication.audience, "language": communication.language,
-        "customer": communication.customer.name, "status_page_url": facts.status_pages[slug],
+        "customer": communication.customer.name, "status_page_url": facts.status_pages[page_key],
     }
     if communication.incident_id:
         incident = communication.incident
@@ -230,10 +232,6 @@ def _incident_number(communication: Communication, numbers: dict[tuple[int, int]
         link = communication.incident.customer_links.filter(customer=communication.customer_id).first()
         numbers[key] = link.number if link else ""
     return numbers[key]
-
-
-def _status_page_url(slug: str) -> str:
-    return settings.SITE_URL + reverse("statuspage:page", args=[slug])
 
 
 def _refuse_if_quarantined(delivery: Delivery) -> None:

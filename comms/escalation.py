@@ -27,9 +27,9 @@ from django.utils.translation import ngettext
 
 from comms import outbox, staff_notices
 from comms.cadence import Due, Job, claimed, incident_items, shifted, still_open
-from comms.context import Clock
 from comms.models import Communication, EscalationRule, MessageKind, Role
 from comms.models import EscalationTrigger as T
+from core.formatting import Clock
 from incidents.models import (
     OPEN_STATUSES,
     Customer,

@@ -22,11 +22,12 @@ from django.utils import timezone, translation
 
 from comms import outbox
 from comms.cadence import Due, Job, claimed
-from comms.context import Clock, customer_context, empty_context, label
+from comms.context import customer_context, empty_context
 from comms.models import Communication, MessageKind
 from comms.outbox import PlannedMessage
 from comms.rendering import render_message
 from comms.routing import routed, routing_table
+from core.formatting import Clock, label
 from incidents.maintenance import maintenance_complete, maintenance_start
 from incidents.models import ComponentStatus, Maintenance, MaintenanceStatus, Severity
 

@@ -35,10 +35,11 @@ from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from comms.context import ALLOWED_VARIABLES, label, sample_context, sparse_sample_context
+from comms.context import ALLOWED_VARIABLES, sample_context, sparse_sample_context
 from comms.models import MessageKind, MessageTemplate, Role
+from core.formatting import label
+from core.markdown import render_markdown
 from incidents.models import Customer
-from kalm.markdown import render_markdown
 
 __all__ = [
     "ALLOWED_VARIABLES", "RenderError", "RenderedMessage", "default_template", "render_message", "render_plain",

@@ -26,8 +26,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from comms.addresses import masked_address
-from comms.context import Clock
 from comms.models import Channel
+from core.formatting import Clock
 from incidents.models import Customer, Incident, RegulatoryClock
 
 logger = logging.getLogger(__name__)

@@ -13,8 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.texts import Translations
 from incidents.models import Incident, IncidentUpdate, Status, UpdateKind
-from incidents.services import announce, is_user, next_update_due
+from incidents.services import announce, next_update_due, split_translations, timeline_entry_add
 
 MAX_REASON = 1000
 
@@ -35,30 +36,28 @@ def incident_extend_due(*, incident: Incident, author: AbstractBaseUser | None, 
         errors["reason"] = _("Say why the update can wait: the reason is logged.")
     if errors:
         raise ValidationError(errors)
-    update = IncidentUpdate.objects.create(
-        incident=incident, kind=UpdateKind.DUE_EXTENDED, author=author if is_user(author) else None,
-        message=reason.strip()[:MAX_REASON], is_internal=True, status=incident.status,
-        severity=incident.severity, created_at=timezone.now(),
-    )
+    update = timeline_entry_add(incident=incident, kind=UpdateKind.DUE_EXTENDED, author=author,
+                                message=reason.strip()[:MAX_REASON], is_internal=True, at=timezone.now())
     incident.next_update_due_at = until
     incident.save(update_fields=["next_update_due_at", "updated_at"])
     return update
 
 
 @transaction.atomic
-def incident_post_holding(*, incident: Incident, message: str) -> IncidentUpdate | None:
+def incident_post_holding(*, incident: Incident, message: str,
+                          translations: Translations | None = None) -> IncidentUpdate | None:
     """The automatic "still working on it" update when a promised update did not come.
 
+    ``message`` is in the incident's language, ``translations`` the same words in the others
+    (``{"en": {"message": …}}``), so each reader gets it in their own language.
     Returns None when there is nothing to hold (resolved meanwhile, or an update arrived).
     """
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     now = timezone.now()
     if incident.status == Status.RESOLVED or not incident.next_update_due_at or incident.next_update_due_at > now:
         return None
-    update = IncidentUpdate.objects.create(
-        incident=incident, kind=UpdateKind.HOLDING, author=None, message=message.strip(), is_internal=False,
-        status=incident.status, severity=incident.severity, created_at=now,
-    )
+    update = timeline_entry_add(incident=incident, kind=UpdateKind.HOLDING, author=None, message=message,
+                                translations=split_translations(translations)[1], at=now)
     incident.last_public_update_at = now
     incident.next_update_due_at = next_update_due(incident=incident, after=now)
     incident.save(update_fields=["last_public_update_at", "next_update_due_at", "updated_at"])
@@ -77,10 +76,8 @@ def incident_release_acknowledgment(*, incident: Incident,
     if incident.acknowledged_at is not None or incident.status == Status.RESOLVED:
         return None
     now = timezone.now()
-    update = IncidentUpdate.objects.create(
-        incident=incident, kind=UpdateKind.ACKNOWLEDGED, author=author if is_user(author) else None,
-        message="", is_internal=True, status=incident.status, severity=incident.severity, created_at=now,
-    )
+    update = timeline_entry_add(incident=incident, kind=UpdateKind.ACKNOWLEDGED, author=author,
+                                is_internal=True, at=now)
     incident.acknowledged_at = now
     incident.save(update_fields=["acknowledged_at", "updated_at"])
     announce(update)
@@ -89,7 +86,7 @@ def incident_release_acknowledgment(*, incident: Incident,
 
 @transaction.atomic
 def incident_send_post_incident_summary(*, incident: Incident, author: AbstractBaseUser | None,
-                                        message: str) -> IncidentUpdate:
+                                        message: str, translations: Translations | None = None) -> IncidentUpdate:
     """Publish the post-incident summary (due within 24 h of resolution); listeners send it out.
 
     The summary is a public timeline entry; the first one stops the post-incident clock.
@@ -103,11 +100,8 @@ def incident_send_post_incident_summary(*, incident: Incident, author: AbstractB
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
-    update = IncidentUpdate.objects.create(
-        incident=incident, kind=UpdateKind.POST_INCIDENT, author=author if is_user(author) else None,
-        message=message.strip(), is_internal=False, status=incident.status, severity=incident.severity,
-        created_at=now,
-    )
+    update = timeline_entry_add(incident=incident, kind=UpdateKind.POST_INCIDENT, author=author, message=message,
+                                translations=split_translations(translations)[1], at=now)
     incident_mark_post_incident_sent(incident=incident, at=now)
     announce(update)
     return update

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.texts import Translations, merged
 from incidents.components import (
     ComponentStatuses,
     all_operational,
@@ -37,6 +38,7 @@ from incidents.models import (
 )
 from incidents.regulatory import regulatory_clocks_start
 from incidents.signals import update_posted
+from incidents.visibility import INCIDENT_TEXTS
 
 # Reaching a later status implies the earlier milestones happened; their timestamps are
 # filled in on the way so the report never shows "monitoring" without "identified".
@@ -88,15 +90,24 @@ def incident_open(
     started_at: datetime | None = None,
     detected_by: str = "msp",
     personal_data_involved: bool = False,
+    language: str | None = None,
+    translations: Translations | None = None,
     publish_options: Mapping[str, Any] | None = None,
 ) -> Incident:
-    """Open an incident for one customer with its first public message (the acknowledgment)."""
+    """Open an incident for one customer with its first public message (the acknowledgment).
+
+    The texts are written in ``language`` (default: the customer's); ``translations`` holds
+    them in other languages, ``{"en": {"title": …, "message": …, "workaround": …}}``.
+    """
     now = timezone.now()
     component_statuses = component_statuses or {}
     _check_open(customer=customer, status=status, message=message, component_statuses=component_statuses,
                 started_at=started_at, now=now)
+    incident_texts, message_texts = split_translations(translations)
     incident = Incident(
         title=title.strip(),
+        language=language or customer.language,
+        translations=merged({}, incident_texts),
         category=category,
         severity=severity,
         status=status,
@@ -119,10 +130,8 @@ def incident_open(
     CustomerIncident.objects.create(
         incident=incident, customer=customer, number=incident_number_next(customer=customer, at=now)
     )
-    update = IncidentUpdate.objects.create(
-        incident=incident, kind=UpdateKind.OPENED, author=incident.created_by, message=message.strip(),
-        status=status, severity=severity, created_at=now,
-    )
+    update = timeline_entry_add(incident=incident, kind=UpdateKind.OPENED, author=author, message=message,
+                                translations=message_texts, at=now)
     apply_component_statuses(incident, update, component_statuses)
     incident.next_update_due_at = next_update_due(incident=incident, after=now)
     incident.save(update_fields=["next_update_due_at"])
@@ -167,6 +176,8 @@ def incident_post_update(
     business_impact: str | None = None,
     external_impact: bool | None = None,
     personal_data_involved: bool | None = None,
+    translations: Translations | None = None,
+    promise: datetime | None = None,
     publish_options: Mapping[str, Any] | None = None,
 ) -> IncidentUpdate:
     """Add a timeline entry and apply the facts it changes (status, severity, components, …).
@@ -175,6 +186,12 @@ def incident_post_update(
     public (it may record internal facts: business impact, external impact, personal data);
     resolving needs a public message; an update must say or change something. Setting the
     personal-data flag starts the regulatory clocks.
+
+    ``translations`` carries the message and changed texts in other languages than the
+    incident's (``{"en": {"message": …, "workaround": …}}``). ``promise`` is a next-update
+    time the account manager already approved in the composer's text: it is kept when it
+    lies in the future and no later than the cadence allows, so the message and the due
+    time agree to the minute.
     """
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     now = timezone.now()
@@ -184,47 +201,86 @@ def incident_post_update(
     message = message.strip()
     if status == Status.RESOLVED:
         component_statuses = all_operational(incident) | component_statuses
+    incident_texts, message_texts = split_translations(translations)
     texts = {"workaround": workaround, "root_cause": root_cause, "resolution_summary": resolution_summary,
              "business_impact": business_impact}
     changed = _changed_facts(incident, texts=texts, flags={"external_impact": external_impact,
                                                            "personal_data_involved": personal_data_involved})
+    changed |= _changed_translations(incident, incident_texts)
+    if eta is not None and eta != incident.eta:
+        changed["eta"] = eta
     _check_update(incident=incident, message=message, is_internal=is_internal, status=status,
-                  severity=severity, component_statuses=component_statuses, eta=eta, changed=changed)
+                  severity=severity, component_statuses=component_statuses, changed=changed)
 
-    update = IncidentUpdate.objects.create(
-        incident=incident,
-        kind=_update_kind(is_internal=is_internal, status=status),
-        author=author if is_user(author) else None,
-        message=message,
-        is_internal=is_internal,
-        status=status,
-        previous_status=incident.status,
-        severity=severity,
-        previous_severity=incident.severity,
-        facts_changed=sorted(changed),
-        created_at=now,
+    update = timeline_entry_add(
+        incident=incident, kind=_update_kind(is_internal=is_internal, status=status), author=author,
+        message=message, translations=message_texts, is_internal=is_internal, status=status, severity=severity,
+        facts_changed=sorted(changed), at=now,
     )
     apply_component_statuses(incident, update, component_statuses)
     incident.status, incident.severity = status, severity
-    if eta is not None:
-        incident.eta = eta
     for field, value in changed.items():
-        setattr(incident, field, value)
+        if field != "translations":
+            setattr(incident, field, value)
+    incident.translations = merged(incident.translations, incident_texts)
     _stamp_milestones(incident, status, now)
     if changed.get("personal_data_involved"):
         regulatory_clocks_start(incident=incident, at=now)
     if message and not is_internal:
         incident.last_public_update_at = now
     # Severity or status may change the cadence, so the promise is recomputed every time.
-    incident.next_update_due_at = next_update_due(incident=incident, after=incident.last_public_update_at or now)
+    incident.next_update_due_at = _kept_promise(
+        promise, next_update_due(incident=incident, after=incident.last_public_update_at or now), now)
     incident.full_clean()
     incident.save()
     announce(update, options=publish_options)
     return update
 
 
+def _kept_promise(promise: datetime | None, cadence_due: datetime | None, now: datetime) -> datetime | None:
+    """The approved promise when it is in the future and no later than the cadence; else the cadence's time."""
+    if promise is None or cadence_due is None or not (now < promise <= cadence_due):
+        return cadence_due
+    return promise
+
+
+def split_translations(translations: Translations | None) -> tuple[Translations, Translations]:
+    """(the incident's texts, the entry's message) of a form's or client's per-language texts."""
+    incident_texts: Translations = {}
+    message_texts: Translations = {}
+    for language, texts in (translations or {}).items():
+        for field, text in texts.items():
+            if field == "message":
+                message_texts.setdefault(language, {})[field] = text
+            elif field in INCIDENT_TEXTS:
+                incident_texts.setdefault(language, {})[field] = text
+    return incident_texts, message_texts
+
+
+def _changed_translations(incident: Incident, incident_texts: Translations) -> dict[str, Any]:
+    """{"<field>": current value} for each text whose version in some language changes (marks it changed)."""
+    after = merged(incident.translations, incident_texts)
+    return {field: getattr(incident, field) for field in INCIDENT_TEXTS
+            if any((after.get(language) or {}).get(field) != (incident.translations.get(language) or {}).get(field)
+                   for language in set(after) | set(incident.translations))}
+
+
+def timeline_entry_add(*, incident: Incident, kind: str, author: AbstractBaseUser | None, message: str = "",
+                       translations: Translations | None = None, is_internal: bool = False,
+                       status: str | None = None, severity: str | None = None,
+                       facts_changed: list[str] | None = None, at: datetime) -> IncidentUpdate:
+    """Write one timeline entry; status and severity default to the incident's (before any change)."""
+    return IncidentUpdate.objects.create(
+        incident=incident, kind=kind, author=author if is_user(author) else None, message=message.strip(),
+        translations=merged({}, translations), is_internal=is_internal,
+        status=status or incident.status, previous_status=incident.status,
+        severity=severity or incident.severity, previous_severity=incident.severity,
+        facts_changed=facts_changed or [], created_at=at,
+    )
+
+
 # Facts the public sees (status page, messages); an internal note may not change them.
-_PUBLIC_FACTS = {"workaround"}
+_PUBLIC_FACTS = {"workaround", "title", "eta"}
 
 
 def _changed_facts(incident: Incident, *, texts: Mapping[str, str | None],
@@ -240,13 +296,12 @@ def _changed_facts(incident: Incident, *, texts: Mapping[str, str | None],
     return changed
 
 
-def _check_update(*, incident, message, is_internal, status, severity, component_statuses, eta, changed) -> None:
+def _check_update(*, incident, message, is_internal, status, severity, component_statuses, changed) -> None:
     errors: dict[str, str] = {}
     changes_public_facts = (
         status != incident.status
         or severity != incident.severity
         or bool(component_statuses)
-        or (eta is not None and eta != incident.eta)
         or bool(_PUBLIC_FACTS & set(changed))
     )
     if incident.status == Status.RESOLVED:
@@ -285,7 +340,8 @@ def _update_kind(*, is_internal: bool, status: str) -> str:
 
 
 @transaction.atomic
-def incident_reopen(*, incident: Incident, author: AbstractBaseUser | None, message: str) -> IncidentUpdate:
+def incident_reopen(*, incident: Incident, author: AbstractBaseUser | None, message: str,
+                    translations: Translations | None = None) -> IncidentUpdate:
     """Reopen a resolved incident; counted, recorded on the timeline, and announced publicly."""
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     if incident.status != Status.RESOLVED:
@@ -293,11 +349,9 @@ def incident_reopen(*, incident: Incident, author: AbstractBaseUser | None, mess
     if not message.strip():
         raise ValidationError({"message": _("Tell stakeholders why the incident is reopened.")})
     now = timezone.now()
-    update = IncidentUpdate.objects.create(
-        incident=incident, kind=UpdateKind.REOPENED, author=author if is_user(author) else None,
-        message=message.strip(), status=Status.INVESTIGATING, previous_status=incident.status,
-        severity=incident.severity, previous_severity=incident.severity, created_at=now,
-    )
+    update = timeline_entry_add(incident=incident, kind=UpdateKind.REOPENED, author=author, message=message,
+                                translations=split_translations(translations)[1], status=Status.INVESTIGATING,
+                                at=now)
     restore_components_cleared_by_resolution(incident, update)
     incident.status = Status.INVESTIGATING
     incident.resolved_at = None
@@ -335,10 +389,8 @@ def incident_add_customer(
     link = CustomerIncident.objects.create(
         incident=incident, customer=customer, number=incident_number_next(customer=customer, at=now)
     )
-    update = IncidentUpdate.objects.create(
-        incident=incident, kind=UpdateKind.CUSTOMER_ADDED, author=author if is_user(author) else None,
-        message="", is_internal=True, status=incident.status, severity=incident.severity, created_at=now,
-    )
+    update = timeline_entry_add(incident=incident, kind=UpdateKind.CUSTOMER_ADDED, author=author,
+                                is_internal=True, at=now)
     apply_component_statuses(incident, update, component_statuses)
     announce(update, customer=customer)
     return link

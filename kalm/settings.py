@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "core",
     "kalm",
     "incidents",
     "comms",
@@ -71,7 +72,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "comms.context_processors.delivery_alerts",
             ],
-            "builtins": ["django.templatetags.i18n", "django.templatetags.static"],
+            "builtins": ["django.templatetags.i18n", "django.templatetags.static", "core.templatetags.formatting"],
         },
     },
 ]
@@ -150,6 +151,8 @@ SESSION_COOKIE_HTTPONLY = True
 _email_host = env_str("EMAIL_HOST")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Kalm <kalm@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where a stakeholder's reply goes: messages say "reply to this message", so it must reach people.
+KALM_REPLY_TO = env_str("KALM_REPLY_TO", DEFAULT_FROM_EMAIL)
 if _email_host:
     MAILERS = {
         "default": {

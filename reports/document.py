@@ -2,7 +2,7 @@
 
 ``report_context`` runs inside ``translation.override(customer.language)`` (see
 ``reports.rendering.build_html``); the template only lays the values out. User-written
-texts are Markdown, rendered and sanitised by ``kalm.markdown`` here, never in the template.
+texts are Markdown, rendered and sanitised by ``core.markdown`` here, never in the template.
 """
 
 import re
@@ -16,10 +16,10 @@ from django.utils.formats import date_format
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from comms.context import Clock, label, severity_label
 from comms.models import Audience, Channel, CommunicationState, DeliveryState, MessageKind
-from incidents.models import ComponentStatus, Customer, Incident, Language, Status
-from kalm.markdown import render_markdown
+from core.formatting import Clock, label
+from core.markdown import render_markdown
+from incidents.models import ComponentStatus, Customer, Incident, Language, Severity, Status
 from reports import facts, formatting
 from reports.models import DataLost, PostIncidentReview
 from reports.summary import draft_summary
@@ -94,7 +94,7 @@ def _cover(scope: facts.Scope, clock: Clock, version: int | None) -> dict[str, A
         "title": incident.title,
         "customer": scope.customer.name,
         "language_name": label(Language, scope.customer.language),
-        "severity": severity_label(incident.severity),
+        "severity": Severity.short_label(incident.severity),
         "status": label(Status, incident.status),
         "resolved": incident.resolved_at is not None,
         "start": clock.date_time(incident.started_at),

@@ -1,29 +1,23 @@
 """The metrics as the report's sentences, in the active language (call inside ``translation.override``)."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from django.utils.formats import number_format
-from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from comms.context import Clock, label
+from core.formatting import Clock, duration_long, label
 from incidents.models import RegulatoryRegime
 from reports import metrics
 from reports.facts import Metrics
 
-_BASE = datetime(2000, 1, 1)  # noqa: DTZ001 - only the difference matters
 _LATE_GAPS_SHOWN = 10
 
 
 def duration(value: timedelta | None) -> str:
-    """ "4 hours, 15 minutes" (Django's translated wording); "—" for no value."""
-    if value is None:
-        return "—"
-    if value < timedelta(minutes=1):
-        return _("less than a minute")
-    return timesince(_BASE, _BASE + value, depth=2).replace("\xa0", " ")
+    """ "4 hours, 15 minutes"; "—" for no value (core.formatting: the same words as the e-mails)."""
+    return duration_long(value)
 
 
 def number(value: float | Decimal, decimals: int = 1) -> str:

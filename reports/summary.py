@@ -9,8 +9,8 @@ saved (or this draft, when nothing was saved yet).
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from comms.context import Clock, severity_label
-from incidents.models import Customer, Incident
+from core.formatting import Clock
+from incidents.models import Customer, Incident, Severity
 from reports import facts, metrics
 from reports.formatting import duration
 from reports.models import DataLost, PostIncidentReview
@@ -40,12 +40,12 @@ def draft_summary(incident: Incident, customer: Customer, review: PostIncidentRe
             happened = _("From %(start)s to %(end)s there was a disruption of %(components)s (severity: "
                          "%(severity)s): %(title)s.") % {
                 "start": clock.date_time(incident.started_at), "end": clock.date_time(incident.resolved_at),
-                "components": names, "severity": severity_label(incident.severity), "title": incident.title}
+                "components": names, "severity": Severity.short_label(incident.severity), "title": incident.title}
         else:
             happened = _("Since %(start)s there has been a disruption of %(components)s (severity: %(severity)s): "
                          "%(title)s. The incident is still open.") % {
                 "start": clock.date_time(incident.started_at), "components": names,
-                "severity": severity_label(incident.severity), "title": incident.title}
+                "severity": Severity.short_label(incident.severity), "title": incident.title}
         impact = " ".join(part for part in [
             incident.business_impact.strip(),
             _("Total downtime: %(downtime)s.") % {"downtime": duration(downtime)},

@@ -12,18 +12,19 @@ from datetime import datetime, timedelta
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from comms.context import Clock, label, severity_label
 from comms.models import Audience, MessageKind
+from core.formatting import Clock, label
+from core.markdown import render_markdown
 from incidents.models import (
     ComponentStatus,
     DetectedBy,
     IncidentUpdate,
     RegulatoryClock,
     RegulatoryRegime,
+    Severity,
     Status,
     UpdateKind,
 )
-from kalm.markdown import render_markdown
 from reports.facts import CommunicationRow, Scope
 
 # A start this much before detection is worth its own line ("started 08:50, detected 09:30").
@@ -99,8 +100,8 @@ def _changes(update: IncidentUpdate) -> list[str]:
         lines.append(_("Status: %(old)s → %(new)s") % {"old": label(Status, update.previous_status),
                                                         "new": label(Status, update.status)})
     if update.severity_changed:
-        lines.append(_("Severity: %(old)s → %(new)s") % {"old": severity_label(update.previous_severity),
-                                                          "new": severity_label(update.severity)})
+        lines.append(_("Severity: %(old)s → %(new)s") % {"old": Severity.short_label(update.previous_severity),
+                                                          "new": Severity.short_label(update.severity)})
     for change in getattr(update, "customer_changes", ()):
         previous = label(ComponentStatus, change.previous_status) if change.previous_status else _("not affected")
         lines.append(_("%(component)s: %(old)s → %(new)s") % {

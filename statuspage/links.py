@@ -1,17 +1,15 @@
-"""Absolute addresses of a status page's resources, from ``settings.SITE_URL`` (no request
-needed, so a published snapshot renders the same links as a live response)."""
+"""Absolute addresses of a status page's resources (core.links builds them for every app)."""
 
-from django.conf import settings
-from django.urls import reverse
-
-
-def absolute(name: str, slug: str, *args: object, query: str = "") -> str:
-    return f"{settings.SITE_URL}{reverse(f'statuspage:{name}', args=[slug, *args])}{query}"
+from core.links import status_page_url, status_url
 
 
 def page_url(slug: str, *, query: str = "") -> str:
-    return absolute("page", slug, query=query)
+    return status_page_url(slug, query=query)
 
 
 def incident_url(slug: str, number: str, *, query: str = "") -> str:
-    return absolute("incident", slug, number, query=query)
+    return status_url("incident", slug, number, query=query)
+
+
+def absolute(name: str, slug: str, *args: object, query: str = "") -> str:
+    return status_url(name, slug, *args, query=query)

@@ -24,9 +24,9 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import NamedTuple
 
 from django.db.models import Q
-from django.utils.dates import MONTHS_3
 from django.utils.translation import gettext as _
 
+from core.formatting import day_label, duration_short
 from incidents.models import ComponentChange, ComponentStatus, Customer
 
 UPTIME_DAYS = 90
@@ -60,11 +60,12 @@ class UptimeDay:
     @property
     def text(self) -> str:
         """The day in words, for screen readers and tooltips: "23 Nov: Partial outage for 2 h 10 min"."""
-        day = f"{self.date.day} {MONTHS_3[self.date.month].title()}"  # date_format(…, "j M"), without its overhead
+        day = day_label(self.date)
         if not self.durations:
             return _("%(day)s: %(status)s") % {"day": day, "status": ComponentStatus.OPERATIONAL.label}
         parts = [
-            _("%(status)s for %(duration)s") % {"status": ComponentStatus(status).label, "duration": duration(secs)}
+            _("%(status)s for %(duration)s") % {
+                "status": ComponentStatus(status).label, "duration": duration_short(timedelta(seconds=max(secs, 60)))}
             for status, secs in self.durations
         ]
         return f"{day}: {'; '.join(parts)}"
@@ -164,14 +165,3 @@ def _bar(segments, dates: list[date], bounds: list[datetime]) -> UptimeBar:
     down = sum(DOWNTIME_WEIGHT.get(status, 0) * secs for per_status in seconds for status, secs in per_status.items())
     percent = 100.0 if total <= 0 else math.floor(max(0.0, 100 * (1 - down / total)) * 100 + 1e-9) / 100
     return UptimeBar(days=days, percent=percent)
-
-
-def duration(seconds: float) -> str:
-    """ "2 h 10 min", "2 h", "45 min"; anything under a minute reads "1 min"."""
-    minutes = max(1, round(seconds / 60))
-    hours, minutes = divmod(minutes, 60)
-    if hours and minutes:
-        return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
-    if hours:
-        return _("%(hours)d h") % {"hours": hours}
-    return _("%(minutes)d min") % {"minutes": minutes}

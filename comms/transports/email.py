@@ -20,6 +20,7 @@ from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.core.validators import validate_email
 
 from comms.transports.base import PERSONAL_ALPHABET, OutgoingMessage, Transport, TransportError
+from core.markdown import markdown_to_plain
 
 # Failures of the server or of our own credentials, not of this message: retrying can work.
 _SERVER_SIDE = (smtplib.SMTPAuthenticationError, smtplib.SMTPHeloError)
@@ -62,9 +63,11 @@ def build_email(message: OutgoingMessage, message_id: str) -> EmailMultiAlternat
     if language := message.metadata.get("language"):
         headers["Content-Language"] = language
     headers.update(message.headers)  # e.g. List-Unsubscribe from the subscriber pipeline
-    body_text = f"{message.body_text}\n\n-- \n{message.footer_text}" if message.footer_text else message.body_text
-    mail = _KalmEmail(subject=message.subject, body=body_text,
-                                  from_email=settings.DEFAULT_FROM_EMAIL, to=[message.address], headers=headers)
+    plain = markdown_to_plain(message.body_text)  # the text part reads as text, not as Markdown source
+    body_text = f"{plain}\n\n-- \n{message.footer_text}" if message.footer_text else plain
+    # Messages invite a reply ("reply to this message"): it must reach the MSP's people.
+    mail = _KalmEmail(subject=message.subject, body=body_text, from_email=settings.DEFAULT_FROM_EMAIL,
+                      to=[message.address], headers=headers, reply_to=[settings.KALM_REPLY_TO])
     if message.body_html:
         mail.attach_alternative(_with_html_footer(message.body_html, message.footer_html), "text/html")
     for attachment in message.attachments:

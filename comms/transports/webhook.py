@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from comms.transports.base import OutgoingMessage
 from comms.transports.http import HttpTransport, json_body
+from core.markdown import markdown_to_plain
 
 EVENT = "kalm.message"
 USER_AGENT = "Kalm-Webhook/1"
@@ -42,7 +43,8 @@ def event_payload(message: OutgoingMessage, sent_at: datetime) -> dict[str, Any]
         },
         "customer": facts.get("customer", ""),
         "subject": message.subject,
-        "text": message.body_text,
+        "text": markdown_to_plain(message.body_text),
+        "markdown": message.body_text,
         "html": message.body_html,
         "sent_at": sent_at.isoformat(timespec="seconds").replace("+00:00", "Z"),
     }

@@ -38,6 +38,11 @@ class Severity(models.TextChoices):
         """0 for critical … 3 for low, so a smaller rank is more severe."""
         return list(cls.values).index(value)
 
+    @classmethod
+    def short_label(cls, value: str) -> str:
+        """ "Critical" rather than "Critical – everything is down" (translated): for pills and messages."""
+        return str(dict(cls.choices).get(value, value)).split(" – ")[0]
+
 
 class Status(models.TextChoices):
     INVESTIGATING = "investigating", _("Investigating")
@@ -176,6 +181,9 @@ class Component(models.Model):
     status = models.CharField(
         _("status"), max_length=32, choices=ComponentStatus, default=ComponentStatus.OPERATIONAL
     )
+    # Name, group and description in the customer's other readers' languages (core.texts):
+    # {"en": {"name": "File server", "group": "Servers"}}. The fields above are in the customer's language.
+    translations = models.JSONField(_("translations"), default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)  # the Statuspage JSON's component updated_at
 
@@ -200,6 +208,10 @@ class Incident(models.Model):
     resolution_summary = models.TextField(_("resolution summary"), blank=True)
     detected_by = models.CharField(_("detected by"), max_length=8, choices=DetectedBy, default=DetectedBy.MSP)
     personal_data_involved = models.BooleanField(_("personal data involved"), default=False)
+    # The texts above are written in ``language``; ``translations`` holds them in other languages
+    # ({"en": {"title": …}}); a reader without a version reads them as written (core.texts).
+    language = models.CharField(_("written in"), max_length=2, choices=Language, default=Language.DUTCH)
+    translations = models.JSONField(_("translations"), default=dict, blank=True)
 
     started_at = models.DateTimeField(_("started at"))
     detected_at = models.DateTimeField(_("detected at"))
@@ -326,6 +338,8 @@ class IncidentUpdate(models.Model):
     kind = models.CharField(max_length=16, choices=UpdateKind, default=UpdateKind.UPDATE)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     message = models.TextField(_("message"), blank=True)
+    # The message in other languages than the incident's ({"en": {"message": …}}), see core.texts.
+    translations = models.JSONField(_("translations"), default=dict, blank=True)
     is_internal = models.BooleanField(_("internal note"), default=False)
     status = models.CharField(max_length=16, choices=Status)
     previous_status = models.CharField(max_length=16, choices=Status, blank=True)

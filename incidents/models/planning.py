@@ -71,6 +71,8 @@ class Maintenance(models.Model):
     ends_at = models.DateTimeField(_("ends at"))
     expected_impact = models.TextField(_("expected impact"), blank=True)
     customer_action = models.TextField(_("what users must do"), blank=True)
+    # The texts above are in the customer's language; other languages here (core.texts).
+    translations = models.JSONField(_("translations"), default=dict, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=MaintenanceStatus,
                               default=MaintenanceStatus.SCHEDULED)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from django.forms import Form
 from django.utils.translation import gettext as _
 
+from core.formatting import duration_short
 from incidents.models import Incident, RegulatoryClock
 
 CRITICAL_FRACTION = 0.9
@@ -18,16 +19,7 @@ DEFAULT_ACK_TARGET_MINUTES = 15
 
 def duration_text(seconds: float) -> str:
     """A compact, non-negative duration: "<1 min", "12 min", "2 h 5 min", "3 d 4 h"."""
-    minutes = int(seconds // 60)
-    if minutes < 1:
-        return _("<1 min")
-    if minutes < 120:
-        return _("%(minutes)d min") % {"minutes": minutes}
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
-    days, hours = divmod(hours, 24)
-    return _("%(days)d d %(hours)d h") % {"days": days, "hours": hours}
+    return duration_short(timedelta(seconds=max(0.0, seconds)))
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,11 @@ def holding_updates(incident) -> list[IncidentUpdate]:
     return list(incident.updates.filter(kind="holding").order_by("id"))
 
 
+def holding_body(incident) -> str:
+    """The technical message of the latest holding update: what the customer's IT reads."""
+    return Communication.objects.filter(update=holding_updates(incident)[-1], audience="technical").first().body_text
+
+
 # --- holding updates --------------------------------------------------------------------------
 
 
@@ -107,12 +112,16 @@ def test_holding_update_promises_the_next_update_and_is_automatic(customer, peop
     incident.refresh_from_db()
     # 09:31 UTC + 30 minutes = 10:01 UTC = 11:01 in Amsterdam, said in the customer's language.
     assert incident.next_update_due_at == T0 + timedelta(minutes=61)
+    # The words are in every language (the incident's Dutch, and English and German beside it) and carry
+    # no time: the templates state the promise once, in the reader's language.
     with translation.override("nl"):
-        assert update.message == gettext("We are still working on it. Next update at %(time)s.") % {"time": "11:01"}
+        assert update.message == gettext("We are still working on it. There is no new information yet.")
+    assert update.translations["en"]["message"] == "We are still working on it. There is no new information yet."
+    assert set(update.translations) == {"en", "de"}
     assert not update.is_internal and update.author is None and report.done["holding"] == 1
     sent = Communication.objects.filter(update=update)
     assert {c.kind for c in sent} == {"holding"} and all(c.is_automatic for c in sent)
-    assert all("11:01" in c.body_text for c in sent)
+    assert all(c.body_text.count("11:01") == 1 for c in sent)
 
 
 def test_no_holding_update_for_a_resolved_incident(customer, people, account_manager, clock, tick_at):
@@ -374,10 +383,10 @@ def test_a_failing_item_is_logged_and_the_others_go_on(customer, people, account
     second = open_incident(customer, account_manager)
     real = cadence.incident_post_holding
 
-    def broken_for_first(*, incident, message):
+    def broken_for_first(*, incident, **texts):
         if incident.pk == first.pk:
             raise RuntimeError("template exploded")
-        return real(incident=incident, message=message)
+        return real(incident=incident, **texts)
 
     monkeypatch.setattr(cadence, "incident_post_holding", broken_for_first)
     report = tick_at(minutes=31)
@@ -429,12 +438,12 @@ def test_holding_updates_across_the_autumn_dst_change(customer, people, account_
         # Due times are UTC arithmetic: exactly 30 minutes, whatever the wall clock does.
         assert incident.next_update_due_at == datetime(2026, 10, 25, 1, 20, tzinfo=UTC)
         # 01:20 UTC is 02:20 CET: earlier on the wall clock than now, so the zone says which 02:20.
-        assert holding_updates(incident)[-1].message == "We are still working on it. Next update at 02:20 CET."
+        assert "update:** 02:20 CET" in holding_body(incident)
         traveller.move_to(datetime(2026, 10, 25, 1, 20, tzinfo=UTC))  # 02:20 CET
         cadence.tick()
         incident.refresh_from_db()
         assert incident.next_update_due_at == datetime(2026, 10, 25, 1, 50, tzinfo=UTC)
-        assert holding_updates(incident)[-1].message == "We are still working on it. Next update at 02:50."
+        assert "update:** 02:50 (CET)" in holding_body(incident)
 
 
 # --- two ticks at the same moment (PostgreSQL) ---------------------------------------------------

@@ -87,7 +87,8 @@ def test_payload(http_sink, make_message):
                      "severity": "critical", "status_page_url": STATUS_PAGE_URL},
         "customer": "MidSize Manufacturing BV",
         "subject": "Storing – ë ß",
-        "text": message.body_text,
+        "text": message.body_text,  # plain already: nothing to strip
+        "markdown": message.body_text,
         "html": "<p>html</p>",
     }
     assert sent_at.endswith("Z")

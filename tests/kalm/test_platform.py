@@ -9,10 +9,10 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
+from core.markdown import render_markdown
 from incidents.models import Customer, Incident
 from kalm.demo import load_demo
 from kalm.env import env_bool, env_int, env_str
-from kalm.markdown import render_markdown
 
 
 @pytest.mark.django_db

@@ -1,0 +1,32 @@
+"""Kalm's template filters, built in (no ``{% load %}``): ``when``, ``duration``, ``markdown``."""
+
+from datetime import datetime, timedelta
+
+from django import template
+from django.utils.safestring import SafeString
+
+from core.formatting import duration_long, duration_short, format_moment
+from core.markdown import render_markdown
+
+register = template.Library()
+
+
+@register.filter(expects_localtime=True)
+def when(value: datetime | None, style: str = "datetime") -> str:
+    """``style`` from core.formatting.STYLES; add ``_tz`` for the zone's abbreviation ("short_tz")."""
+    if not isinstance(value, datetime):
+        return ""
+    return format_moment(value, style.removesuffix("_tz"), with_zone=style.endswith("_tz"))
+
+
+@register.filter
+def duration(value: timedelta | None, style: str = "long") -> str:
+    if value is None:
+        return "—"
+    return duration_short(value) if style == "short" else duration_long(value)
+
+
+@register.filter(name="markdown")
+def markdown_filter(text: str) -> SafeString:
+    """Render user-written Markdown as sanitised HTML."""
+    return render_markdown(text)
