@@ -1,8 +1,12 @@
 """The composer: preview one message per audience from the same facts, let the account
 manager adjust each, then post the update with those texts (now or at a set time).
 
-The preview is the real plan (comms.outbox.plan_for_update) for an unsaved timeline entry
-carrying the proposed facts, so what is previewed is what will be sent.
+The preview runs the real update service (``incidents.services.incident_post_update``) in a
+transaction that is rolled back, and reads the messages it wrote: the same facts rule, the
+same routing, the same templates, the same next-update time. Nothing of it is kept, and
+nothing is sent (on-commit work of a rolled-back transaction never runs). What is previewed
+is what posting sends; the next-update time the texts promise is then kept by passing it to
+the service as ``promise``.
 """
 
 from collections.abc import Mapping
@@ -11,14 +15,16 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from comms.checks import message_warnings
-from comms.models import Audience, MessageKind, Stakeholder
-from comms.outbox import GroupKey, PlannedMessage, plan_for_update
+from comms.models import Audience, Communication, MessageKind, Stakeholder
+from comms.outbox import GroupKey, PlannedMessage
+from comms.rendering import RenderedMessage
 from incidents import services
-from incidents.models import Incident, IncidentUpdate, Status, UpdateKind
+from incidents.models import Incident, IncidentUpdate
 
 PREVIEW_RECIPIENT_NAMES = 8
 
@@ -47,28 +53,29 @@ class Draft:
         return Audience(self.plan.audience).label
 
 
-def proposed_update(incident: Incident, facts: Mapping[str, Any]) -> IncidentUpdate:
-    """An unsaved timeline entry with the proposed facts applied to an in-memory incident."""
-    status = facts.get("status") or incident.status
-    severity = facts.get("severity") or incident.severity
-    previous_status, previous_severity = incident.status, incident.severity
-    incident.status, incident.severity = status, severity
-    for field in ("workaround", "root_cause", "resolution_summary"):
-        if facts.get(field) is not None:
-            setattr(incident, field, facts[field])
-    if facts.get("eta"):
-        incident.eta = facts["eta"]
-    kind = UpdateKind.RESOLVED if status == Status.RESOLVED else UpdateKind.UPDATE
-    return IncidentUpdate(incident=incident, kind=kind, message=facts.get("message", ""), status=status,
-                          previous_status=previous_status, severity=severity,
-                          previous_severity=previous_severity, created_at=timezone.now())
+@dataclass(frozen=True)
+class Preview:
+    drafts: list[Draft]
+    promise: datetime | None  # the next-update time the previewed texts state
 
 
-def drafts_for(incident: Incident, facts: Mapping[str, Any],
-               edited: Mapping[str, tuple[str, str]] | None = None) -> list[Draft]:
-    """One Draft per planned message; ``edited`` (by Draft.key) replaces the rendered text."""
-    update = proposed_update(incident, facts)
-    plans = plan_for_update(update)
+class _RollBack(Exception):
+    def __init__(self, plans: list[PlannedMessage], promise: datetime | None) -> None:
+        self.plans, self.promise = plans, promise
+
+
+def preview(*, incident: Incident, author, facts: Mapping[str, Any],
+            edited: Mapping[str, tuple[str, str]] | None = None) -> Preview:
+    """The messages posting ``facts`` would send, one Draft each; ``edited`` (by Draft.key) replaces a text.
+
+    Raises the service's ValidationError for facts it would refuse.
+    """
+    try:
+        with transaction.atomic():
+            update = services.incident_post_update(incident=incident, author=author, **facts)
+            raise _RollBack(_plans_written_for(update), Incident.objects.get(pk=incident.pk).next_update_due_at)
+    except _RollBack as done:
+        plans, promise = done.plans, done.promise
     names = _names(plan.recipient_ids for plan in plans)
     drafts = []
     for plan in plans:
@@ -78,7 +85,16 @@ def drafts_for(incident: Incident, facts: Mapping[str, Any],
                                     kind=plan.kind, incident=incident)
         recipients = [names[i] for i in plan.recipient_ids[:PREVIEW_RECIPIENT_NAMES] if i in names]
         drafts.append(Draft(plan, subject, body, warnings, recipients, errors))
-    return drafts
+    return Preview(drafts, promise)
+
+
+def _plans_written_for(update: IncidentUpdate) -> list[PlannedMessage]:
+    """The Communications the outbox wrote for ``update`` (inside the preview's transaction), as plans."""
+    written = Communication.objects.filter(update=update).select_related("customer").order_by(
+        "customer__name", "kind", "audience", "language")
+    return [PlannedMessage(c.customer, c.kind, c.audience, c.language,
+                           RenderedMessage(c.subject, c.body_text, c.body_html, c.short_text), list(c.recipient_ids))
+            for c in written]
 
 
 def _key(plan: PlannedMessage) -> str:
@@ -91,8 +107,12 @@ def _names(id_lists) -> dict[int, str]:
 
 
 def compose_send(*, incident: Incident, author, facts: Mapping[str, Any], drafts: list[Draft],
-                 send_at: datetime | None) -> IncidentUpdate:
-    """Post the update with the drafts' texts; refuses an emptied draft or a time in the past."""
+                 send_at: datetime | None, promise: datetime | None) -> IncidentUpdate:
+    """Post the update with the drafts' texts; refuses an emptied draft or a time in the past.
+
+    ``promise`` is the next-update time the drafts state (from the preview the account
+    manager read); the service keeps it when it is still ahead and within the cadence.
+    """
     broken = [error for draft in drafts for error in draft.errors]
     if broken:
         raise ValidationError({"message": broken})
@@ -101,6 +121,5 @@ def compose_send(*, incident: Incident, author, facts: Mapping[str, Any], drafts
     texts: dict[GroupKey, tuple[str, str]] = {
         (d.plan.customer.pk, d.plan.kind, d.plan.audience, d.plan.language): (d.subject, d.body) for d in drafts
     }
-    fresh = Incident.objects.get(pk=incident.pk)  # drafts_for changed the in-memory copy
-    return services.incident_post_update(incident=fresh, author=author, **facts,
+    return services.incident_post_update(incident=incident, author=author, **facts, promise=promise,
                                          publish_options={"texts": texts, "send_at": send_at})

@@ -7,6 +7,7 @@ both go through these functions, so they answer 404 the same way for what a user
 not see.
 """
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -21,6 +22,7 @@ from incidents.models import (
     CustomerIncident,
     Incident,
     IncidentUpdate,
+    Language,
     Maintenance,
     MaintenanceStatus,
     RegulatoryClock,
@@ -205,3 +207,20 @@ def public_incident_links(customer: Customer) -> QuerySet[CustomerIncident]:
             to_attr="customer_affected",
         ),
     )
+
+
+def reader_languages(customers: Iterable[Customer]) -> list[str]:
+    """The languages the customers' pages and people read: the forms ask for texts in exactly these.
+
+    The first customer's language comes first (texts are written in it); then each other
+    customer's language and the languages of their active contacts. Contacts are comms'
+    ``Stakeholder`` rows, read through the reverse relation ``stakeholders`` so that this
+    app imports nothing from the apps built on it.
+    """
+    customers = list(customers)
+    languages = [customer.language for customer in customers]
+    contacts = (Customer.objects.filter(pk__in=[customer.pk for customer in customers],
+                                        stakeholders__is_active=True)
+                .values_list("stakeholders__language", flat=True).distinct())
+    known = set(Language.values)
+    return list(dict.fromkeys([*languages, *sorted(language for language in contacts if language in known)]))

@@ -10,11 +10,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from comms.compose import compose_send, drafts_for
+from comms.compose import compose_send, preview
 from incidents import selectors
 from incidents.console import add_service_errors, staff_required
 from incidents.forms import LOCAL_INPUT, IncidentUpdateForm, in_zone
-from incidents.models import Incident
 
 
 class ComposeForm(IncidentUpdateForm):
@@ -26,6 +25,8 @@ class ComposeForm(IncidentUpdateForm):
         self.fields["message"].required = True
         self.fields["send_at"] = forms.DateTimeField(label=_("Send at (empty: now)"), required=False,
                                                      widget=LOCAL_INPUT)
+        # The next-update time the previewed texts state, carried to the send (comms.compose).
+        self.fields["promise"] = forms.DateTimeField(required=False, widget=forms.HiddenInput)
 
     def clean(self):
         cleaned = super().clean()
@@ -46,31 +47,30 @@ def compose(request: HttpRequest, pk: int) -> HttpResponse:
         status = 422 if request.method == "POST" else 200
         return render(request, "comms/compose.html", {"incident": incident, "form": form}, status=status)
     facts = _facts(form)
-    drafts = drafts_for(_fresh(incident), facts, edited=_edited_texts(request))
+    try:
+        shown = preview(incident=incident, author=request.user, facts=facts, edited=_edited_texts(request))
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return render(request, "comms/compose.html", {"incident": incident, "form": form}, status=422)
     if "send" in request.POST:
         try:
-            compose_send(incident=incident, author=request.user, facts=facts, drafts=drafts,
-                         send_at=form.cleaned_data["send_at"])
+            compose_send(incident=incident, author=request.user, facts=facts, drafts=shown.drafts,
+                         send_at=form.cleaned_data["send_at"], promise=form.cleaned_data["promise"] or shown.promise)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             messages.success(request, _("Update posted; %(count)s messages are on their way.") % {
-                "count": len(drafts)})
+                "count": len(shown.drafts)})
             return redirect("incidents:detail", pk=incident.pk)
     status = 422 if form.errors else 200
-    return render(request, "comms/compose.html", {"incident": incident, "form": form, "drafts": drafts},
-                  status=status)
+    return render(request, "comms/compose.html", {"incident": incident, "form": form, "drafts": shown.drafts,
+                                                  "promise": shown.promise}, status=status)
 
 
 def _facts(form: ComposeForm) -> dict:
     facts = form.changed_facts()
     facts.pop("is_internal", None)
     return facts
-
-
-def _fresh(incident: Incident) -> Incident:
-    # The preview applies the proposed facts to an in-memory copy; never to the page's object.
-    return selectors.with_console_details(Incident.objects.filter(pk=incident.pk)).get()
 
 
 def _edited_texts(request: HttpRequest) -> dict[str, tuple[str, str]]:

@@ -4,7 +4,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from incidents.defaults import first_messages
 from incidents.forms.common import LOCAL_INPUT, CustomerChoiceMixin, in_zone, incident_zone
+from incidents.forms.texts import TextsInLanguagesMixin, show_visibility
 from incidents.models import (
     OPEN_STATUSES,
     Category,
@@ -13,9 +15,12 @@ from incidents.models import (
     Customer,
     DetectedBy,
     Incident,
+    Language,
     Severity,
     Status,
 )
+from incidents.selectors import reader_languages
+from incidents.visibility import visibility_of
 
 NOT_AFFECTED = ""
 # What an incident can do to a component; "under maintenance" belongs to maintenance windows.
@@ -32,6 +37,8 @@ UPDATE_IMPACT_CHOICES = [
 ]
 # Facts the update form passes on only when the user changed them (None, i.e. absent, otherwise).
 UPDATE_TEXT_FACTS = ("workaround", "root_cause", "resolution_summary", "business_impact")
+OPEN_TEXTS = ("title", "message", "workaround", "business_impact")
+UPDATE_TEXTS = ("message", *UPDATE_TEXT_FACTS)
 UPDATE_FLAG_FACTS = ("external_impact", "personal_data_involved")
 
 
@@ -62,7 +69,7 @@ class ComponentImpactMixin:
         }
 
 
-class IncidentOpenForm(CustomerChoiceMixin, ComponentImpactMixin, forms.Form):
+class IncidentOpenForm(CustomerChoiceMixin, ComponentImpactMixin, TextsInLanguagesMixin, forms.Form):
     customer = forms.ModelChoiceField(queryset=Customer.objects.none(), label=_("Customer"))
     title = forms.CharField(label=_("Title"), max_length=200,
                             widget=forms.TextInput(attrs={"autofocus": True, "placeholder": _("Server outage")}))
@@ -72,7 +79,8 @@ class IncidentOpenForm(CustomerChoiceMixin, ComponentImpactMixin, forms.Form):
     status = forms.ChoiceField(label=_("Current status"), choices=[(s, s.label) for s in OPEN_STATUSES],
                                initial=Status.INVESTIGATING)
     business_impact = forms.CharField(label=_("Business impact"), required=False, max_length=2000,
-                                      widget=forms.Textarea(attrs={"rows": 2}))
+                                      widget=forms.Textarea(attrs={"rows": 2}),
+                                      help_text=_("Which business processes are hit, in the customer's words."))
     started_at = forms.DateTimeField(label=_("Started at"), required=False, widget=LOCAL_INPUT,
                                      help_text=_("In the customer's time zone. Empty means now."))
     eta = forms.DateTimeField(label=_("Expected resolution"), required=False, widget=LOCAL_INPUT)
@@ -89,10 +97,22 @@ class IncidentOpenForm(CustomerChoiceMixin, ComponentImpactMixin, forms.Form):
     def __init__(self, *args, customers, **kwargs):
         super().__init__(*args, **kwargs)
         self.limit_customers(customers)
-        self.fields["message"].initial = _(
-            "We are aware of a disruption and are investigating it now. We will post the next update within 30 minutes."
-        )
         self.add_component_fields(self.selected_customer_components(), current={})
+        customer = self.selected_customer()
+        written_in = customer.language if customer else Language.ENGLISH
+        defaults = {language: {"message": text} for language, text in first_messages().items()}
+        self._forget_default_messages(defaults)
+        self.fields["message"].initial = defaults[written_in]["message"]
+        self.add_languages(OPEN_TEXTS, written_in=written_in, defaults=defaults,
+                           languages=reader_languages([customer]) if customer else [written_in])
+        show_visibility(self, [*OPEN_TEXTS, "severity", "personal_data_involved", "eta"])
+
+    def _forget_default_messages(self, defaults) -> None:
+        """A default message carried over from another customer choice yields to the new customer's languages."""
+        default_texts = {texts["message"] for texts in defaults.values()}
+        for key in [key for key in self.initial if key == "message" or key.startswith("message__")]:
+            if self.initial[key] in default_texts:
+                del self.initial[key]
 
     def clean(self):
         cleaned = super().clean()
@@ -100,10 +120,11 @@ class IncidentOpenForm(CustomerChoiceMixin, ComponentImpactMixin, forms.Form):
         if customer:
             cleaned["started_at"] = in_zone(cleaned.get("started_at"), customer.tzinfo)
             cleaned["eta"] = in_zone(cleaned.get("eta"), customer.tzinfo)
+            self.check_languages()
         return cleaned
 
 
-class IncidentUpdateForm(ComponentImpactMixin, forms.Form):
+class IncidentUpdateForm(ComponentImpactMixin, TextsInLanguagesMixin, forms.Form):
     impact_choices = UPDATE_IMPACT_CHOICES
 
     message = forms.CharField(label=_("Message"), required=False, max_length=5000,
@@ -118,9 +139,9 @@ class IncidentUpdateForm(ComponentImpactMixin, forms.Form):
                                  widget=forms.Textarea(attrs={"rows": 2}))
     resolution_summary = forms.CharField(label=_("Resolution summary"), required=False, max_length=5000,
                                          widget=forms.Textarea(attrs={"rows": 2}))
-    business_impact = forms.CharField(label=_("Business impact (internal)"), required=False, max_length=2000,
+    business_impact = forms.CharField(label=_("Business impact"), required=False, max_length=2000,
                                       widget=forms.Textarea(attrs={"rows": 2}),
-                                      help_text=_("Which business processes are hit. Never shown to the customer."))
+                                      help_text=_("Which business processes are hit, in the customer's words."))
     external_impact = forms.BooleanField(
         label=_("External impact: the customer's own customers or the press are affected"), required=False)
     personal_data_involved = forms.BooleanField(
@@ -142,11 +163,24 @@ class IncidentUpdateForm(ComponentImpactMixin, forms.Form):
             "customer__name", "group", "position", "name"
         ).select_related("customer")
         self.add_component_fields(components, current)
+        customers = [link.customer for link in incident.customer_links.all()]
+        self.add_languages(UPDATE_TEXTS, written_in=incident.language, current=incident.translations,
+                           languages=reader_languages(customers))
+        show_visibility(self, [*UPDATE_TEXTS, "status", "severity", "eta", "external_impact",
+                               "personal_data_involved"])
+        self.fields["is_internal"].visibility = visibility_of("internal_note")
 
     def clean(self):
         cleaned = super().clean()
         cleaned["eta"] = in_zone(cleaned.get("eta"), incident_zone(self.incident))
+        if not cleaned.get("is_internal"):  # an internal note stays in the console: no reader, no language
+            changing = [name for name in UPDATE_TEXT_FACTS if self._text_changed(name)]
+            self.check_languages(["message", *changing])
         return cleaned
+
+    def _text_changed(self, name: str) -> bool:
+        return (self.add_prefix(name) in self.data
+                and (self.cleaned_data.get(name) or "").strip() != getattr(self.incident, name))
 
     def changed_facts(self) -> dict:
         """Only what the user changed, as keyword arguments for ``incident_post_update``."""
@@ -170,6 +204,7 @@ class IncidentUpdateForm(ComponentImpactMixin, forms.Form):
         }
         return {
             "message": data["message"],
+            "translations": {} if data["is_internal"] else self.translations(),
             "is_internal": data["is_internal"],
             "status": data["status"],
             "severity": data["severity"],

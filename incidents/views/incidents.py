@@ -30,6 +30,7 @@ from incidents.forms import (
 )
 from incidents.models import Incident
 from incidents.views.timers import ClockRow, IncidentRow, cadence_timers
+from incidents.visibility import FACT_VISIBILITY
 
 DASHBOARD_TARGET = "incident-tables"
 
@@ -86,16 +87,17 @@ def _open_arguments(form: IncidentOpenForm) -> dict:
     data = form.cleaned_data
     fields = ["customer", "title", "category", "severity", "status", "business_impact", "workaround",
               "eta", "started_at", "detected_by", "personal_data_involved", "message"]
-    return {field: data[field] for field in fields} | {"component_statuses": form.chosen_component_statuses()}
+    return {field: data[field] for field in fields} | {
+        "component_statuses": form.chosen_component_statuses(), "translations": form.translations(),
+        "language": data["customer"].language}
 
 
 @require_GET
 @staff_required
 def component_fields(request: HttpRequest) -> HttpResponse:
-    """htmx: the component selects for the customer just chosen in the open form."""
-    form = IncidentOpenForm(customers=selectors.customers_for_user(request.user),
-                            initial={"customer": request.GET.get("customer")})
-    return render(request, "incidents/incident_open.html#component-fields", {"form": form})
+    """htmx: the fields that depend on the customer just chosen (components, text languages), keeping what was typed."""
+    form = IncidentOpenForm(customers=selectors.customers_for_user(request.user), initial=request.GET.dict())
+    return render(request, "incidents/incident_open.html#incident-facts", {"form": form})
 
 
 @require_GET
@@ -119,6 +121,7 @@ def render_detail(request: HttpRequest, incident: Incident, *, status: int = 200
         "add_customer_form": forms.get("add_customer_form") or AddCustomerForm(
             customers=selectors.customers_for_user(request.user).exclude(incident_links__incident=incident)
         ),
+        "visibility": FACT_VISIBILITY,
         "now": now,
     }
     template = "incidents/incident_detail.html#live" if request.htmx else "incidents/incident_detail.html"

@@ -30,8 +30,9 @@ def log_in(page, live_server):
 
 def open_incident(page, live_server, midsize):
     page.goto(f"{live_server.url}/console/incidents/new/")
-    page.select_option("#id_customer", label=midsize.name)
-    # htmx swaps in the customer's components; no page load happens.
+    # htmx swaps in the fields that depend on the customer (components, languages); no page load happens.
+    with page.expect_response("**/incidents/new/components/**"):
+        page.select_option("#id_customer", label=midsize.name)
     file_server = page.get_by_label("File server")
     expect(file_server).to_be_visible()
     file_server.select_option("major_outage")
@@ -75,7 +76,7 @@ def test_console_works_without_javascript(new_page, live_server, midsize):
     log_in(page, live_server)
     page.goto(f"{live_server.url}/console/incidents/new/")
     page.select_option("#id_customer", label=midsize.name)
-    page.click("button:has-text('Show components')")
+    page.click("button:has-text(\"Show this customer's fields\")")
     page.get_by_label("ERP").select_option("partial_outage")
     page.fill("#id_title", "ERP slow")
     page.fill("#id_message", "The ERP system is slow; we are looking into it.")

@@ -28,7 +28,9 @@ def as_anna(client, account_manager):
 
 
 def facts(**extra):
-    return {"message": "A spare disk is being fitted.", "status": "identified", "severity": "critical"} | extra
+    # The CFO reads English, the others Dutch: the composer asks for the message in both.
+    return {"message": "Er wordt een reserveschijf geplaatst.", "message__en": "A spare disk is being fitted.",
+            "status": "identified", "severity": "critical"} | extra
 
 
 def test_preview_shows_one_draft_per_audience_and_writes_nothing(as_anna, incident, people):
