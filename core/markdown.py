@@ -16,7 +16,7 @@ _ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 
 
 def render_markdown(text: str) -> SafeString:
-    html = _md.render(text or "")
+    html = _md.render(str(text or ""))
     cleaned = nh3.clean(
         html,
         tags=_ALLOWED_TAGS,
@@ -37,7 +37,7 @@ def markdown_to_plain(text: str) -> str:
     out: list[str] = []
     prefixes: list[str] = []  # one per open list: "- " or a counter
     counters: list[int] = []
-    for token in _md.parse(text or ""):
+    for token in _md.parse(str(text or "")):
         kind = token.type
         if kind in ("bullet_list_open", "ordered_list_open"):
             prefixes.append("-" if kind == "bullet_list_open" else "1")

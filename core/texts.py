@@ -10,6 +10,9 @@ fallback is a decision the account manager made, not an accident.
 """
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from django.utils.translation import get_language
 
 Translations = dict[str, dict[str, str]]  # language → field → text
 
@@ -49,3 +52,33 @@ def missing_languages(texts: Mapping[str, str], translations: Mapping[str, Mappi
         if absent:
             missing[field] = absent
     return missing
+
+
+@dataclass(frozen=True, slots=True)
+class Localized:
+    """A text whose version is chosen when it is shown: the active language's, else as written.
+
+    Public pages build their state once and render it in every language, so titles,
+    messages and component names travel as these; templates show ``str()`` of them in the
+    language being rendered. Code that writes JSON, feeds or calendars calls ``str()``
+    inside ``translation.override`` too.
+    """
+
+    written: str
+    versions: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(cls, obj: object, field: str, *, written_in: str) -> "Localized":
+        translations = getattr(obj, "translations", None) or {}
+        versions = tuple(sorted((language, texts[field]) for language, texts in translations.items()
+                                if language != written_in and (texts or {}).get(field, "").strip()))
+        return cls(getattr(obj, field) or "", versions)
+
+    def in_language(self, language: str) -> str:
+        return next((text for lang, text in self.versions if lang == language), self.written)
+
+    def __str__(self) -> str:
+        return self.in_language((get_language() or "")[:2])
+
+    def __bool__(self) -> bool:
+        return bool(self.written)

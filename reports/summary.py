@@ -57,10 +57,11 @@ def draft_summary(incident: Incident, customer: Customer, review: PostIncidentRe
         measures = review.preventive_measures if review else ""
         next_steps = _first_paragraph(measures) if measures.strip() else _(
             "We take the measures and actions listed in this report so that this does not happen again.")
-        paragraphs = [
-            f"**{_('What happened.')}** {happened}",
-            f"**{_('What it meant for your business.')}** {impact}",
-            f"**{_('What we did.')}** {done}" + (f" {_('The cause:')} {cause}" if cause else ""),
-            f"**{_('What changes now.')}** {next_steps}",
-        ]
+        # Headings through _() on their own, never inside an f-string: xgettext cannot see into those.
+        headings = [_("What happened."), _("What it meant for your business."), _("What we did."),
+                    _("What changes now.")]
+        the_cause = _("The cause:")
+        done_and_cause = f"{done} {the_cause} {cause}" if cause else done
+        paragraphs = [f"**{heading}** {text}" for heading, text in
+                      zip(headings, [happened, impact, done_and_cause, next_steps], strict=True)]
         return "\n\n".join(paragraphs)

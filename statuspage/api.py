@@ -172,13 +172,13 @@ def _components(data: ApiData, states: list[ComponentState]) -> list[Json]:
     rows: list[Json] = []
     for name, grouped in groupby(states, key=attrgetter("group")):
         group = list(grouped)
-        group_id = _group_id(data.customer, name) if name else None
+        group_id = _group_id(data.customer, name.written) if name else None
         members = [_component(data, component, group_id=group_id) for component in group]
         if group_id:
             changed = [data.component_changed_at.get(c.id) for c in group] + [c.updated_at for c in group]
             worst = max((c.status for c in group), key=ComponentStatus.weight)
             rows.append({
-                "id": group_id, "name": name, "status": worst, "created_at": data.iso(created),
+                "id": group_id, "name": str(name), "status": worst, "created_at": data.iso(created),
                 "updated_at": data.iso(max([created, *(m for m in changed if m)])), "position": 0,
                 "description": None, "showcase": False, "start_date": None, "group_id": None,
                 "page_id": data.customer.slug, "group": True, "only_show_if_degraded": False,
@@ -195,9 +195,9 @@ def _component(data: ApiData, component: ComponentState, *, group_id: str | None
     # Its own edits (name, status) and the timeline's status changes, whichever came last.
     changes = [created, component.updated_at, data.component_changed_at.get(component.id)]
     return {
-        "id": str(component.id), "name": component.name, "status": component.status,
+        "id": str(component.id), "name": str(component.name), "status": component.status,
         "created_at": data.iso(created), "updated_at": data.iso(max(m for m in changes if m)),
-        "position": component.position, "description": component.description or None, "showcase": True,
+        "position": component.position, "description": str(component.description) or None, "showcase": True,
         "start_date": None, "group_id": group_id, "page_id": data.customer.slug, "group": False,
         "only_show_if_degraded": False,
     }
@@ -210,14 +210,14 @@ def _group_id(customer: Customer, name: str) -> str:
 def _incident(data: ApiData, incident: IncidentState) -> Json:
     incident_id = str(incident.id)
     return {
-        "id": incident_id, "name": incident.title, "status": incident.status,
+        "id": incident_id, "name": str(incident.title), "status": incident.status,
         "created_at": data.iso(incident.created_at), "updated_at": data.iso(incident.updated_at),
         "monitoring_at": data.iso(incident.monitoring_at), "resolved_at": data.iso(incident.resolved_at),
         "impact": incident.impact.value, "shortlink": incident_url(data.customer.slug, incident.number),
         "started_at": data.iso(incident.started_at), "page_id": data.customer.slug,
         "incident_updates": [
-            _update(data, incident_id, str(u.id), u.status, u.message, u.created_at, [
-                {"code": str(c.component_id), "name": c.name,
+            _update(data, incident_id, str(u.id), u.status, str(u.message), u.created_at, [
+                {"code": str(c.component_id), "name": str(c.name),
                  "old_status": c.old_status or ComponentStatus.OPERATIONAL.value, "new_status": c.new_status}
                 for c in u.changes
             ])
@@ -230,7 +230,7 @@ def _incident(data: ApiData, incident: IncidentState) -> Json:
 def _maintenance(data: ApiData, window: MaintenanceState) -> Json:
     window_id = f"m{window.id}"
     return {
-        "id": window_id, "name": window.title, "status": window.status.value,
+        "id": window_id, "name": str(window.title), "status": window.status.value,
         "created_at": data.iso(window.created_at), "updated_at": data.iso(window.updated_at),
         "monitoring_at": None, "resolved_at": data.iso(window.completed_at), "impact": "maintenance",
         "shortlink": page_url(data.customer.slug, query=f"#maintenance-{window.id}"),
@@ -246,8 +246,8 @@ def _maintenance(data: ApiData, window: MaintenanceState) -> Json:
 
 def _maintenance_steps(window: MaintenanceState) -> list[tuple[str, str, datetime]]:
     """Maintenance has no timeline of its own: announce, start and completion, oldest first."""
-    announcement = "\n\n".join(text for text in (window.expected_impact, window.customer_action) if text)
-    steps = [(PublicMaintenanceStatus.SCHEDULED.value, announcement or window.title, window.created_at)]
+    announcement = "\n\n".join(str(text) for text in (window.expected_impact, window.customer_action) if text)
+    steps = [(PublicMaintenanceStatus.SCHEDULED.value, announcement or str(window.title), window.created_at)]
     if window.started_at:
         steps.append((PublicMaintenanceStatus.IN_PROGRESS.value, _("The maintenance has started."),
                       window.started_at))

@@ -50,6 +50,7 @@ def maintenance_calendar(customer: Customer, *, now: datetime, query: str = "") 
 def _event(customer: Customer, window: MaintenanceState, query: str) -> list[str]:
     host = urlsplit(settings.SITE_URL).hostname or "kalm.invalid"
     url = page_url(customer.slug, query=f"{query}#maintenance-{window.id}")
+    summary = _("Maintenance: %(title)s") % {"title": window.title}  # not inside an f-string: xgettext finds it
     return [
         "BEGIN:VEVENT",
         f"UID:maintenance-{window.id}@{host}",
@@ -58,7 +59,7 @@ def _event(customer: Customer, window: MaintenanceState, query: str) -> list[str
         f"LAST-MODIFIED:{utc(window.updated_at)}",
         f"DTSTART:{utc(window.scheduled_for)}",
         f"DTEND:{utc(window.scheduled_until)}",
-        f"SUMMARY:{escape(_('Maintenance: %(title)s') % {'title': window.title})}",
+        f"SUMMARY:{escape(summary)}",
         f"DESCRIPTION:{escape(_description(window, url))}",
         f"URL:{url}",
         "TRANSP:TRANSPARENT",
@@ -70,11 +71,11 @@ def _event(customer: Customer, window: MaintenanceState, query: str) -> list[str
 def _description(window: MaintenanceState, url: str) -> str:
     parts = []
     if window.expected_impact:
-        parts.append(window.expected_impact)
+        parts.append(str(window.expected_impact))
     if window.customer_action:
         parts.append(_("What you need to do: %(action)s") % {"action": window.customer_action})
     if window.components:
-        parts.append(_("Affected: %(names)s") % {"names": ", ".join(c.name for c in window.components)})
+        parts.append(_("Affected: %(names)s") % {"names": ", ".join(str(c.name) for c in window.components)})
     parts.append(url)
     return "\n\n".join(parts)
 

@@ -17,6 +17,7 @@ from django.db.models import Prefetch, Q
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from core.texts import Localized
 from incidents.models import Component, Customer, Maintenance, MaintenanceStatus
 
 
@@ -42,13 +43,13 @@ _PUBLIC_LABELS = {
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ComponentRef:
     id: int
-    name: str
+    name: Localized
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MaintenanceState:
     id: int
-    title: str
+    title: Localized
     status: PublicMaintenanceStatus
     cancelled: bool
     scheduled_for: datetime
@@ -57,8 +58,8 @@ class MaintenanceState:
     completed_at: datetime | None
     created_at: datetime
     updated_at: datetime
-    expected_impact: str
-    customer_action: str
+    expected_impact: Localized
+    customer_action: Localized
     components: list[ComponentRef]  # this customer's components only
 
     @property
@@ -93,10 +94,10 @@ def maintenance_states(
         )
     if limit is not None:
         windows = windows[:limit]
-    return [_state(window, now) for window in windows]
+    return [_state(window, now, customer.language) for window in windows]
 
 
-def _state(window: Maintenance, now: datetime) -> MaintenanceState:
+def _state(window: Maintenance, now: datetime, written_in: str) -> MaintenanceState:
     status = public_status(window, now)
     started_at = window.started_at
     if started_at is None and status != PublicMaintenanceStatus.SCHEDULED:
@@ -107,7 +108,7 @@ def _state(window: Maintenance, now: datetime) -> MaintenanceState:
     moments = [window.created_at, started_at, completed_at]
     return MaintenanceState(
         id=window.pk,
-        title=window.title,
+        title=Localized.of(window, "title", written_in=written_in),
         status=status,
         cancelled=window.status == MaintenanceStatus.CANCELLED,
         scheduled_for=window.starts_at,
@@ -116,9 +117,10 @@ def _state(window: Maintenance, now: datetime) -> MaintenanceState:
         completed_at=completed_at,
         created_at=window.created_at,
         updated_at=max(t for t in moments if t is not None),
-        expected_impact=window.expected_impact,
-        customer_action=window.customer_action,
-        components=[ComponentRef(id=c.pk, name=c.name) for c in window.components.all()],
+        expected_impact=Localized.of(window, "expected_impact", written_in=written_in),
+        customer_action=Localized.of(window, "customer_action", written_in=written_in),
+        components=[ComponentRef(id=c.pk, name=Localized.of(c, "name", written_in=written_in))
+                    for c in window.components.all()],
     )
 
 

@@ -19,6 +19,7 @@ from operator import attrgetter
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from core.texts import Localized
 from incidents.models import (
     OPEN_STATUSES,
     Component,
@@ -99,7 +100,8 @@ def component_states(customer: Customer, *, now: datetime, maintained: set[int] 
         maintained = set(customer.components.filter(maintenances__in=active).values_list("pk", flat=True))
     bars = bars or {}
     return [
-        _component_state(c, effective_status(c.status, c.pk in maintained), uptime=bars.get(c.pk))
+        _component_state(c, effective_status(c.status, c.pk in maintained), uptime=bars.get(c.pk),
+                         written_in=customer.language)
         for c in components
     ]
 
@@ -144,25 +146,26 @@ def _incident_state(link: CustomerIncident) -> IncidentState:
     return IncidentState(
         id=link.pk,
         number=link.number,
-        title=incident.title,
+        title=Localized.of(incident, "title", written_in=incident.language),
         severity=incident.severity,
         status=incident.status,
         started_at=incident.started_at,
         created_at=link.added_at,
         monitoring_at=incident.monitoring_at,
         resolved_at=incident.resolved_at,
-        workaround=incident.workaround,
+        workaround=Localized.of(incident, "workaround", written_in=incident.language),
         next_update_due_at=incident.next_update_due_at,
         affected=[
-            _component_state(a.component, a.status)
+            _component_state(a.component, a.status, written_in=link.customer.language)
             for a in sorted(incident.customer_affected, key=lambda a: (a.component.position, a.component.name))
         ],
         updates=[
             UpdateState(
-                id=u.pk, kind=u.kind, status=u.status, message=u.message, created_at=u.created_at,
+                id=u.pk, kind=u.kind, status=u.status, created_at=u.created_at,
+                message=Localized.of(u, "message", written_in=incident.language),
                 changes=[
-                    ChangeState(component_id=c.component_id, name=c.component.name, old_status=c.previous_status,
-                                new_status=c.status)
+                    ChangeState(component_id=c.component_id, old_status=c.previous_status, new_status=c.status,
+                                name=Localized.of(c.component, "name", written_in=link.customer.language))
                     for c in getattr(u, "customer_changes", [])
                 ],
             )
@@ -171,9 +174,12 @@ def _incident_state(link: CustomerIncident) -> IncidentState:
     )
 
 
-def _component_state(component: Component, status: str, *, uptime: UptimeBar | None = None) -> ComponentState:
-    return ComponentState(id=component.pk, name=component.name, description=component.description, status=status,
-                          group=component.group, position=component.position, uptime=uptime,
+def _component_state(component: Component, status: str, *, written_in: str,
+                     uptime: UptimeBar | None = None) -> ComponentState:
+    return ComponentState(id=component.pk, status=status, position=component.position, uptime=uptime,
+                          name=Localized.of(component, "name", written_in=written_in),
+                          description=Localized.of(component, "description", written_in=written_in),
+                          group=Localized.of(component, "group", written_in=written_in),
                           created_at=component.created_at, updated_at=component.updated_at)
 
 

@@ -9,6 +9,7 @@ from enum import StrEnum
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from core.texts import Localized
 from incidents.models import OPEN_STATUSES, ComponentStatus, Severity, Status, UpdateKind
 from statuspage.maintenance import MaintenanceState
 from statuspage.uptime import UPTIME_DAYS, UptimeBar
@@ -57,10 +58,10 @@ SEVERITY_INDICATOR = {
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ComponentState:
     id: int
-    name: str
-    description: str
+    name: Localized  # texts in the customer's language, with their translations (core.texts)
+    description: Localized
     status: str  # a ComponentStatus value
-    group: str = ""
+    group: Localized = Localized("")
     position: int = 0
     uptime: UptimeBar | None = None  # on the page's component list only
     created_at: datetime | None = None
@@ -73,7 +74,7 @@ class ComponentState:
 
 @dataclass(frozen=True, slots=True)
 class ComponentGroup:
-    name: str  # "" for the ungrouped components, which come first
+    name: Localized  # empty for the ungrouped components, which come first
     components: list[ComponentState]
 
 
@@ -82,7 +83,7 @@ class ChangeState:
     """One of this customer's components changed status in an update."""
 
     component_id: int
-    name: str
+    name: Localized
     old_status: str  # "" when the incident had not touched the component before
     new_status: str
 
@@ -92,7 +93,7 @@ class UpdateState:
     id: int
     kind: str  # an UpdateKind value
     status: str  # the incident's Status value when the update was posted
-    message: str  # Markdown, rendered with the ``markdown`` filter
+    message: Localized  # Markdown, rendered with the ``markdown`` filter
     created_at: datetime
     changes: list[ChangeState] = field(default_factory=list)  # only when read ``with_changes``
 
@@ -107,14 +108,14 @@ class UpdateState:
 class IncidentState:
     id: int  # the CustomerIncident's id: stable per customer, never another customer's
     number: str  # this customer's own number
-    title: str
+    title: Localized
     severity: str
     status: str
     started_at: datetime
     created_at: datetime  # when the incident reached this customer's page
     monitoring_at: datetime | None
     resolved_at: datetime | None
-    workaround: str
+    workaround: Localized
     next_update_due_at: datetime | None
     affected: list[ComponentState]  # this customer's components only, with per-incident status
     updates: list[UpdateState]  # public only, newest first

@@ -49,7 +49,7 @@ def test_resolved_incidents_do_not_count(customer, incident, account_manager):
 
     assert state.indicator == Indicator.NONE
     assert state.active == []
-    assert [i.title for i in state.recently_resolved] == ["Server outage"]
+    assert [str(i.title) for i in state.recently_resolved] == ["Server outage"]
 
 
 def test_monitoring_still_counts(customer, incident, account_manager):
