@@ -188,6 +188,8 @@ def incident_post_update(
              "business_impact": business_impact}
     changed = _changed_facts(incident, texts=texts, flags={"external_impact": external_impact,
                                                            "personal_data_involved": personal_data_involved})
+    if eta is not None and eta != incident.eta:
+        changed["eta"] = eta  # recorded like the other facts: a new ETA is news (comms.coalescing)
     _check_update(incident=incident, message=message, is_internal=is_internal, status=status,
                   severity=severity, component_statuses=component_statuses, eta=eta, changed=changed)
 
@@ -206,8 +208,6 @@ def incident_post_update(
     )
     apply_component_statuses(incident, update, component_statuses)
     incident.status, incident.severity = status, severity
-    if eta is not None:
-        incident.eta = eta
     for field, value in changed.items():
         setattr(incident, field, value)
     _stamp_milestones(incident, status, now)
