@@ -8,3 +8,8 @@ class CommsConfig(AppConfig):
 
     def ready(self) -> None:
         from comms import receivers  # noqa: F401  (connects the incidents signal)
+        from comms.notices import deferred_notice
+        from incidents import notices
+
+        if deferred_notice not in notices.providers:
+            notices.providers.append(deferred_notice)

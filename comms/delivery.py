@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from comms import staff_notices
 from comms.addresses import masked_address
+from comms.earlier_updates import EarlierUpdate, message_texts
 from comms.models import (
     FINAL_DELIVERY_STATES,
     Communication,
@@ -74,6 +75,7 @@ class BatchFacts:
 
     numbers: dict[tuple[int, int], str] = field(default_factory=dict)  # (incident, customer) → number
     status_pages: dict[str, str] = field(default_factory=dict)  # customer slug → status page URL
+    earlier: dict[int, EarlierUpdate | None] = field(default_factory=dict)  # update id → what it said
 
 
 def deliver_batch(delivery_ids: Iterable[int]) -> dict[str, int]:
@@ -200,10 +202,11 @@ def outgoing_message(delivery: Delivery, facts: BatchFacts | None = None) -> Out
                      "incident_title": incident.title, "status": incident.status, "severity": incident.severity}
     stakeholder = delivery.stakeholder
     extras = _extras(delivery)
+    texts = message_texts(delivery, facts.earlier)  # + "Earlier updates" when it took over deferred ones
     return OutgoingMessage(
         delivery_id=delivery.pk, channel=delivery.channel, address=delivery.address,
-        subject=communication.subject, body_text=communication.body_text, body_html=communication.body_html,
-        short_text=communication.short_text, message_id=delivery.message_id, metadata=metadata,
+        subject=communication.subject, body_text=texts.body_text, body_html=texts.body_html,
+        short_text=texts.short_text, message_id=delivery.message_id, metadata=metadata,
         secret=stakeholder.webhook_secret if stakeholder else "",
         headers=extras.headers, footer_text=extras.footer_text, footer_html=extras.footer_html,
         attachments=extras.attachments, personal=extras.personal,

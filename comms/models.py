@@ -3,8 +3,10 @@
 The outbox is two tables. A ``Communication`` is one rendered message (kind × audience ×
 language for one customer of an incident); it is written in the same transaction as the
 incident facts it reports. Its ``Delivery`` rows are one per recipient × channel, each a
-state machine (queued → sending → sent | failed) that a worker claims with a conditional
-UPDATE, so a delivery is never sent by two workers. ``DeliveryAttempt`` keeps the history.
+state machine (queued → sending → sent | failed; a routine update may first wait as
+deferred, then be queued or superseded: comms.coalescing) that a worker claims with a
+conditional UPDATE, so a delivery is never sent by two workers. ``DeliveryAttempt`` keeps
+the history.
 """
 
 import hashlib
@@ -58,13 +60,6 @@ class MessageKind(models.TextChoices):
     MAINTENANCE_REMINDER = "maintenance_reminder", _("Maintenance reminder")
     MAINTENANCE_STARTED = "maintenance_started", _("Maintenance started")
     MAINTENANCE_COMPLETED = "maintenance_completed", _("Maintenance completed")
-
-
-# Routine progress messages: inside a recipient's coalescing interval they are held back,
-# because the next one repeats the current state anyway. Every other kind (acknowledgment,
-# escalation, resolution, regulatory notice, summaries, maintenance notices) always goes:
-# nothing later would carry what it says.
-COALESCIBLE_KINDS = frozenset({MessageKind.UPDATE, MessageKind.HOLDING})
 
 
 class Stakeholder(models.Model):
@@ -210,10 +205,17 @@ class DeliveryState(models.TextChoices):
     SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
-    COALESCED = "coalesced", _("Held back (too soon after the last message)")
+    # A routine update inside the recipient's interval (comms.coalescing): it waits until
+    # next_attempt_at, then goes out merged with what came after it, or is superseded.
+    DEFERRED = "deferred", _("Deferred until the recipient's interval ends")
+    # Never sent because a later message to the same address about the same incident
+    # (superseded_by) carried the state, and the text, instead.
+    SUPERSEDED = "superseded", _("Superseded by a later message")
 
 
-FINAL_DELIVERY_STATES = (DeliveryState.SENT, DeliveryState.FAILED, DeliveryState.COALESCED)
+FINAL_DELIVERY_STATES = (DeliveryState.SENT, DeliveryState.FAILED, DeliveryState.SUPERSEDED)
+# A message the recipient got or is about to get: what starts a coalescing interval.
+LIVE_DELIVERY_STATES = (DeliveryState.QUEUED, DeliveryState.SENDING, DeliveryState.SENT)
 
 
 class Delivery(models.Model):
@@ -226,7 +228,13 @@ class Delivery(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     provider_id = models.CharField(max_length=200, blank=True)
-    next_attempt_at = models.DateTimeField(db_index=True)
+    next_attempt_at = models.DateTimeField(db_index=True)  # for a deferred delivery: when its interval ends
+    # Set with state SUPERSEDED: the later delivery that carried this one's state and text.
+    superseded_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                      related_name="superseded")
+    # IncidentUpdate ids of superseded deliveries whose public messages this one carries
+    # under "Earlier updates" (comms.earlier_updates); empty for almost every delivery.
+    earlier_update_ids = models.JSONField(default=list, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

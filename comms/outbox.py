@@ -18,15 +18,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from comms import escalation
+from comms import coalescing, escalation
 from comms.context import message_context
+from comms.delivery import communication_finish_if_done
 from comms.models import (
-    COALESCIBLE_KINDS,
     Communication,
     CommunicationState,
     Delivery,
@@ -247,7 +246,9 @@ def communication_expand(communication_id: int) -> list[int]:
 
     Claims the row with SELECT … FOR UPDATE SKIP LOCKED and a state check, so a duplicate
     task or a sweep racing the first run does nothing; the whole expansion is one
-    transaction, so a crash leaves the Communication queued for the sweeper.
+    transaction, so a crash leaves the Communication queued for the sweeper. A routine
+    update to someone inside their interval is written DEFERRED; a delivery that goes now
+    takes over the deferred ones to its address about the incident (comms.coalescing).
     """
     with transaction.atomic():
         communication = (
@@ -258,9 +259,13 @@ def communication_expand(communication_id: int) -> list[int]:
         if communication is None:
             return []
         deliveries = _deliveries_for(communication)
+        absorbed = coalescing.absorb_deferred(communication, deliveries)
         Delivery.objects.bulk_create(deliveries, batch_size=1000, ignore_conflicts=True)
+        coalescing.supersede_absorbed(communication, absorbed)
         communication.state = CommunicationState.SENDING if deliveries else CommunicationState.DONE
         communication.save(update_fields=["state"])
+    for superseded in sorted(absorbed.communications):
+        communication_finish_if_done(superseded)
     return list(communication.deliveries.filter(state=DeliveryState.QUEUED).values_list("id", flat=True))
 
 
@@ -269,30 +274,13 @@ def _deliveries_for(communication: Communication) -> list[Delivery]:
     recipients = Stakeholder.objects.filter(pk__in=communication.recipient_ids, is_active=True)
     pairs = [(stakeholder, channel, address) for stakeholder in recipients.iterator(chunk_size=2000)
              for channel, address in stakeholder.addresses()]
-    recent = _recently_messaged(
-        communication, {(channel, address) for _, channel, address in pairs}, now
-    ) if communication.kind in COALESCIBLE_KINDS else set()
+    waits = coalescing.deferred_until(communication, {(channel, address) for _, channel, address in pairs}, now)
     return [
         Delivery(communication=communication, stakeholder=stakeholder, channel=channel, address=address,
-                 next_attempt_at=now,
-                 state=DeliveryState.COALESCED if (channel, address) in recent else DeliveryState.QUEUED)
+                 state=DeliveryState.DEFERRED if (channel, address) in waits else DeliveryState.QUEUED,
+                 next_attempt_at=waits.get((channel, address), now))
         for stakeholder, channel, address in pairs
     ]
-
-
-def _recently_messaged(communication: Communication, pairs: set[tuple[str, str]], now: datetime) -> set:
-    """(channel, address) pairs that got another message within the coalescing interval."""
-    since = now - timedelta(minutes=settings.KALM_COALESCE_MINUTES)
-    addresses = sorted({address for _, address in pairs})
-    found: set[tuple[str, str]] = set()
-    for start in range(0, len(addresses), 900):  # stay under SQLite's bound-parameter limit
-        found.update(
-            Delivery.objects.filter(created_at__gte=since, address__in=addresses[start:start + 900])
-            .exclude(communication=communication)
-            .exclude(state=DeliveryState.COALESCED)
-            .values_list("channel", "address")
-        )
-    return found & pairs
 
 
 # --- acknowledgment with approval (issue 4) --------------------------------------------

@@ -147,6 +147,11 @@ def _layout(language: str) -> dict[str, str]:
     return defaults.get(language, defaults[FALLBACK_LANGUAGE]).get("layout") or defaults[FALLBACK_LANGUAGE]["layout"]
 
 
+def layout_phrase(language: str, key: str) -> str:
+    """One phrase of the message layout in ``language`` (e.g. "earlier_updates"), else the English one."""
+    return _layout(language).get(key) or _layout(FALLBACK_LANGUAGE)[key]
+
+
 def template_source(*, kind: str, audience: str, language: str, customer: Customer | None = None) -> TemplateSource:
     """The customer's template, else the MSP-wide one, else the shipped default."""
     scope = Q(customer__isnull=True) | Q(customer=customer) if customer is not None else Q(customer__isnull=True)

@@ -6,9 +6,10 @@ same way the incident pages do.
 """
 
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
 from comms.models import Channel, Delivery, DeliveryAttempt, DeliveryState, EndpointHealth, Stakeholder
@@ -63,6 +64,14 @@ def deliveries_filtered(
         "created_at__gte": since,
     }
     return deliveries.filter(**{lookup: value for lookup, value in lookups.items() if value})
+
+
+def deferred_for_incident(user: AbstractBaseUser, *, incident: Incident) -> dict[str, Any]:
+    """How many of the incident's deliveries (to the user's customers) are deferred, and when they go out."""
+    return Delivery.objects.filter(
+        communication__customer__in=customers_for_user(user), communication__incident=incident,
+        state=DeliveryState.DEFERRED,
+    ).aggregate(count=Count("id"), first=Min("next_attempt_at"), last=Max("next_attempt_at"))
 
 
 def delivery_for_user_or_404(user: AbstractBaseUser, *, pk: int) -> Delivery:

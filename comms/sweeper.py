@@ -3,7 +3,8 @@
 The on-commit enqueue is the fast path. This is the safety net: a broker that was down
 at commit time, a worker killed mid-send (its lease expires), a retry whose time has
 come, a scheduled message whose time has come. Everything it finds is re-enqueued; the
-claims in outbox.py and delivery.py make a duplicate enqueue harmless.
+claims in outbox.py and delivery.py make a duplicate enqueue harmless. It is also where a
+deferred routine update goes out once its recipient's interval has ended (comms.coalescing).
 """
 
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from comms.coalescing import release_due
 from comms.delivery import communication_finish_if_done, lease
 from comms.models import Communication, CommunicationState, Delivery, DeliveryState
 
@@ -29,6 +31,7 @@ def sweep() -> SweepWork:
     # Leave the on-commit path a moment before the sweeper duplicates its work.
     grace = timedelta(seconds=settings.KALM_SWEEP_GRACE_SECONDS)
     _release_expired_leases(now)
+    released = release_due(now)
     # Due now (scheduled ones included), and old enough that the on-commit path had its chance.
     communications = list(
         Communication.objects.filter(state=CommunicationState.QUEUED, send_at__lte=now, created_at__lte=now - grace)
@@ -39,8 +42,12 @@ def sweep() -> SweepWork:
                                 updated_at__lte=now - grace).order_by("next_attempt_at")
         .values_list("id", flat=True)[:MAX_PER_SWEEP]
     )
+    for communication_id in sorted(released.communications):
+        communication_finish_if_done(communication_id)
     _finish_stuck_communications()
-    return SweepWork(communications, due)
+    queued = [delivery.pk for delivery in released.queued]
+    already = set(queued)
+    return SweepWork(communications, queued + [pk for pk in due if pk not in already])
 
 
 def _release_expired_leases(now) -> int:

@@ -230,7 +230,8 @@ KALM_LOGO_PATH = env_str("KALM_LOGO_PATH") or None  # image file for the PDF rep
 # "fresh": a new interpreter per report.
 KALM_REPORT_RENDERER = env_str("KALM_REPORT_RENDERER", "prewarmed")
 KALM_MAIL_DOMAIN = env_str("KALM_MAIL_DOMAIN", "kalm.localhost")  # right-hand side of Message-IDs
-# Non-urgent messages to one recipient closer together than this are held back (over-communication guard).
+# Routine updates to an address that heard about the same incident less than this ago wait until it has
+# passed, then go out as one message (over-communication guard, comms.coalescing); 0 = never wait.
 KALM_COALESCE_MINUTES = env_int("KALM_COALESCE_MINUTES", 10)
 # Delivery engine: a 'sending' delivery older than the lease belongs to a dead worker and is
 # queued again; the sweeper leaves the on-commit path this grace period before re-driving work.

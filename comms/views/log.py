@@ -8,6 +8,7 @@ partial; without JavaScript the filter form is an ordinary GET form.
 import csv
 from collections.abc import Iterable, Iterator
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
@@ -21,8 +22,9 @@ from django.views.decorators.http import require_GET, require_POST
 from comms import delivery as delivery_engine
 from comms import selectors
 from comms.addresses import masked_address
+from comms.earlier_updates import message_texts
 from comms.forms import DeliveryFilterForm
-from comms.models import Delivery
+from comms.models import Delivery, DeliveryState
 from incidents.console import staff_required
 from incidents.models import Incident
 from incidents.selectors import customers_for_user, incident_for_user_or_404
@@ -30,7 +32,7 @@ from incidents.selectors import customers_for_user, incident_for_user_or_404
 PAGE_SIZE = 50
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_HEADER = ["time", "customer", "incident", "kind", "audience", "language", "channel", "address", "state",
-              "attempts", "last_error", "subject", "message_id"]
+              "attempts", "last_error", "subject", "message_id", "deferred_until", "superseded_by"]
 
 
 def csv_safe(value: object) -> str:
@@ -57,7 +59,7 @@ def _render_log(request: HttpRequest, deliveries: QuerySet[Delivery], *,
                 incident: Incident | None = None) -> HttpResponse:
     form = DeliveryFilterForm(request.GET, customers=customers_for_user(request.user))
     page = _page(selectors.deliveries_filtered(deliveries, **form.filters()), request.GET.get("page"))
-    context = {"form": form, "page": page, "incident": incident}
+    context = {"form": form, "page": page, "incident": incident, "coalesce_minutes": settings.KALM_COALESCE_MINUTES}
     template = "comms/log.html#log-table" if request.htmx else "comms/log.html"
     return render(request, template, context)
 
@@ -98,6 +100,8 @@ def _csv_rows(deliveries: Iterable[Delivery]) -> Iterator[list[str]]:
             communication.kind, communication.audience, communication.language, delivery.channel,
             masked_address(delivery.channel, delivery.address), delivery.state, delivery.attempts,
             delivery.last_error, communication.subject, delivery.message_id,
+            delivery.next_attempt_at.isoformat() if delivery.state == DeliveryState.DEFERRED else "",
+            delivery.superseded_by_id or "",
         ]
         yield [csv_safe(value) for value in row]
 
@@ -108,7 +112,10 @@ def delivery_detail(request: HttpRequest, pk: int) -> HttpResponse:
     delivery = selectors.delivery_for_user_or_404(request.user, pk=pk)
     delivery.shown_address = masked_address(delivery.channel, delivery.address)
     context = {"delivery": delivery, "communication": delivery.communication,
-               "attempts": delivery.history.all()}
+               "attempts": delivery.history.all(),
+               "texts": message_texts(delivery, {}),  # what the recipient reads, "Earlier updates" included
+               "took_over": list(delivery.superseded.order_by("id").values_list("id", flat=True)),
+               "coalesce_minutes": settings.KALM_COALESCE_MINUTES}
     return render(request, "comms/delivery.html", context)
 
 

@@ -29,6 +29,7 @@ from incidents.forms import (
     ReopenForm,
 )
 from incidents.models import Incident
+from incidents.notices import incident_notices
 from incidents.views.timers import ClockRow, IncidentRow, cadence_timers
 from incidents.visibility import FACT_VISIBILITY
 
@@ -114,6 +115,7 @@ def render_detail(request: HttpRequest, incident: Incident, *, status: int = 200
         "incident": incident,
         "timeline": selectors.timeline(incident),
         "timers": cadence_timers(incident, now),
+        "notices": incident_notices(incident, request.user),
         "clock_rows": _clock_rows(incident, now, forms.get("clock_form")),
         "update_form": forms.get("update_form") or IncidentUpdateForm(incident=incident),
         "reopen_form": forms.get("reopen_form") or ReopenForm(),

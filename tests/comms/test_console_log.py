@@ -208,10 +208,11 @@ class TestCsvExport:
         assert response["Content-Disposition"] == f'attachment; filename="kalm-communications-{today}.csv"'
         header, row = csv_rows(response)
         assert header == ["time", "customer", "incident", "kind", "audience", "language", "channel", "address",
-                          "state", "attempts", "last_error", "subject", "message_id"]
+                          "state", "attempts", "last_error", "subject", "message_id", "deferred_until", "superseded_by"]
         assert row[1:10] == ["MidSize Manufacturing BV", "MSM-2025-0531-001", "update", "technical", "nl", "email",
                              "it@midsize.example", "sent", "1"]
         assert row[11] == "Update on the outage" and row[12] == mine.message_id
+        assert row[13:] == ["", ""]
 
     def test_honours_the_filters(self, as_anna, customer, mine):
         make_delivery(customer, state="failed", address="bad@midsize.example", last_error="bounced")

@@ -1,5 +1,7 @@
 """From a timeline entry to Communications and Deliveries: routing, grouping, the transaction."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import transaction
 from django.utils import timezone
@@ -124,24 +126,33 @@ def test_a_deactivated_stakeholder_is_skipped_at_expansion(customer, people, acc
     assert end_user.state == "done"
 
 
-def test_non_urgent_messages_inside_the_interval_are_coalesced(customer, people, account_manager, settings):
+def test_a_routine_update_inside_the_interval_is_deferred_and_a_resolution_takes_it_over(
+    customer, people, account_manager, settings
+):
     settings.KALM_COALESCE_MINUTES = 10
     incident = open_incident(customer, account_manager)
     for communication in Communication.objects.filter(incident=incident):
         outbox.communication_expand(communication.pk)
+    acknowledged = dict(Delivery.objects.filter(stakeholder=people["it"]).values_list("channel", "next_attempt_at"))
     services.incident_post_update(incident=incident, author=account_manager, message="Still on it.")
     services.incident_post_update(incident=incident, author=account_manager, status="resolved", message="Fixed.")
     update = Communication.objects.get(incident=incident, kind="update", audience="technical")
     resolution = Communication.objects.get(incident=incident, kind="resolution", audience="technical")
     outbox.communication_expand(update.pk)
+    assert {(d.channel, d.state, d.next_attempt_at) for d in update.deliveries.all()} == {
+        (channel, DeliveryState.DEFERRED, at + timedelta(minutes=10)) for channel, at in acknowledged.items()}
     outbox.communication_expand(resolution.pk)
-    assert set(update.deliveries.values_list("state", flat=True)) == {DeliveryState.COALESCED}
+    carriers = dict(resolution.deliveries.values_list("channel", "id"))
     assert set(resolution.deliveries.values_list("state", flat=True)) == {DeliveryState.QUEUED}
+    assert {(d.state, d.superseded_by_id) for d in update.deliveries.all()} == {
+        (DeliveryState.SUPERSEDED, carriers["email"]), (DeliveryState.SUPERSEDED, carriers["sms"])}
+    update_entry = update.update_id
+    assert [d.earlier_update_ids for d in resolution.deliveries.all()] == [[update_entry], [update_entry]]
 
 
 def test_summaries_and_maintenance_notices_are_never_held_back(customer, people, account_manager, settings):
-    # Only routine updates are coalesced: a post-incident summary or a maintenance notice right
-    # after an update would otherwise be lost, since no later message repeats what it says.
+    # Only routine updates may wait: a post-incident summary or a maintenance notice says
+    # something no later message repeats.
     settings.KALM_COALESCE_MINUTES = 10
     incident = open_incident(customer, account_manager)
     for communication in Communication.objects.filter(incident=incident):

@@ -142,6 +142,14 @@ class TestUpdates:
             services.incident_post_update(incident=incident, author=account_manager, message="more")
         assert "status" in error.value.message_dict
 
+    def test_a_new_eta_is_a_changed_fact_and_the_same_one_is_not(self, incident, account_manager):
+        eta = timezone.now() + timedelta(hours=2)
+        first = services.incident_post_update(incident=incident, author=account_manager, message="By noon.", eta=eta)
+        again = services.incident_post_update(incident=incident, author=account_manager, message="Still noon.",
+                                              eta=eta)
+        incident.refresh_from_db()
+        assert (first.facts_changed, again.facts_changed, incident.eta) == (["eta"], [], eta)
+
     def test_component_changes_are_on_the_timeline(self, incident, erp, account_manager):
         update = services.incident_post_update(incident=incident, author=account_manager,
                                                component_statuses={erp: "operational"})

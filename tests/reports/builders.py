@@ -3,7 +3,7 @@
 ``make_incident(updates=300, deliveries=3000)`` is a resolved critical incident with an
 update every 20 minutes (severity and status moving, components changing every tenth
 update), two Communications per update (technical and executive) and the deliveries
-spread evenly over them, most sent, some failed, some held back.
+spread evenly over them, most sent, some failed, some superseded by a later message.
 """
 
 from datetime import datetime, timedelta
@@ -93,7 +93,7 @@ def _communications(incident: Incident, customer: Customer, rows: list[IncidentU
     people = Stakeholder.objects.bulk_create(
         Stakeholder(customer=customer, name=f"Person {n}", role="customer_it", audience="technical",
                     email=f"person{n}@bench.example") for n in range(per_message))
-    states = [DeliveryState.SENT] * 8 + [DeliveryState.FAILED, DeliveryState.COALESCED]
+    states = [DeliveryState.SENT] * 8 + [DeliveryState.FAILED, DeliveryState.SUPERSEDED]
     Delivery.objects.bulk_create(
         (Delivery(communication=message, stakeholder=person, channel="email", address=person.email,
                   state=states[(m + p) % len(states)], next_attempt_at=message.send_at, sent_at=message.send_at)

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 
-from comms.models import Communication
+from comms.models import Communication, Delivery
 from incidents import services
 from incidents.models import RegulatoryClock
 from reports import rendering
@@ -79,3 +79,17 @@ def test_each_language_and_its_date_format(story, customer, language, started):
     customer.save(update_fields=["language"])
     html = rendering.build_html(story, customer)
     assert f'<html lang="{language}">' in html and f"{started} – " in html
+
+
+def test_the_communication_record_counts_deferred_and_superseded_messages_as_such(story, english):
+    routine = Communication.objects.create(incident=story, customer=english, kind="update", audience="technical",
+                                           language="nl", subject="[UPDATE] Storing bestandsserver", body_text="…",
+                                           body_html="…", short_text="…", send_at=at(10, 5), state="sending")
+    carrier = Delivery.objects.filter(communication__incident=story, state="sent").first()
+    Delivery.objects.create(communication=routine, channel="email", address="jan@midsize.example",
+                            state="superseded", superseded_by=carrier, next_attempt_at=at(10, 10))
+    Delivery.objects.create(communication=routine, channel="sms", address="+31612345678", state="deferred",
+                            next_attempt_at=at(10, 10))
+    html = rendering.build_html(story, english)
+    assert "Deferred until the recipient&#x27;s interval ends 1 · Superseded by a later message 1" in html
+    assert 'class="failed"' not in html and "Failed" not in html  # neither counts as a failure
