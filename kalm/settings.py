@@ -11,7 +11,7 @@ import dj_database_url
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
-from kalm.env import env_bool, env_int, env_list, env_str
+from kalm.env import env_bool, env_int, env_list, env_site_url, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("KALM_VAR_DIR", str(BASE_DIR / "var")))
@@ -21,7 +21,8 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY", "kalm-insecure-development-key-change-me-0123456789abcdef")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Absolute base of links in e-mails, SMS, feeds, JSON and calendars: SITE_URL, else where HOST/PORT listen.
+SITE_URL = env_site_url()
 
 INSTALLED_APPS = [
     "django.contrib.admin",
