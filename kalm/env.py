@@ -7,6 +7,7 @@ with a message naming the variable, instead of running with a silent default.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -46,7 +47,7 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 # Hosts that mean "listen on every address": not something a link can point at.
-_ANY_ADDRESS = {"", "0.0.0.0", "::", "[::]"}
+_ANY_ADDRESS = {"", "0.0.0.0", "::", "[::]"}  # noqa: S104 - recognised here, never bound
 
 
 def default_site_url(host: str, port: str) -> str:
@@ -72,3 +73,9 @@ def env_site_url() -> str:
     if explicit:
         return explicit.rstrip("/")
     return default_site_url(env_str("HOST", "127.0.0.1"), env_str("PORT", "8000"))
+
+
+def site_host(url: str) -> str:
+    """The host of ``url`` as ``ALLOWED_HOSTS`` spells it (an IPv6 address in brackets)."""
+    host = urlsplit(url).hostname or "localhost"
+    return f"[{host}]" if ":" in host else host

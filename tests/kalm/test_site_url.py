@@ -16,7 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from comms.models import Stakeholder
 from incidents import services
-from kalm.env import default_site_url, env_site_url
+from kalm.env import default_site_url, env_site_url, site_host
 
 ELSEWHERE = "http://127.0.0.1:18200"
 
@@ -41,6 +41,11 @@ class TestDefaultSiteUrl:
         with pytest.raises(ImproperlyConfigured, match="PORT"):
             default_site_url("127.0.0.1", port)
 
+    def test_site_host_is_spelled_for_allowed_hosts(self):
+        assert site_host("http://127.0.0.1:8000") == "127.0.0.1"
+        assert site_host("http://[::1]:8080") == "[::1]"
+        assert site_host("https://Status.MSP.example") == "status.msp.example"
+
     def test_site_url_wins_over_host_and_port(self, monkeypatch):
         monkeypatch.setenv("HOST", "0.0.0.0")
         monkeypatch.setenv("PORT", "18200")
@@ -57,18 +62,24 @@ class TestDefaultSiteUrl:
         assert env_site_url() == "http://127.0.0.1:8000"
 
 
-def _settings_site_url(env: dict[str, str]) -> str:
-    base = {k: v for k, v in os.environ.items() if k not in {"SITE_URL", "HOST", "PORT"}}
-    result = subprocess.run([sys.executable, "-c", "import kalm.settings as s; print(s.SITE_URL)"],
+def _settings(env: dict[str, str], name: str) -> str:
+    base = {k: v for k, v in os.environ.items() if k not in {"SITE_URL", "HOST", "PORT", "ALLOWED_HOSTS"}}
+    result = subprocess.run([sys.executable, "-c", f"import kalm.settings as s; print(s.{name})"],
                             env=base | env, capture_output=True, text=True, check=True)
     return result.stdout.strip()
 
 
 def test_settings_read_the_port_make_run_exports():
     """`PORT=18200 make run` exports HOST and PORT to every process, the worker's too."""
-    assert _settings_site_url({"HOST": "0.0.0.0", "PORT": "18200"}) == ELSEWHERE
-    assert _settings_site_url({"HOST": "0.0.0.0", "PORT": "18200", "SITE_URL": "https://kalm.example"}) == (
+    assert _settings({"HOST": "0.0.0.0", "PORT": "18200"}, "SITE_URL") == ELSEWHERE
+    assert _settings({"HOST": "0.0.0.0", "PORT": "18200", "SITE_URL": "https://kalm.example"}, "SITE_URL") == (
         "https://kalm.example")
+
+
+def test_the_links_host_is_allowed_by_default():
+    assert "'192.0.2.7'" in _settings({"HOST": "192.0.2.7", "PORT": "8000"}, "ALLOWED_HOSTS")
+    assert "'kalm.example'" in _settings({"SITE_URL": "https://kalm.example"}, "ALLOWED_HOSTS")
+    assert _settings({"HOST": "192.0.2.7", "ALLOWED_HOSTS": "only.example"}, "ALLOWED_HOSTS") == "['only.example']"
 
 
 @pytest.mark.django_db(transaction=True)
