@@ -2,7 +2,6 @@
 
 import zoneinfo
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -13,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 from comms.compose import compose_send, drafts_for
 from incidents import selectors
 from incidents.console import add_service_errors, staff_required
-from incidents.forms import LOCAL_INPUT, IncidentUpdateForm, in_zone
+from incidents.forms import IncidentUpdateForm, LocalDateTimeField, in_zone
 from incidents.models import Incident
 
 
@@ -24,8 +23,7 @@ class ComposeForm(IncidentUpdateForm):
         super().__init__(*args, **kwargs)
         self.fields.pop("is_internal")  # the composer writes to stakeholders; notes go on the incident page
         self.fields["message"].required = True
-        self.fields["send_at"] = forms.DateTimeField(label=_("Send at (empty: now)"), required=False,
-                                                     widget=LOCAL_INPUT)
+        self.fields["send_at"] = LocalDateTimeField(label=_("Send at (empty: now)"), required=False)
 
     def clean(self):
         cleaned = super().clean()

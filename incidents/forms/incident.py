@@ -4,7 +4,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from incidents.forms.common import LOCAL_INPUT, CustomerChoiceMixin, in_zone, incident_zone
+from incidents.forms.common import CustomerChoiceMixin, in_zone, incident_zone
+from incidents.forms.datetimes import LocalDateTimeField
 from incidents.models import (
     OPEN_STATUSES,
     Category,
@@ -73,9 +74,9 @@ class IncidentOpenForm(CustomerChoiceMixin, ComponentImpactMixin, forms.Form):
                                initial=Status.INVESTIGATING)
     business_impact = forms.CharField(label=_("Business impact"), required=False, max_length=2000,
                                       widget=forms.Textarea(attrs={"rows": 2}))
-    started_at = forms.DateTimeField(label=_("Started at"), required=False, widget=LOCAL_INPUT,
-                                     help_text=_("In the customer's time zone. Empty means now."))
-    eta = forms.DateTimeField(label=_("Expected resolution"), required=False, widget=LOCAL_INPUT)
+    started_at = LocalDateTimeField(label=_("Started at"), required=False,
+                                    help_text=_("In the customer's time zone. Empty means now."))
+    eta = LocalDateTimeField(label=_("Expected resolution"), required=False)
     workaround = forms.CharField(label=_("What users can do meanwhile"), required=False, max_length=2000,
                                  widget=forms.Textarea(attrs={"rows": 2}))
     detected_by = forms.ChoiceField(label=_("Detected by"), choices=DetectedBy.choices, initial=DetectedBy.MSP,
@@ -111,7 +112,7 @@ class IncidentUpdateForm(ComponentImpactMixin, forms.Form):
     is_internal = forms.BooleanField(label=_("Internal note (never shown to the customer)"), required=False)
     status = forms.ChoiceField(label=_("Status"), choices=Status.choices)
     severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices)
-    eta = forms.DateTimeField(label=_("Expected resolution"), required=False, widget=LOCAL_INPUT)
+    eta = LocalDateTimeField(label=_("Expected resolution"), required=False)
     workaround = forms.CharField(label=_("What users can do meanwhile"), required=False, max_length=2000,
                                  widget=forms.Textarea(attrs={"rows": 2}))
     root_cause = forms.CharField(label=_("Root cause"), required=False, max_length=5000,
