@@ -8,3 +8,7 @@ class CommsConfig(AppConfig):
 
     def ready(self) -> None:
         from comms import receivers  # noqa: F401  (connects the incidents signal)
+        from comms.selectors import update_recipient_count
+        from incidents import console
+
+        console.update_recipient_counter = update_recipient_count  # the console's "sent to N recipients"

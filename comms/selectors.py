@@ -11,8 +11,16 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
-from comms.models import Channel, Delivery, DeliveryAttempt, DeliveryState, EndpointHealth, Stakeholder
-from incidents.models import Component, Customer, CustomerIncident, Incident
+from comms.models import (
+    Channel,
+    Communication,
+    Delivery,
+    DeliveryAttempt,
+    DeliveryState,
+    EndpointHealth,
+    Stakeholder,
+)
+from incidents.models import Component, Customer, CustomerIncident, Incident, IncidentUpdate
 from incidents.selectors import customers_for_user
 
 # Endpoint channels and the stakeholder field that holds each one's address.
@@ -109,6 +117,15 @@ def user_may_release_endpoint(user: AbstractBaseUser, *, channel: str, address: 
     if field is None or not address:
         return False
     return Stakeholder.objects.filter(customer__in=customers_for_user(user), **{field: address}).exists()
+
+
+def update_recipient_count(update: IncidentUpdate) -> int:
+    """The stakeholders the update's messages were written for (each counted once, whatever the
+    channels or audiences): the outbox writes them in the update's own transaction."""
+    recipients: set[int] = set()
+    for ids in Communication.objects.filter(update=update).values_list("recipient_ids", flat=True):
+        recipients.update(ids)
+    return len(recipients)
 
 
 # --- stakeholders -----------------------------------------------------------------------------

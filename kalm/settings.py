@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "kalm.middleware.HtmxMessagesMiddleware",  # after messages and htmx: adds pending messages to htmx swaps
 ]
 
 ROOT_URLCONF = "kalm.urls"
