@@ -187,7 +187,8 @@ class ReopenForm(forms.Form):
 
 
 class AddCustomerForm(forms.Form):
-    customer = forms.ModelChoiceField(queryset=Customer.objects.none(), label=_("Also affects"))
+    # "—" as in the other customer selects (_customer_select.html), rather than Django's "- Select an option -".
+    customer = forms.ModelChoiceField(queryset=Customer.objects.none(), label=_("Also affects"), empty_label="—")
 
     def __init__(self, *args, customers, **kwargs):
         super().__init__(*args, **kwargs)
