@@ -21,6 +21,7 @@ LONG_SUBJECT = ("[UPDATE] MSM-2026-1123-001 Fileserver en ERP onbereikbaar bij M
                 "herstel loopt, volgende update om 11:30 CET – " + "zeer-lange-onderwerpregel" * 4)
 LONG_ERROR = ("SMTP 550 5.1.1 <" + LONG_ADDRESS + ">: Recipient address rejected: User unknown in virtual "
               "mailbox table; " + "x" * 200)
+LONG_WEBHOOK = "https://hooks.example.com/services/" + "A" * 120
 UNBROKEN = "Zie-https://status.msp.example/status/midsize/incidents/MSM-2026-1123-001/?" + "lang=nl&" * 30
 
 
@@ -39,7 +40,7 @@ def midsize(db):
                                language="nl", email=LONG_ADDRESS)
     now = timezone.now()
     for state, error in [("failed", LONG_ERROR), ("sent", ""), ("queued", "")]:
-        for channel, address in [("email", LONG_ADDRESS), ("webhook", "https://hooks.example.com/services/" + "A" * 120)]:
+        for channel, address in [("email", LONG_ADDRESS), ("webhook", LONG_WEBHOOK)]:
             communication = Communication.objects.create(
                 incident=incident, customer=customer, kind="update", audience="technical", language="nl",
                 subject=LONG_SUBJECT, body_text="…", body_html="", short_text="…", send_at=now, state="done")
@@ -130,7 +131,8 @@ def test_no_english_from_django_or_the_browser(new_page, live_server, midsize, l
     log_in(page, live_server, language)
     CustomerFactory(name="Northwind Ltd", slug="northwind").account_managers.add(UserFactory(username="anna"))
     for path in [f"/console/incidents/{midsize.pk}/", f"/console/incidents/{midsize.pk}/report/",
-                 "/console/incidents/new/", "/console/maintenance/new/", "/console/customers/midsize/stakeholders/new/"]:
+                 "/console/incidents/new/", "/console/maintenance/new/",
+                 "/console/customers/midsize/stakeholders/new/"]:
         page.goto(f"{live_server.url}{path}")
         options = page.evaluate("Array.from(document.querySelectorAll('option')).map(o => o.textContent)")
         assert not [o for o in options if "Select an option" in o], (path, options)
