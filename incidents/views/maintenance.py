@@ -103,7 +103,7 @@ def maintenance_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
     if not perform(maintenance=maintenance):
         return _render_detail(request, selectors.maintenance_for_user_or_404(request.user, pk=pk),
                               error=str(refused), status=422)
+    messages.success(request, done)  # with htmx it rides along the swap (kalm.middleware)
     if request.htmx:
         return _render_detail(request, selectors.maintenance_for_user_or_404(request.user, pk=pk))
-    messages.success(request, done)
     return redirect("incidents:maintenance_detail", pk=pk)

@@ -98,3 +98,17 @@ def test_polls_of_other_pages_leave_messages_for_the_console(as_anna, opened, cl
     """The status page's htmx polls never read (or eat) console messages."""
     response = as_anna.get(reverse("statuspage:page", args=["midsize"]), HTTP_HX_REQUEST="true")
     assert 'id="messages"' not in response.text
+
+
+def test_starting_maintenance_in_place_confirms_it(as_anna, customer, file_server, time_machine):
+    from datetime import timedelta
+
+    from incidents.maintenance import maintenance_schedule
+
+    time_machine.move_to(T0, tick=False)
+    window, _warnings = maintenance_schedule(customer=customer, title="Firmware", components=[file_server],
+                                             starts_at=T0 + timedelta(days=8), ends_at=T0 + timedelta(days=8, hours=2),
+                                             author=None)
+    response = as_anna.post(reverse("incidents:maintenance_action", args=[window.pk, "start"]), **HTMX)
+    assert response.status_code == 200
+    assert "Maintenance started" in messages_region(response.text)
