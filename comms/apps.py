@@ -9,7 +9,9 @@ class CommsConfig(AppConfig):
     def ready(self) -> None:
         from comms import receivers  # noqa: F401  (connects the incidents signal)
         from comms.notices import deferred_notice
-        from incidents import notices
+        from comms.selectors import update_recipient_count
+        from incidents import console, notices
 
         if deferred_notice not in notices.providers:
             notices.providers.append(deferred_notice)
+        console.update_recipient_counter = update_recipient_count  # the console's "sent to N recipients"

@@ -16,8 +16,8 @@ from django.utils.html import format_html, format_html_join
 
 from comms.models import Delivery
 from comms.rendering import layout_phrase
+from core.markdown import render_markdown
 from incidents.models import IncidentUpdate
-from kalm.markdown import render_markdown
 
 HTML_MARKER = "<!--kalm:earlier-updates-->"  # after the body in comms/email/message.html
 

@@ -12,8 +12,16 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
-from comms.models import Channel, Delivery, DeliveryAttempt, DeliveryState, EndpointHealth, Stakeholder
-from incidents.models import Component, Customer, CustomerIncident, Incident
+from comms.models import (
+    Channel,
+    Communication,
+    Delivery,
+    DeliveryAttempt,
+    DeliveryState,
+    EndpointHealth,
+    Stakeholder,
+)
+from incidents.models import Component, Customer, CustomerIncident, Incident, IncidentUpdate
 from incidents.selectors import customers_for_user
 
 # Endpoint channels and the stakeholder field that holds each one's address.
@@ -120,7 +128,22 @@ def user_may_release_endpoint(user: AbstractBaseUser, *, channel: str, address: 
     return Stakeholder.objects.filter(customer__in=customers_for_user(user), **{field: address}).exists()
 
 
+def update_recipient_count(update: IncidentUpdate) -> int:
+    """The stakeholders the update's messages were written for (each counted once, whatever the
+    channels or audiences): the outbox writes them in the update's own transaction."""
+    recipients: set[int] = set()
+    for ids in Communication.objects.filter(update=update).values_list("recipient_ids", flat=True):
+        recipients.update(ids)
+    return len(recipients)
+
+
 # --- stakeholders -----------------------------------------------------------------------------
+
+
+def stakeholder_customers_for_user(user: AbstractBaseUser) -> QuerySet[Customer]:
+    """The user's customers by name, each with its number of active stakeholders (one query)."""
+    active = Count("stakeholders", filter=Q(stakeholders__is_active=True))
+    return customers_for_user(user).annotate(active_stakeholders=active).order_by("name")
 
 
 def customer_for_user_or_404(user: AbstractBaseUser, *, slug: str) -> Customer:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("deliveries/<int:pk>/", log.delivery_detail, name="delivery"),
     path("endpoints/release/", log.endpoint_release, name="endpoint_release"),
     # Stakeholders (stakeholders.py)
+    path("stakeholders/", stakeholders.stakeholder_customers, name="stakeholder_customers"),
     path("customers/<slug:slug>/stakeholders/", stakeholders.stakeholder_list, name="stakeholders"),
     path("customers/<slug:slug>/stakeholders/new/", stakeholders.stakeholder_edit, name="stakeholder_new"),
     path("customers/<slug:slug>/stakeholders/<int:pk>/", stakeholders.stakeholder_edit, name="stakeholder_edit"),

@@ -1,5 +1,7 @@
-"""Helpers every console view shares: access control and service errors on forms."""
+"""Helpers every console view shares: access control, service errors on forms, and how many
+people an update reaches (for the confirmation after posting it)."""
 
+from collections.abc import Callable
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
@@ -8,6 +10,16 @@ from django.forms import Form
 from django.http import HttpRequest
 
 from incidents import selectors
+from incidents.models import IncidentUpdate
+
+# comms/ registers how many stakeholders an update's messages go to (CommsConfig.ready):
+# incidents must not import comms, which builds on incidents. None: comms is not installed.
+update_recipient_counter: Callable[[IncidentUpdate], int] | None = None
+
+
+def update_recipient_count(update: IncidentUpdate) -> int | None:
+    """How many stakeholders the update's messages go to; None when nobody counts them."""
+    return update_recipient_counter(update) if update_recipient_counter is not None else None
 
 
 def staff_required(view):

@@ -11,7 +11,7 @@ import dj_database_url
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
-from kalm.env import env_bool, env_int, env_list, env_str
+from kalm.env import env_bool, env_int, env_list, env_site_url, env_str, site_host
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("KALM_VAR_DIR", str(BASE_DIR / "var")))
@@ -19,9 +19,12 @@ VAR_DIR = Path(env_str("KALM_VAR_DIR", str(BASE_DIR / "var")))
 DEBUG = env_bool("DJANGO_DEBUG", False)
 # The fallback key is for development only; production settings refuse to start without one.
 SECRET_KEY = env_str("SECRET_KEY", "kalm-insecure-development-key-change-me-0123456789abcdef")
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+# Absolute base of links in e-mails, SMS, feeds, JSON and calendars: SITE_URL, else where HOST/PORT listen.
+SITE_URL = env_site_url()
+# By default the links' own host answers too (HOST=192.0.2.7 make run, or SITE_URL's domain).
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ",".join(dict.fromkeys(["localhost", "127.0.0.1", "[::1]",
+                                                                  site_host(SITE_URL)])))
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -52,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "kalm.middleware.HtmxMessagesMiddleware",  # after messages and htmx: adds pending messages to htmx swaps
 ]
 
 ROOT_URLCONF = "kalm.urls"

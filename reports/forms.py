@@ -1,15 +1,19 @@
 """The post-incident form: the review's texts, plus remediation actions one per line.
 
-Actions are typed as ``action | owner | YYYY-MM-DD``, one per line, because that is how
-people write them in a meeting; every line with a problem gets its own error message.
+Actions are typed as ``action | owner | due date``, one per line, because that is how
+people write them in a meeting; every line with a problem gets its own error message. The
+due date is written as the console's language writes dates (``31-05-2025`` in Dutch,
+``31.05.2025`` in German, ``31/05/2025`` in English; ISO ``2025-05-31`` is read too, see
+``incidents.forms.datetimes``).
 """
 
-from datetime import date, datetime
+from datetime import date
 
 from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from incidents.forms.datetimes import EXAMPLE, active_format, format_date, parse_date
 from reports.models import PostIncidentReview, RemediationAction
 from reports.services import ActionLine
 
@@ -19,16 +23,14 @@ MAX_ACTIONS = 100
 
 
 def _due_date(text: str) -> date | None:
-    try:
-        return datetime.strptime(text, "%Y-%m-%d").date()  # noqa: DTZ007 - a calendar date, no time
-    except ValueError:
-        return None
+    return parse_date(text)
 
 
 def _line_errors(number: int, parts: list[str]) -> list[str]:
+    shape = active_format().date_hint
     if len(parts) != 3:
-        return [_("Line %(line)d: write “action | owner | YYYY-MM-DD” (three parts, found %(count)d).")
-                % {"line": number, "count": len(parts)}]
+        return [_("Line %(line)d: write “action | owner | %(format)s” (three parts, found %(count)d).")
+                % {"line": number, "count": len(parts), "format": shape}]
     description, owner, due = parts
     errors = []
     if not description:
@@ -42,7 +44,8 @@ def _line_errors(number: int, parts: list[str]) -> list[str]:
         errors.append(_("Line %(line)d: keep the owner under %(max)d characters.")
                       % {"line": number, "max": _OWNER_MAX})
     if _due_date(due) is None:
-        errors.append(_("Line %(line)d: “%(value)s” is not a date; write YYYY-MM-DD.") % {"line": number, "value": due})
+        errors.append(_("Line %(line)d: “%(value)s” is not a date; write %(format)s.")
+                      % {"line": number, "value": due, "format": shape})
     return errors
 
 
@@ -65,15 +68,12 @@ def parse_actions(text: str) -> tuple[list[ActionLine], list[str]]:
 
 
 def actions_text(actions: list[RemediationAction]) -> str:
-    return "\n".join(f"{action.description} | {action.owner} | {action.due_date:%Y-%m-%d}" for action in actions)
+    return "\n".join(f"{action.description} | {action.owner} | {format_date(action.due_date)}" for action in actions)
 
 
 class ReviewForm(forms.ModelForm):
-    actions = forms.CharField(
-        label=gettext_lazy("Remediation actions"), required=False,
-        widget=forms.Textarea(attrs={"rows": 5, "placeholder": "Replace ageing disks | Jan de Vries | 2025-07-01"}),
-        help_text=gettext_lazy("One per line: action | owner | due date (YYYY-MM-DD)."),
-    )
+    actions = forms.CharField(label=gettext_lazy("Remediation actions"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 5}))
 
     class Meta:
         model = PostIncidentReview
@@ -89,6 +89,12 @@ class ReviewForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # The date format is the language's of this request, so the hints are made here.
+        shape = active_format().date_hint
+        self.fields["actions"].help_text = _("One per line: action | owner | due date (%(format)s).") % {
+            "format": shape}
+        self.fields["actions"].widget.attrs["placeholder"] = "Replace ageing disks | Jan de Vries | " + format_date(
+            EXAMPLE.date())
         if not self.is_bound and self.instance.pk:
             self.initial["actions"] = actions_text(list(self.instance.actions.all()))
 

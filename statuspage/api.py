@@ -18,6 +18,7 @@ under ``api/v2/`` to its builder, so a snapshot publisher can render all of them
 single read.
 """
 
+import copy
 import hashlib
 from collections.abc import Callable
 from datetime import datetime
@@ -42,9 +43,18 @@ RECENT_LIMIT = 50  # Statuspage lists the 50 most recent incidents and maintenan
 class ApiData:
     """What the documents read, loaded on first use and shared between them."""
 
-    def __init__(self, customer: Customer, *, now: datetime) -> None:
+    def __init__(self, customer: Customer, *, now: datetime, query: str = "") -> None:
         self.customer = customer
         self.now = now
+        self.query = query  # "?lang=…" for the links, when the document was asked for in a chosen language
+
+    def linking(self, query: str) -> "ApiData":
+        """The same data (and what it already loaded) with links that carry ``query``."""
+        if query == self.query:
+            return self
+        twin = copy.copy(self)
+        twin.query = query
+        return twin
 
     @cached_property
     def state(self) -> PageState:
@@ -157,7 +167,7 @@ ENDPOINTS: dict[str, Callable[[ApiData], Json]] = {
 
 def _page(data: ApiData) -> Json:
     customer = data.customer
-    return {"id": customer.slug, "name": customer.name, "url": page_url(customer.slug),
+    return {"id": customer.slug, "name": customer.name, "url": page_url(customer.slug, query=data.query),
             "time_zone": customer.time_zone, "updated_at": data.iso(data.updated_at)}
 
 
@@ -213,7 +223,8 @@ def _incident(data: ApiData, incident: IncidentState) -> Json:
         "id": incident_id, "name": str(incident.title), "status": incident.status,
         "created_at": data.iso(incident.created_at), "updated_at": data.iso(incident.updated_at),
         "monitoring_at": data.iso(incident.monitoring_at), "resolved_at": data.iso(incident.resolved_at),
-        "impact": incident.impact.value, "shortlink": incident_url(data.customer.slug, incident.number),
+        "impact": incident.impact.value,
+        "shortlink": incident_url(data.customer.slug, incident.number, query=data.query),
         "started_at": data.iso(incident.started_at), "page_id": data.customer.slug,
         "incident_updates": [
             _update(data, incident_id, str(u.id), u.status, str(u.message), u.created_at, [
@@ -233,7 +244,7 @@ def _maintenance(data: ApiData, window: MaintenanceState) -> Json:
         "id": window_id, "name": str(window.title), "status": window.status.value,
         "created_at": data.iso(window.created_at), "updated_at": data.iso(window.updated_at),
         "monitoring_at": None, "resolved_at": data.iso(window.completed_at), "impact": "maintenance",
-        "shortlink": page_url(data.customer.slug, query=f"#maintenance-{window.id}"),
+        "shortlink": page_url(data.customer.slug, query=f"{data.query}#maintenance-{window.id}"),
         "started_at": data.iso(window.started_at or window.scheduled_for), "page_id": data.customer.slug,
         "incident_updates": [
             _update(data, window_id, f"{window_id}-{status}", status, body, at, [])

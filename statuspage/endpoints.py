@@ -5,7 +5,9 @@ Public responses may be cached briefly by anyone (and the JSON may be read cross
 as Statuspage's is); ``status_page_view`` turns a private page's responses into
 ``Cache-Control: private`` with ``X-Robots-Tag: noindex``. A published public page is
 answered from the snapshot store first (``serve_snapshot``); the ``render_*`` functions are
-what the publisher calls to fill it, so both paths give the same bytes.
+what the publisher calls to fill it, so both paths give the same bytes. ``?lang=`` chooses
+the language, and the links inside (feed items, calendar events, JSON shortlinks) carry it
+on to the pages.
 """
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -17,6 +19,7 @@ from statuspage.access import Access, status_page_view
 from statuspage.badge import status_badge
 from statuspage.feeds import FEED_TYPES, IncidentHistoryFeed
 from statuspage.ics import calendar_disposition, maintenance_calendar
+from statuspage.links import lang_query
 from statuspage.selectors import page_state
 from statuspage.snapshot_serving import serve_snapshot
 from statuspage.states import PageState
@@ -54,8 +57,10 @@ def render_api_document(request: HttpRequest, access: Access, *, document: str,
                         data: api.ApiData | None = None) -> HttpResponse:
     """One Statuspage v2 document; the publisher passes one ``data`` for all of a language's documents."""
     build = api.ENDPOINTS[document]
+    query = lang_query(chosen_language(request))
+    data = data.linking(query) if data is not None else api.ApiData(access.customer, now=timezone.now(), query=query)
     with translation.override(_language(request, access)):
-        body = build(data or api.ApiData(access.customer, now=timezone.now()))
+        body = build(data)
     response = JsonResponse(body)
     if not access.private:
         response.headers["Access-Control-Allow-Origin"] = "*"
@@ -64,13 +69,14 @@ def render_api_document(request: HttpRequest, access: Access, *, document: str,
 
 def render_history_feed(request: HttpRequest, access: Access, *, feed: str) -> HttpResponse:
     with translation.override(_language(request, access)), timezone.override(access.customer.tzinfo):
-        response = IncidentHistoryFeed(access, FEED_TYPES[feed], feed)(request)
+        response = IncidentHistoryFeed(access, FEED_TYPES[feed], feed, lang=chosen_language(request) or "")(request)
     return _cacheable(response, access, MAX_AGE)
 
 
 def render_maintenance_ics(request: HttpRequest, access: Access) -> HttpResponse:
     with translation.override(_language(request, access)):
-        body = maintenance_calendar(access.customer, now=timezone.now(), query=access.link_query)
+        body = maintenance_calendar(access.customer, now=timezone.now(),
+                                    query=lang_query(chosen_language(request), **access.link_params))
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response.headers["Content-Disposition"] = calendar_disposition(access.customer.slug)
     return _cacheable(response, access, MAX_AGE)

@@ -1,7 +1,8 @@
 """RSS and Atom feeds of a customer's incident history (the 50 most recent incidents,
 newest first). Each item links to the incident's permalink; its description holds the
 public updates. Built per request for one ``Access`` (a private page's feed links carry
-its secret link token, so a feed reader can open them)."""
+its secret link token, so a feed reader can open them) and language (a feed read with
+``?lang=`` links to the pages in that language)."""
 
 from django.contrib.syndication.views import Feed
 from django.template.loader import render_to_string
@@ -9,7 +10,7 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFee
 from django.utils.translation import gettext as _
 
 from statuspage.access import Access
-from statuspage.links import absolute, incident_url, page_url
+from statuspage.links import absolute, incident_url, lang_query, page_url
 from statuspage.selectors import incident_states
 from statuspage.states import IncidentState
 
@@ -17,9 +18,11 @@ FEED_ITEMS = 50
 
 
 class IncidentHistoryFeed(Feed):
-    def __init__(self, access: Access, feed_type: type[SyndicationFeed], view_name: str) -> None:
+    def __init__(self, access: Access, feed_type: type[SyndicationFeed], view_name: str, *, lang: str = "") -> None:
         super().__init__()
         self.access = access
+        # Links open where the feed was read: the secret link's token, the language it was asked in.
+        self.query = lang_query(lang, **access.link_params)
         self.customer = access.customer
         self.feed_type = feed_type
         self.view_name = view_name
@@ -34,10 +37,10 @@ class IncidentHistoryFeed(Feed):
         return self.description()
 
     def link(self) -> str:
-        return page_url(self.customer.slug, query=self.access.link_query)
+        return page_url(self.customer.slug, query=self.query)
 
     def feed_url(self) -> str:
-        return absolute(self.view_name, self.customer.slug, query=self.access.link_query)
+        return absolute(self.view_name, self.customer.slug, query=self.query)
 
     def feed_guid(self) -> str:
         return absolute(self.view_name, self.customer.slug)
@@ -52,7 +55,7 @@ class IncidentHistoryFeed(Feed):
         return render_to_string("statuspage/feed_item.html", {"incident": item})
 
     def item_link(self, item: IncidentState) -> str:
-        return incident_url(self.customer.slug, item.number, query=self.access.link_query)
+        return incident_url(self.customer.slug, item.number, query=self.query)
 
     def item_guid(self, item: IncidentState) -> str:
         return incident_url(self.customer.slug, item.number)

@@ -27,7 +27,8 @@ def calendar_disposition(slug: str) -> str:
 
 
 def maintenance_calendar(customer: Customer, *, now: datetime, query: str = "") -> str:
-    """The calendar; ``query`` ("?token=…" for a private page) is added to each event's link."""
+    """The calendar; ``query`` ("?token=…" for a private page, "lang=…" for a chosen language) is added
+    to each event's link."""
     windows = sorted(maintenance_states(customer, now=now, since=now - HISTORY), key=lambda m: (m.scheduled_for, m.id))
     name = _("%(name)s – planned maintenance") % {"name": customer.name}
     lines = [

@@ -7,10 +7,12 @@ The store mirrors the URLs so a web server can map a request to a file without P
     <KALM_SNAPSHOT_DIR>/<slug>/language           symlink whose target names the default language
 
 ``variant`` is ``default`` for a request without a query string and the language code for
-``?lang=<code>`` (the page's links and poll URL differ between them, so they are separate
-files). ``document`` is the URL path under ``/status/<slug>/``, except that the page itself
-is ``index.html`` and its htmx live fragment ``live.html``. Only a public page has a
-directory; its presence is what lets a request be answered without the database.
+``?lang=<code>``. Every document exists in every variant, also the feeds, JSON, calendar
+and badge: a chosen language's links carry ``?lang=`` on, so the default variant and the
+customer's language's differ in their links, not only in the page's poll URL. ``document``
+is the URL path under ``/status/<slug>/``, except that the page itself is ``index.html``
+and its htmx live fragment ``live.html``. Only a public page has a directory; its presence
+is what lets a request be answered without the database.
 """
 
 from pathlib import Path
@@ -35,8 +37,6 @@ DOCUMENTS: dict[str, str] = {
     "maintenance.ics": "text/calendar; charset=utf-8",
     "badge.svg": "image/svg+xml; charset=utf-8",
 }
-# Documents whose bytes depend on the ?lang= variant beyond their language (links, poll URL).
-PAGE_DOCUMENTS = (PAGE, LIVE)
 
 
 def store_root() -> Path:

@@ -38,7 +38,6 @@ from statuspage.snapshot_store import (
     LANGUAGE_LINK,
     LIVE,
     PAGE,
-    PAGE_DOCUMENTS,
     document_path,
     languages,
     page_directory,
@@ -95,18 +94,16 @@ def render_documents(customer: Customer) -> Documents:
     documents: Documents = {}
     for language in languages():
         documents |= _render_language(customer, access, language)
-    # Outside the page itself nothing depends on ?lang= beyond the language: the default
-    # variant's machine documents are the customer's language's.
-    for (variant, name), body in list(documents.items()):
-        if variant == customer.language and name not in PAGE_DOCUMENTS:
-            documents[(DEFAULT_VARIANT, name)] = body
     return documents
 
 
 def _render_language(customer: Customer, access: Access, language: str) -> Documents:
+    """A language's variant, and for the customer's own language also the default one: the same
+    language, but every link differs (a chosen language's links carry ``?lang=`` on)."""
     base = reverse("statuspage:page", args=[customer.slug])
     with translation.override(language):
         state = page_state(customer)  # the uptime labels are translated as they are built
+    data = api.ApiData(customer, now=timezone.now())  # read once, shared by the variants' JSON
     variants = [language, DEFAULT_VARIANT] if language == customer.language else [language]
     documents: Documents = {}
     for variant in variants:
@@ -115,18 +112,17 @@ def _render_language(customer: Customer, access: Access, language: str) -> Docum
             request = _request(base, lang=lang, htmx=partial)
             documents[(variant, name)] = _checked(request, render_status_page(
                 request, access, partial=partial, page=state).content)
-    data = api.ApiData(customer, now=timezone.now())
-    for name in api.ENDPOINTS:
-        response = endpoints.render_api_document(_request(base + f"api/v2/{name}", lang=language), access,
-                                                 document=name, data=data)
-        documents[(language, f"api/v2/{name}")] = response.content
-    for feed, name in (("history-rss", "history.rss"), ("history-atom", "history.atom")):
-        response = endpoints.render_history_feed(_request(base + name, lang=language), access, feed=feed)
-        documents[(language, name)] = response.content
-    documents[(language, "maintenance.ics")] = endpoints.render_maintenance_ics(
-        _request(base + "maintenance.ics", lang=language), access).content
-    documents[(language, "badge.svg")] = endpoints.render_badge(
-        _request(base + "badge.svg", lang=language), access, state=state).content
+        for name in api.ENDPOINTS:
+            response = endpoints.render_api_document(_request(base + f"api/v2/{name}", lang=lang), access,
+                                                     document=name, data=data)
+            documents[(variant, f"api/v2/{name}")] = response.content
+        for feed, name in (("history-rss", "history.rss"), ("history-atom", "history.atom")):
+            response = endpoints.render_history_feed(_request(base + name, lang=lang), access, feed=feed)
+            documents[(variant, name)] = response.content
+        documents[(variant, "maintenance.ics")] = endpoints.render_maintenance_ics(
+            _request(base + "maintenance.ics", lang=lang), access).content
+        documents[(variant, "badge.svg")] = endpoints.render_badge(
+            _request(base + "badge.svg", lang=lang), access, state=state).content
     return documents
 
 

@@ -138,7 +138,7 @@ def _page(request: HttpRequest, access: Access, template: str, context: dict[str
           status: int = 200) -> HttpResponse:
     customer = access.customer
     response = _render(request, customer, template, context, private=access.private, status=status,
-                       machine_query=access.link_query, language=chosen_language(request) or customer.language)
+                       token=access.token, language=chosen_language(request) or customer.language)
     if access.private:
         mark_private(request, response, access)
     return response
@@ -151,7 +151,7 @@ def _token_page(request: HttpRequest, subscription: Subscription, template: str,
     context = {**context, "subscription": subscription, "token": request.resolver_match.kwargs["token"],
                "webhook": subscription.channel == SubscriptionChannel.WEBHOOK}
     response = _render(request, customer, template, context, private=not customer.status_page_public,
-                       status=status, machine_query="", language=language)
+                       status=status, token="", language=language)
     # A personal page behind a secret link: never cached, never indexed.
     add_never_cache_headers(response)
     patch_cache_control(response, private=True)
@@ -160,9 +160,9 @@ def _token_page(request: HttpRequest, subscription: Subscription, template: str,
 
 
 def _render(request: HttpRequest, customer: Customer, template: str, context: dict[str, Any], *, private: bool,
-            status: int, machine_query: str, language: str) -> HttpResponse:
+            status: int, token: str, language: str) -> HttpResponse:
     site = Site(name=customer.name, slug=customer.slug, time_zone=customer.time_zone, private=private,
-                lang=chosen_language(request) or "", machine_query=machine_query)
+                lang=chosen_language(request) or "", token=token)
     with translation.override(language), timezone.override(customer.tzinfo):
         response = render(request, template, {**context, "site": site}, status=status)
     response.headers["Content-Language"] = language

@@ -22,6 +22,7 @@ from django.views.decorators.vary import vary_on_headers
 from statuspage import publishing
 from statuspage.access import Access, status_page_view
 from statuspage.history import MAX_PAGES, history_state
+from statuspage.links import lang_query
 from statuspage.selectors import incident_state, page_state
 from statuspage.snapshot_serving import serve_snapshot
 from statuspage.states import PageState
@@ -36,11 +37,17 @@ class Site:
     time_zone: str
     private: bool
     lang: str  # the ?lang= the visitor chose, "" for the customer's default
-    machine_query: str  # "?token=…" on a private page opened by its secret link, for feeds and calendars
+    token: str = ""  # a private page opened by its secret link: feeds and calendars need it in their links
 
     @property
     def lang_query(self) -> str:
-        return f"?{urlencode({'lang': self.lang})}" if self.lang else ""
+        """For links within the site (history, permalinks, subscribe): the chosen language."""
+        return lang_query(self.lang)
+
+    @property
+    def machine_query(self) -> str:
+        """For feeds, calendars, JSON and the badge: the chosen language and the secret link token."""
+        return lang_query(self.lang, token=self.token)
 
 
 @serve_snapshot
@@ -100,7 +107,7 @@ def _render(request: HttpRequest, access: Access, template: str, context: dict[s
     chosen = chosen_language(request)
     language = chosen or customer.language
     site = Site(name=customer.name, slug=customer.slug, time_zone=customer.time_zone, private=access.private,
-                lang=chosen or "", machine_query=access.link_query)
+                lang=chosen or "", token=access.token)
     # Render now, inside the overrides: labels are lazy and dates follow the active zone.
     with translation.override(language), timezone.override(customer.tzinfo):
         response = render(request, template, {**context, "site": site})

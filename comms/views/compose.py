@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from comms.compose import compose_send, preview
 from incidents import selectors
 from incidents.console import add_service_errors, staff_required
-from incidents.forms import LOCAL_INPUT, IncidentUpdateForm, in_zone
+from incidents.forms import IncidentUpdateForm, LocalDateTimeField, in_zone
 
 
 class ComposeForm(IncidentUpdateForm):
@@ -23,8 +23,7 @@ class ComposeForm(IncidentUpdateForm):
         super().__init__(*args, **kwargs)
         self.fields.pop("is_internal")  # the composer writes to stakeholders; notes go on the incident page
         self.fields["message"].required = True
-        self.fields["send_at"] = forms.DateTimeField(label=_("Send at (empty: now)"), required=False,
-                                                     widget=LOCAL_INPUT)
+        self.fields["send_at"] = LocalDateTimeField(label=_("Send at (empty: now)"), required=False)
         # The next-update time the previewed texts state, carried to the send (comms.compose).
         self.fields["promise"] = forms.DateTimeField(required=False, widget=forms.HiddenInput)
 

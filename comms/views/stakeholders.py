@@ -1,4 +1,4 @@
-"""Stakeholders per customer: list, add/edit (deactivate, never delete), and the CSV import.
+"""Stakeholders per customer: which customer, list, add/edit (deactivate, never delete), and the CSV import.
 
 Only the customer's account managers and managers reach these pages; anyone else gets
 404, as for incidents. Writes go through ``comms.stakeholders``.
@@ -20,6 +20,15 @@ from comms.forms import StakeholderForm, StakeholderImportConfirmForm, Stakehold
 from comms.models import Audience, Role, Stakeholder
 from incidents.console import add_service_errors, staff_required
 from incidents.models import Customer
+
+
+@require_GET
+@staff_required
+def stakeholder_customers(request: HttpRequest) -> HttpResponse:
+    """Where the navigation's "Stakeholders" leads: the user's customers, each with its
+    stakeholders, CSV import and contract."""
+    context = {"customers": selectors.stakeholder_customers_for_user(request.user)}
+    return render(request, "comms/stakeholder_customers.html", context)
 
 
 @require_GET

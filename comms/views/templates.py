@@ -62,7 +62,13 @@ def template_list(request: HttpRequest) -> HttpResponse:
     return render(request, "comms/templates.html", {
         "rows": rows, "audiences": list(Audience), "language": language, "languages": Language.choices,
         "customer": customer, "customers": selectors.customers_for_user(request.user),
+        "may_edit": _may_edit(request, customer),
     })
+
+
+def _may_edit(request: HttpRequest, customer: Customer | None) -> bool:
+    """A customer's templates: whoever sees the customer; the MSP-wide ones: managers (as ``_scope``)."""
+    return customer is not None or selectors.user_is_manager(request.user)
 
 
 @require_http_methods(["GET", "POST"])

@@ -30,3 +30,9 @@ def duration(value: timedelta | None, style: str = "long") -> str:
 def markdown_filter(text: str) -> SafeString:
     """Render user-written Markdown as sanitised HTML."""
     return render_markdown(text)
+
+
+@register.filter
+def severity_short(value: str) -> str:
+    """A severity label cut for a pill: "Critical" rather than "Critical – everything is down"."""
+    return str(value).split(" – ")[0]

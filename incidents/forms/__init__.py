@@ -1,8 +1,9 @@
 """Console forms. They parse and validate input; the services enforce the lifecycle rules."""
 
 from incidents.forms.cadence import ClockFileForm, ExtendDueForm
-from incidents.forms.common import LOCAL_INPUT, CustomerChoiceMixin, in_zone, incident_zone
+from incidents.forms.common import CustomerChoiceMixin, in_zone, incident_zone
 from incidents.forms.contracts import ContractForm
+from incidents.forms.datetimes import LocalDateTimeField, LocalDateTimeInput
 from incidents.forms.incident import (
     IMPACT_CHOICES,
     NOT_AFFECTED,
@@ -17,7 +18,6 @@ from incidents.forms.maintenance import MaintenanceForm
 
 __all__ = [
     "IMPACT_CHOICES",
-    "LOCAL_INPUT",
     "NOT_AFFECTED",
     "UPDATE_IMPACT_CHOICES",
     "AddCustomerForm",
@@ -28,6 +28,8 @@ __all__ = [
     "ExtendDueForm",
     "IncidentOpenForm",
     "IncidentUpdateForm",
+    "LocalDateTimeField",
+    "LocalDateTimeInput",
     "MaintenanceForm",
     "ReopenForm",
     "in_zone",

@@ -6,7 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from incidents.forms.common import LOCAL_INPUT, in_zone, incident_zone
+from incidents.forms.common import in_zone, incident_zone
+from incidents.forms.datetimes import LocalDateTimeField
 from incidents.models import Incident, RegulatoryClock
 
 POSTPONE_SUGGESTION = timedelta(minutes=15)
@@ -15,7 +16,7 @@ POSTPONE_SUGGESTION = timedelta(minutes=15)
 class ExtendDueForm(forms.Form):
     """A later due time, typed in the incident's (first customer's) zone, and why it may wait."""
 
-    until = forms.DateTimeField(label=_("New due time"), widget=LOCAL_INPUT)
+    until = LocalDateTimeField(label=_("New due time"))
     # Not required here: the service's message says why a reason is needed.
     reason = forms.CharField(label=_("Reason (kept on the internal timeline)"), required=False, max_length=1000,
                              widget=forms.TextInput)

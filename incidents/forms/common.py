@@ -1,15 +1,13 @@
-"""What every console form shares: times typed in the customer's zone, and a customer choice
-that decides which components the form offers."""
+"""What every console form shares: times typed in the customer's zone (in the console
+language's format: ``incidents.forms.datetimes``), and a customer choice that decides which
+components the form offers."""
 
 import zoneinfo
 from datetime import datetime
 
-from django import forms
 from django.utils import timezone
 
 from incidents.models import Component, Customer, Incident
-
-LOCAL_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
 def in_zone(value: datetime | None, zone) -> datetime | None:

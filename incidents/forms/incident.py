@@ -5,7 +5,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from incidents.defaults import first_messages
-from incidents.forms.common import LOCAL_INPUT, CustomerChoiceMixin, in_zone, incident_zone
+from incidents.forms.common import CustomerChoiceMixin, in_zone, incident_zone
+from incidents.forms.datetimes import LocalDateTimeField
 from incidents.forms.texts import TextsInLanguagesMixin, show_visibility
 from incidents.models import (
     OPEN_STATUSES,
@@ -81,9 +82,9 @@ class IncidentOpenForm(CustomerChoiceMixin, ComponentImpactMixin, TextsInLanguag
     business_impact = forms.CharField(label=_("Business impact"), required=False, max_length=2000,
                                       widget=forms.Textarea(attrs={"rows": 2}),
                                       help_text=_("Which business processes are hit, in the customer's words."))
-    started_at = forms.DateTimeField(label=_("Started at"), required=False, widget=LOCAL_INPUT,
-                                     help_text=_("In the customer's time zone. Empty means now."))
-    eta = forms.DateTimeField(label=_("Expected resolution"), required=False, widget=LOCAL_INPUT)
+    started_at = LocalDateTimeField(label=_("Started at"), required=False,
+                                    help_text=_("In the customer's time zone. Empty means now."))
+    eta = LocalDateTimeField(label=_("Expected resolution"), required=False)
     workaround = forms.CharField(label=_("What users can do meanwhile"), required=False, max_length=2000,
                                  widget=forms.Textarea(attrs={"rows": 2}))
     detected_by = forms.ChoiceField(label=_("Detected by"), choices=DetectedBy.choices, initial=DetectedBy.MSP,
@@ -132,7 +133,7 @@ class IncidentUpdateForm(ComponentImpactMixin, TextsInLanguagesMixin, forms.Form
     is_internal = forms.BooleanField(label=_("Internal note (never shown to the customer)"), required=False)
     status = forms.ChoiceField(label=_("Status"), choices=Status.choices)
     severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices)
-    eta = forms.DateTimeField(label=_("Expected resolution"), required=False, widget=LOCAL_INPUT)
+    eta = LocalDateTimeField(label=_("Expected resolution"), required=False)
     workaround = forms.CharField(label=_("What users can do meanwhile"), required=False, max_length=2000,
                                  widget=forms.Textarea(attrs={"rows": 2}))
     root_cause = forms.CharField(label=_("Root cause"), required=False, max_length=5000,
@@ -221,7 +222,8 @@ class ReopenForm(forms.Form):
 
 
 class AddCustomerForm(forms.Form):
-    customer = forms.ModelChoiceField(queryset=Customer.objects.none(), label=_("Also affects"))
+    # "—" as in the other customer selects (_customer_select.html), rather than Django's "- Select an option -".
+    customer = forms.ModelChoiceField(queryset=Customer.objects.none(), label=_("Also affects"), empty_label="—")
 
     def __init__(self, *args, customers, **kwargs):
         super().__init__(*args, **kwargs)

@@ -4,7 +4,8 @@ customer's zone, and what customers should expect and do."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from incidents.forms.common import LOCAL_INPUT, CustomerChoiceMixin, in_zone
+from incidents.forms.common import CustomerChoiceMixin, in_zone
+from incidents.forms.datetimes import LocalDateTimeField
 from incidents.models import Component, Customer
 
 
@@ -14,9 +15,8 @@ class MaintenanceForm(CustomerChoiceMixin, forms.Form):
                             widget=forms.TextInput(attrs={"placeholder": _("Firewall firmware upgrade")}))
     components = forms.ModelMultipleChoiceField(queryset=Component.objects.none(), label=_("Components"),
                                                 required=False, widget=forms.CheckboxSelectMultiple)
-    starts_at = forms.DateTimeField(label=_("Starts at"), widget=LOCAL_INPUT,
-                                    help_text=_("In the customer's time zone."))
-    ends_at = forms.DateTimeField(label=_("Ends at"), widget=LOCAL_INPUT, help_text=_("In the customer's time zone."))
+    starts_at = LocalDateTimeField(label=_("Starts at"), help_text=_("In the customer's time zone."))
+    ends_at = LocalDateTimeField(label=_("Ends at"), help_text=_("In the customer's time zone."))
     expected_impact = forms.CharField(label=_("Expected impact"), required=False, max_length=2000,
                                       widget=forms.Textarea(attrs={"rows": 2}))
     customer_action = forms.CharField(label=_("What users must do"), required=False, max_length=2000,

@@ -1,15 +1,20 @@
 """The incident's rhythm: postpone the next update (with a logged reason) and approve the
 held acknowledgment (from the incident page or the dashboard)."""
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from incidents import cadence, selectors
 from incidents.console import staff_required
-from incidents.forms import ExtendDueForm
+from incidents.forms import ExtendDueForm, incident_zone
+from incidents.forms.datetimes import format_datetime
 from incidents.views.incidents import after_write, render_dashboard, submit_on_incident
 
 FROM_DASHBOARD = "dashboard"
@@ -19,12 +24,21 @@ FROM_DASHBOARD = "dashboard"
 @staff_required
 def incident_extend_due(request: HttpRequest, pk: int) -> HttpResponse:
     incident = selectors.incident_for_user_or_404(request.user, pk=pk)
+    form = ExtendDueForm(request.POST, incident=incident)
     return submit_on_incident(
-        request, incident, ExtendDueForm(request.POST, incident=incident), form_name="extend_form",
-        note=_("Next update postponed."),
+        request, incident, form, form_name="extend_form",
+        note=lambda _update: postponed_note(form.cleaned_data["until"], incident_zone(incident)),
         write=lambda data: cadence.incident_extend_due(incident=incident, author=request.user, until=data["until"],
                                                        reason=data["reason"]),
     )
+
+
+def postponed_note(until: datetime, zone: ZoneInfo) -> str:
+    """ "Next update postponed to 15:30 (CEST)." — with the date when it is not today there."""
+    local = timezone.localtime(until, zone)
+    same_day = local.date() == timezone.localtime(timezone.now(), zone).date()
+    when = local.strftime("%H:%M") if same_day else format_datetime(local)
+    return _("Next update postponed to %(time)s.") % {"time": f"{when} {local.strftime('%Z')}"}
 
 
 @require_POST

@@ -7,6 +7,7 @@ JavaScript the same URLs answer with whole pages and redirects.
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.models import AbstractBaseUser
@@ -16,10 +17,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from incidents import selectors, services
-from incidents.console import add_service_errors, staff_required
+from incidents.console import add_service_errors, staff_required, update_recipient_count
 from incidents.forms import (
     AddCustomerForm,
     ClockFileForm,
@@ -28,7 +30,7 @@ from incidents.forms import (
     IncidentUpdateForm,
     ReopenForm,
 )
-from incidents.models import Incident
+from incidents.models import Incident, IncidentUpdate
 from incidents.notices import incident_notices
 from incidents.views.timers import ClockRow, IncidentRow, cadence_timers
 from incidents.visibility import FACT_VISIBILITY
@@ -139,25 +141,40 @@ def _clock_rows(incident: Incident, now: datetime, bound: Form | None) -> list[C
 
 
 def after_write(request: HttpRequest, incident: Incident, note: str) -> HttpResponse:
-    """htmx: re-render the live part in place. Without JavaScript: redirect (POST/redirect/GET)."""
+    """Confirm with ``note``. htmx: re-render the live part in place (the note rides along,
+    ``kalm.middleware``). Without JavaScript: redirect (POST/redirect/GET), the next page shows it."""
+    messages.success(request, note)
     if request.htmx:
         return render_detail(request, selectors.incident_for_user_or_404(request.user, pk=incident.pk))
-    messages.success(request, note)
     return redirect("incidents:detail", pk=incident.pk)
 
 
 def submit_on_incident(request: HttpRequest, incident: Incident, form: Form, *, form_name: str,
-                       write: Callable[[dict], object], note: str) -> HttpResponse:
-    """The incident page's forms: validate, run the service write, then refresh (or redirect);
-    on bad input re-render the page with the form's (or the service's) errors and 422."""
+                       write: Callable[[dict], Any], note: str | Callable[[Any], str]) -> HttpResponse:
+    """The incident page's forms: validate, run the service write, then refresh (or redirect)
+    with ``note`` (or ``note(what the write returned)``); on bad input re-render the page with
+    the form's (or the service's) errors and 422."""
     if form.is_valid():
         try:
-            write(form.cleaned_data)
+            written = write(form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            return after_write(request, incident, note)
+            return after_write(request, incident, note(written) if callable(note) else note)
     return render_detail(request, incident, status=422, **{form_name: form})
+
+
+def update_posted_note(update: IncidentUpdate) -> str:
+    """ "Update posted: sent to 12 recipients." — or what happened instead."""
+    if update.is_internal:
+        return _("Internal note added to the timeline.")
+    count = update_recipient_count(update)
+    if count is None:
+        return _("Update posted.")
+    if count == 0:
+        return _("Update posted on the status page; no stakeholder is set to receive it.")
+    return ngettext("Update posted: sent to %(count)d recipient.", "Update posted: sent to %(count)d recipients.",
+                    count) % {"count": count}
 
 
 @require_POST
@@ -166,7 +183,7 @@ def incident_post_update(request: HttpRequest, pk: int) -> HttpResponse:
     incident = selectors.incident_for_user_or_404(request.user, pk=pk)
     form = IncidentUpdateForm(request.POST, incident=incident)
     return submit_on_incident(
-        request, incident, form, form_name="update_form", note=_("Update posted."),
+        request, incident, form, form_name="update_form", note=update_posted_note,
         write=lambda data: services.incident_post_update(incident=incident, author=request.user,
                                                          **form.changed_facts()),
     )

@@ -17,7 +17,7 @@ from incidents import maintenance as service
 from incidents import selectors
 from incidents.console import add_service_errors, staff_required
 from incidents.forms import MaintenanceForm
-from incidents.models import Maintenance, MaintenanceStatus
+from incidents.models import ComponentStatus, Maintenance, MaintenanceStatus
 
 # action in the URL → (service function, message when done, message when it no longer applies)
 ACTIONS: dict[str, tuple[Callable[..., bool], str, str]] = {
@@ -85,7 +85,11 @@ def maintenance_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _render_detail(request: HttpRequest, maintenance: Maintenance, *, error: str = "",
                    status: int = 200) -> HttpResponse:
     template = "incidents/maintenance_detail.html#live" if request.htmx else "incidents/maintenance_detail.html"
-    return render(request, template, {"maintenance": maintenance, "error": error}, status=status)
+    # The window's components are listed by name; their live status (an open incident's outage
+    # too) is shown apart, only where it is not operational, so it never reads as this window's doing.
+    disturbed = [c for c in maintenance.components.all() if c.status != ComponentStatus.OPERATIONAL]
+    context = {"maintenance": maintenance, "error": error, "disturbed": disturbed}
+    return render(request, template, context, status=status)
 
 
 @require_POST
@@ -99,7 +103,7 @@ def maintenance_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
     if not perform(maintenance=maintenance):
         return _render_detail(request, selectors.maintenance_for_user_or_404(request.user, pk=pk),
                               error=str(refused), status=422)
+    messages.success(request, done)  # with htmx it rides along the swap (kalm.middleware)
     if request.htmx:
         return _render_detail(request, selectors.maintenance_for_user_or_404(request.user, pk=pk))
-    messages.success(request, done)
     return redirect("incidents:maintenance_detail", pk=pk)

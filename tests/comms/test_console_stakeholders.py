@@ -257,3 +257,39 @@ class TestImport:
         result = stakeholders_import(customer=customer, rows=rows, dry_run=True)
         assert [row.action for row in result.rows] == ["create", "create"]
         assert not Stakeholder.objects.exists()
+
+
+class TestFindingThePages:
+    """The stakeholder pages and the CSV import are reachable from the console's navigation."""
+
+    def test_navigation_leads_to_each_customers_stakeholders_and_import(self, client, account_manager, customer,
+                                                                         other_customer, jan):
+        client.force_login(account_manager)
+        dashboard = client.get(reverse("incidents:dashboard")).content.decode()
+        overview = reverse("comms:stakeholder_customers")
+        assert f'href="{overview}"' in dashboard
+
+        response = client.get(overview)
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert f'href="{reverse("comms:stakeholders", args=[customer.slug])}"' in page
+        assert f'href="{reverse("comms:stakeholder_import", args=[customer.slug])}"' in page
+        assert f'href="{reverse("incidents:contract", args=[customer.slug])}"' in page
+        assert other_customer.name not in page  # only anna's own customers
+        assert response.context["customers"].get().active_stakeholders == 1
+
+    def test_manager_sees_every_customer(self, client, manager, customer, other_customer):
+        client.force_login(manager)
+        names = [c.name for c in client.get(reverse("comms:stakeholder_customers")).context["customers"]]
+        assert names == ["MidSize Manufacturing BV", "Northwind Ltd"]
+
+    def test_stakeholder_page_links_the_import_and_the_contract_links_the_stakeholders(self, as_anna, customer):
+        stakeholders = reverse("comms:stakeholders", args=[customer.slug])
+        page = as_anna.get(stakeholders).content.decode()
+        assert f'href="{reverse("comms:stakeholder_import", args=[customer.slug])}"' in page
+        contract = as_anna.get(reverse("incidents:contract", args=[customer.slug])).content.decode()
+        assert f'href="{stakeholders}"' in contract
+
+    def test_anonymous_is_sent_to_log_in(self, client, db):
+        response = client.get(reverse("comms:stakeholder_customers"))
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]

@@ -72,3 +72,22 @@ def test_template_list_marks_edited_cells(as_manager):
     MessageTemplate.objects.create(kind="update", audience="end_user", language="nl", subject="s", body="b")
     response = as_manager.get(reverse("comms:templates") + "?language=nl")
     assert response.text.count("edited") >= 1
+
+
+def test_account_manager_sees_no_edit_links_where_editing_is_refused(client, account_manager, customer):
+    client.force_login(account_manager)
+    msp_wide = client.get(reverse("comms:templates") + "?language=nl")
+    assert msp_wide.context["may_edit"] is False
+    assert reverse("comms:template_edit") not in msp_wide.text  # no link that ends in a 403
+    assert "Only managers change the MSP-wide templates" in msp_wide.text
+
+    own = client.get(reverse("comms:templates") + f"?language=nl&customer={customer.slug}")
+    assert own.context["may_edit"] is True
+    links = own.text.count(reverse("comms:template_edit") + "?")
+    assert links > 0
+    assert client.get(edit_url(customer=customer.slug)).status_code == 200  # and each one opens
+
+
+def test_manager_sees_the_msp_wide_edit_links(as_manager):
+    response = as_manager.get(reverse("comms:templates") + "?language=nl")
+    assert response.context["may_edit"] is True and reverse("comms:template_edit") + "?" in response.text

@@ -184,3 +184,38 @@ class TestIncidentPage:
         response = as_anna.get(reverse("incidents:detail", args=[incident.pk]))
         csp = response.headers["Content-Security-Policy"]
         assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+
+
+class TestSeverityPills:
+    """Pills carry the short label (the full one is the title); they never wrap."""
+
+    @pytest.mark.parametrize(("language", "short"), [("en", "Critical"), ("nl", None), ("de", None)])
+    def test_short_label_in_pills_everywhere(self, client, account_manager, incident, customer, settings, language,
+                                             short):
+        import re
+
+        from django.utils import translation
+
+        from incidents.models import Severity
+
+        with translation.override(language):
+            full = str(Severity.CRITICAL.label)
+        short = short or full.split(" – ")[0]
+        client.force_login(account_manager)
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        pages = [reverse("incidents:dashboard"), reverse("incidents:detail", args=[incident.pk]),
+                 reverse("incidents:contract", args=[customer.slug]), reverse("reports:review", args=[incident.pk])]
+        for url in pages:
+            html = client.get(url).text
+            pills = re.findall(r'<span class="badge severity-critical"[^>]*>([^<]*)</span>', html)
+            assert pills and set(pills) == {short}, (url, pills)
+            assert f'title="{full}"' in html, url
+
+    def test_pills_do_not_wrap(self):
+        from pathlib import Path
+
+        from django.conf import settings
+
+        css = (Path(settings.BASE_DIR) / "static/css/console.css").read_text()
+        badge = css.split(".badge {", 1)[1].split("}", 1)[0]
+        assert "white-space: nowrap" in badge

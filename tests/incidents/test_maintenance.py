@@ -325,3 +325,35 @@ class TestListsAndDashboard:
         page = client.get(reverse("incidents:dashboard")).text
         assert "Upcoming maintenance" in page
         assert "Within two weeks" in page and "Running now" in page and "Too far ahead" not in page
+
+
+class TestDetailShowsWhatTheWindowCovers:
+    """A window's page lists its components by name; an incident's outage is not shown as its doing."""
+
+    @pytest.fixture
+    def broken(self, window, file_server, account_manager):
+        from incidents import services
+
+        services.incident_open(customer=window.customer, title="File server down", category="server",
+                               severity="critical", message="Looking into it.", author=account_manager,
+                               component_statuses={file_server: "major_outage"})
+        return window
+
+    def page(self, client, user, window) -> str:
+        client.force_login(user)
+        return client.get(reverse("incidents:maintenance_detail", args=[window.pk])).text
+
+    def test_covered_components_without_live_incident_statuses(self, client, account_manager, broken):
+        page = self.page(client, account_manager, broken)
+        covered = page.split('class="plain components covered"', 1)[1].split("</ul>", 1)[0]
+        assert "VPN" in covered and "File server" in covered
+        assert "Major outage" not in covered and "Operational" not in covered and "dot" not in covered
+
+    def test_a_disturbed_component_is_shown_apart_as_current_status(self, client, account_manager, broken):
+        page = self.page(client, account_manager, broken)
+        current = page.split('class="current-status"', 1)[1].split("</div>", 1)[0]
+        assert "Current status" in current and "File server — Major outage" in current
+        assert "VPN" not in current  # operational: nothing to say
+
+    def test_nothing_disturbed_no_current_status(self, client, account_manager, window):
+        assert 'class="current-status"' not in self.page(client, account_manager, window)

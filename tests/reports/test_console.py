@@ -85,18 +85,32 @@ class TestReviewForm:
             ("Add RAID alerts", "Els Bakker", date(2025, 6, 15))]
         assert review.updated_by == account_manager and not ReportRender.objects.exists()
         again = client.get(urls(story)["review"]).context["form"]
-        assert again["actions"].value().splitlines()[0] == "Replace ageing disks | Jan de Vries | 2025-07-01"
+        # Shown back as the console's language writes dates (English here).
+        assert again["actions"].value().splitlines()[0] == "Replace ageing disks | Jan de Vries | 01/07/2025"
 
     def test_every_bad_action_line_is_named(self, client, account_manager, story):
         client.force_login(account_manager)
-        actions = "Fine | Jan | 2025-07-01\nNo owner |  | 2025-07-01\nBad date | Els | 01-07-2025\nJust text"
+        actions = "Fine | Jan | 2025-07-01\nNo owner |  | 2025-07-01\nBad date | Els | 31-02-2025\nJust text"
         response = client.post(urls(story)["review"], review_data(actions=actions))
         assert response.status_code == 422
         errors = response.context["form"].errors["actions"]
         assert any("Line 2" in e and "owner" in e for e in errors)
-        assert any("Line 3" in e and "01-07-2025" in e for e in errors)
+        assert any("Line 3" in e and "31-02-2025" in e and "dd/mm/yyyy" in e for e in errors)
         assert any("Line 4" in e for e in errors) and not any("Line 1" in e for e in errors)
         assert not PostIncidentReview.objects.exists()
+
+    def test_dutch_console_reads_and_shows_dutch_dates(self, client, account_manager, story, settings):
+        client.force_login(account_manager)
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "nl"
+        actions = "Replace ageing disks | Jan de Vries | 01-07-2025\nAdd RAID alerts | Els Bakker | 2025-06-15"
+        assert client.post(urls(story)["review"], review_data(actions=actions)).status_code == 302
+        review = PostIncidentReview.objects.get(incident=story)
+        assert [a.due_date for a in review.actions.all()] == [date(2025, 7, 1), date(2025, 6, 15)]
+        form = client.get(urls(story)["review"]).context["form"]
+        assert form["actions"].value().splitlines() == ["Replace ageing disks | Jan de Vries | 01-07-2025",
+                                                         "Add RAID alerts | Els Bakker | 15-06-2025"]
+        assert form.fields["actions"].widget.attrs["placeholder"].endswith("| 31-05-2025")
+        assert "dd-mm-jjjj" in str(form.fields["actions"].help_text)
 
     def test_save_and_render(self, client, account_manager, story, commit, fake_pdf):
         client.force_login(account_manager)

@@ -69,7 +69,7 @@ def test_a_shared_incident_shows_each_customer_only_its_own_part(story, customer
 def test_parse_actions():
     actions, errors = parse_actions("\n  Replace disks | Jan | 2025-07-01  \n\nAlert | Els | 2025-02-30\n")
     assert [(a.description, a.owner, str(a.due_date)) for a in actions] == [("Replace disks", "Jan", "2025-07-01")]
-    assert errors == ["Line 4: “2025-02-30” is not a date; write YYYY-MM-DD."]
+    assert errors == ["Line 4: “2025-02-30” is not a date; write dd/mm/yyyy."]
 
 
 @pytest.mark.parametrize(("language", "started"), [("en", "31 May 2025 09:30"), ("nl", "31-05-2025 09:30"),

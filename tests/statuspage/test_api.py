@@ -74,7 +74,7 @@ def test_every_document_has_statuspages_shape(get_json, busy_page, document):
     validate(body, DOCUMENTS[document])
     assert {key: len(body[key]) for key in EXPECTED_LENGTHS[document]} == EXPECTED_LENGTHS[document]
     assert body["page"] == {
-        "id": "midsize", "name": "MidSize Manufacturing BV", "url": "http://127.0.0.1:8000/status/midsize/",
+        "id": "midsize", "name": "MidSize Manufacturing BV", "url": "http://127.0.0.1:8000/status/midsize/?lang=en",
         "time_zone": "Europe/Amsterdam", "updated_at": "2025-06-03T14:00:00.000+02:00",
     }
 
@@ -130,7 +130,7 @@ def test_incident_fields(get_json, customer, incident, file_server, erp, account
     assert body["id"] == str(link.pk)
     assert body["name"] == "Server outage"
     assert body["status"] == "identified"
-    assert body["shortlink"] == f"http://127.0.0.1:8000/status/midsize/incidents/{link.number}/"
+    assert body["shortlink"] == f"http://127.0.0.1:8000/status/midsize/incidents/{link.number}/?lang=en"
     assert body["updated_at"] == "2025-06-03T14:00:00.000+02:00"
     assert body["resolved_at"] is None and body["monitoring_at"] is None
     newest, first = body["incident_updates"]
@@ -172,7 +172,7 @@ def test_shared_incident_shows_each_customer_its_own(get_json, incident, other_c
 
     body = get_json("incidents.json", "northwind")["incidents"][0]
     assert body["id"] == str(theirs.pk)
-    assert body["shortlink"].endswith(f"/status/northwind/incidents/{theirs.number}/")
+    assert body["shortlink"].endswith(f"/status/northwind/incidents/{theirs.number}/?lang=en")
     assert [c["name"] for c in body["components"]] == ["Mail gateway"]
     # The update that opened the incident changed only midsize's components: none of them shown here.
     assert [u["affected_components"] for u in body["incident_updates"]] == [None]

@@ -53,14 +53,15 @@ def test_rss_parses_and_lists_incidents_newest_first(client, history):
     assert response.headers["Content-Type"] == "application/rss+xml; charset=utf-8"
     channel = ET.fromstring(response.content).find("channel")
     assert channel.findtext("title") == "MidSize Manufacturing BV – incident history"
-    assert channel.findtext("link") == "http://127.0.0.1:8000/status/midsize/"
+    assert channel.findtext("link") == "http://127.0.0.1:8000/status/midsize/?lang=en"  # read in English
     assert channel.findtext("language") == "en"
     items = channel.findall("item")
     assert [i.findtext("title") for i in items] == [
         "Third outage (Investigating)", "Second outage (Resolved)", "First outage (Investigating)"]
     links = [i.findtext("link") for i in items]
-    assert links == [f"http://127.0.0.1:8000/status/midsize/incidents/{number(i)}/" for i in reversed(history)]
-    assert [i.findtext("guid") for i in items] == links
+    guids = [f"http://127.0.0.1:8000/status/midsize/incidents/{number(i)}/" for i in reversed(history)]
+    assert links == [f"{guid}?lang=en" for guid in guids]  # the English pages, for an English feed
+    assert [i.findtext("guid") for i in items] == guids  # the same ids in every language
     assert items[1].findtext("pubDate") == "Tue, 03 Jun 2025 13:00:00 +0000"
     second = items[1].findtext("description")
     assert "<strong>fixed</strong>" in second and "Second outage: we are looking into it." in second
@@ -80,7 +81,7 @@ def test_atom_parses(client, history):
     assert [e.findtext(f"{ATOM}title") for e in entries] == [
         "Third outage (Investigating)", "Second outage (Resolved)", "First outage (Investigating)"]
     assert entries[1].find(f"{ATOM}link").get("href") == (
-        f"http://127.0.0.1:8000/status/midsize/incidents/{number(history[1])}/")
+        f"http://127.0.0.1:8000/status/midsize/incidents/{number(history[1])}/?lang=en")
     assert entries[1].findtext(f"{ATOM}published") == "2025-06-03T13:00:00+00:00"
     assert entries[1].findtext(f"{ATOM}updated") == "2025-06-03T15:00:00+00:00"  # the resolution
     assert feed.findtext(f"{ATOM}updated") == "2025-06-03T15:00:00+00:00"
@@ -190,7 +191,7 @@ def test_calendar_parses_with_utc_times(client, windows):
     assert events["Maintenance: Called off"]["STATUS"] == "CANCELLED"
     assert firmware["UID"] == f"maintenance-{windows[0].pk}@127.0.0.1"
     assert firmware["UID"] != events["Maintenance: Called off"]["UID"]
-    assert firmware["URL"] == f"http://127.0.0.1:8000/status/midsize/#maintenance-{windows[0].pk}"
+    assert firmware["URL"] == f"http://127.0.0.1:8000/status/midsize/?lang=en#maintenance-{windows[0].pk}"
     description = unescape(firmware["DESCRIPTION"])
     assert description.startswith(windows[0].expected_impact)  # newlines, ; , \\ and € survive the round trip
     assert "What you need to do: Save your work" in description

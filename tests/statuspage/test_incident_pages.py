@@ -158,16 +158,17 @@ def test_feeds_are_announced_and_linked(client, customer):
 
     alternates = {dict(link.attributes)["type"]: dict(link.attributes)["href"]
                   for link in find_all(page, "link") if dict(link.attributes).get("rel") == "alternate"}
-    assert alternates == {"application/rss+xml": "/status/midsize/history.rss",
-                          "application/atom+xml": "/status/midsize/history.atom"}
+    # The page was asked for in English: every link carries the language on.
+    assert alternates == {"application/rss+xml": "/status/midsize/history.rss?lang=en",
+                          "application/atom+xml": "/status/midsize/history.atom?lang=en"}
     footer = {text(a): dict(a.attributes)["href"] for a in find_all(find(page, "footer"), "a")}
     assert footer == {
         "Incident history": "/status/midsize/history/?lang=en",
-        "RSS feed": "/status/midsize/history.rss",
-        "Atom feed": "/status/midsize/history.atom",
-        "Maintenance calendar": "/status/midsize/maintenance.ics",
-        "JSON API": "/status/midsize/api/v2/summary.json",
-        "Status badge": "/status/midsize/badge.svg",
+        "RSS feed": "/status/midsize/history.rss?lang=en",
+        "Atom feed": "/status/midsize/history.atom?lang=en",
+        "Maintenance calendar": "/status/midsize/maintenance.ics?lang=en",
+        "JSON API": "/status/midsize/api/v2/summary.json?lang=en",
+        "Status badge": "/status/midsize/badge.svg?lang=en",
     }
     for href in footer.values():
         assert client.get(href).status_code == 200, href

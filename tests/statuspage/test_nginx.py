@@ -90,3 +90,28 @@ def test_nginx_serves_published_documents_without_django(nginx, snapshots, custo
 
 def snapshots_module_publish(customer):
     assert snapshots.publish(customer)
+
+
+@pytest.mark.django_db
+def test_nginx_follows_a_language_variants_links_to_the_same_language(nginx, snapshots, customer, incident):
+    """The ?lang=en page's feed, JSON, calendar and badge links are store files in English too."""
+    import json
+    import re
+    import xml.etree.ElementTree as ET
+    from html import unescape
+
+    with time_machine.travel(NOW, tick=False):
+        customer.refresh_from_db()
+        snapshots_module_publish(customer)
+    html = get(f"{nginx}/status/midsize/?lang=en").read().decode()
+    machine = {unescape(href) for href in re.findall(r'href="(/status/midsize/[^"]+)"', html)
+               if re.search(r"\.(rss|atom|ics|json|svg)\?", href)}
+    assert len(machine) == 5 and all(href.endswith("?lang=en") for href in machine), machine
+    for href in machine:
+        response = get(f"{nginx}{href}")
+        assert response.status == 200 and response.headers["Content-Language"] == "en", href
+        body = response.read()
+        if href.endswith(".rss?lang=en"):
+            assert ET.fromstring(body).find("channel").findtext("language") == "en"
+        if "summary.json" in href:
+            assert json.loads(body)["page"]["url"].endswith("/status/midsize/?lang=en")
