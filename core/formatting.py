@@ -27,11 +27,11 @@ FALLBACK_LANGUAGE = "en"
 # it ("Dec", "Dez"), right for English and German nouns.
 STYLES: dict[str, dict[str, str]] = {
     "en": {"datetime": "j F Y, H:i", "date": "j F Y", "short": "j M, H:i", "weekday": "D j M, H:i",
-           "time": "H:i", "month": "F Y", "day": "j M", "numeric": "j M Y H:i"},
+           "time": "H:i", "month": "F Y", "day": "j M", "numeric": "j M Y H:i", "seconds": "j M Y, H:i:s"},
     "nl": {"datetime": "j F Y, H:i", "date": "j F Y", "short": "j b, H:i", "weekday": "D j b, H:i",
-           "time": "H:i", "month": "F Y", "day": "j b", "numeric": "d-m-Y H:i"},
+           "time": "H:i", "month": "F Y", "day": "j b", "numeric": "d-m-Y H:i", "seconds": "j b Y, H:i:s"},
     "de": {"datetime": "j. F Y, H:i", "date": "j. F Y", "short": "j.n., H:i", "weekday": "D, j.n., H:i",
-           "time": "H:i", "month": "F Y", "day": "j.n.", "numeric": "d.m.Y H:i"},
+           "time": "H:i", "month": "F Y", "day": "j.n.", "numeric": "d.m.Y H:i", "seconds": "j.n.Y, H:i:s"},
 }
 
 
@@ -46,7 +46,7 @@ def active_language() -> str:
     return language if language in STYLES else FALLBACK_LANGUAGE
 
 
-def format_moment(value: datetime | None, style: str = "datetime", *, tz: tzinfo | None = None,
+def format_moment(value: datetime | date | None, style: str = "datetime", *, tz: tzinfo | None = None,
                   language: str | None = None, with_zone: bool = False) -> str:
     """``value`` in ``tz`` (default: the current time zone) written in ``style``; "" for no value.
 
@@ -55,8 +55,10 @@ def format_moment(value: datetime | None, style: str = "datetime", *, tz: tzinfo
     """
     if value is None:
         return ""
-    local = timezone.localtime(value, tz) if timezone.is_aware(value) else value
     styles = STYLES.get(language or active_language(), STYLES[FALLBACK_LANGUAGE])
+    if not isinstance(value, datetime):  # a date: nothing to convert
+        return date_format(value, styles.get(style, style))
+    local = timezone.localtime(value, tz) if timezone.is_aware(value) else value
     text = date_format(local, styles.get(style, style))
     if with_zone and timezone.is_aware(local):
         text = f"{text} {local.tzname()}"

@@ -1,6 +1,6 @@
 """Kalm's template filters, built in (no ``{% load %}``): ``when``, ``duration``, ``markdown``."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django import template
 from django.utils.safestring import SafeString
@@ -12,9 +12,9 @@ register = template.Library()
 
 
 @register.filter(expects_localtime=True)
-def when(value: datetime | None, style: str = "datetime") -> str:
+def when(value: datetime | date | None, style: str = "datetime") -> str:
     """``style`` from core.formatting.STYLES; add ``_tz`` for the zone's abbreviation ("short_tz")."""
-    if not isinstance(value, datetime):
+    if not isinstance(value, datetime | date):
         return ""
     return format_moment(value, style.removesuffix("_tz"), with_zone=style.endswith("_tz"))
 

@@ -194,7 +194,7 @@ class TestIncidentPagePanel:
     def test_next_update_in_the_customers_zone_with_countdown(self, as_anna, critical):
         page = as_anna.get(detail(critical.pk)).text
         panel = page.split('id="next-heading"')[1].split("</section>")[0]
-        assert "Mon 23 Nov 10:30 CET" in panel and "in 30 min" in panel and "Postpone" in panel
+        assert "Mon 23 Nov, 10:30 CET" in panel and "in 30 min" in panel and "Postpone" in panel
         assert "Approve acknowledgment" not in panel
 
     def test_the_timers_refresh_themselves(self, as_anna, critical, clock):
@@ -234,7 +234,7 @@ class TestIncidentPagePanel:
                                 {"until": "2026-11-23T11:00", "reason": "Waiting for parts."}, **HTMX)
         assert response.status_code == 200
         assert 'id="incident-live"' in response.text and "Waiting for parts." in response.text
-        assert "Mon 23 Nov 11:00 CET" in response.text
+        assert "Mon 23 Nov, 11:00 CET" in response.text
 
     def test_approve_acknowledgment_while_unacknowledged(self, as_anna, held, clock):
         clock.move_to(T0 + 3 * MINUTE)

@@ -205,7 +205,7 @@ class TestScheduleForm:
         assert maintenance.starts_at == datetime(2026, 12, 5, 21, 0, tzinfo=UTC)
         assert list(maintenance.components.all()) == [vpn]
         page = as_anna.get(response.url).text
-        assert "Sat 5 Dec 22:00" in page and "Maintenance scheduled." in page
+        assert "Sat 5 Dec, 22:00" in page and "Maintenance scheduled." in page
         assert "7 days" not in page
 
     def test_short_notice_warning_is_shown_as_a_message(self, as_anna, customer, vpn):

@@ -137,7 +137,7 @@ class TestMarkFiledForm:
         clock.move_to(T0 + HOUR)
         page = client.get(reverse("incidents:detail", args=[breach.pk])).text
         assert "GDPR breach notification" in page
-        assert "Thu 26 Nov 10:00 CET" in page  # 09:00 UTC + 72 h, shown in Amsterdam
+        assert "Thu 26 Nov, 10:00 CET" in page  # 09:00 UTC + 72 h, shown in Amsterdam
         assert "in 2 d 23 h" in page and "Mark filed" in page
 
     def test_htmx_filing_returns_the_live_partial_showing_it_filed(self, client, breach, account_manager):
@@ -175,7 +175,7 @@ class TestDashboardClocks:
         clock.move_to(T0 + 36 * HOUR)
         page = client.get(reverse("incidents:dashboard")).text
         assert "Regulatory clocks" in page and breach.first_link.number in page
-        assert "Thu 26 Nov 10:00 CET" in page and "in 36 h" in page
+        assert "Thu 26 Nov, 10:00 CET" in page and "in 36 h" in page
         assert 'value="50"' in page and 'class="critical"' not in page
 
     def test_red_past_90_percent(self, client, breach, account_manager, clock):

@@ -180,7 +180,7 @@ def test_permalink_times_in_the_customers_zone(client, customer, account_manager
     with time_machine.travel(datetime(2025, 6, 3, 12, tzinfo=UTC) + timedelta(days=1), tick=False):
         _response, page = get(client, f"/status/midsize/incidents/{number(incident)}/")
 
-    assert "3 Jun 2025, 14:00 CEST" in text(find(page, "dl", cls="facts"))
+    assert "3 June 2025, 14:00 CEST" in text(find(page, "dl", cls="facts"))
 
 
 def test_companion_pages_have_no_inline_style_or_script(client, incident):

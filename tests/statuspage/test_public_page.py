@@ -243,7 +243,7 @@ def test_resolved_in_last_seven_days_shown_older_not(get_page, customer, account
     assert "switch replaced." in text(article)
     assert "we are looking into it" not in text(article)  # only the last public message
     assert text(find(article, "strong")) == "fixed"  # the resolution message is rendered Markdown
-    assert "8 Jun 2025, 14:00 CEST" in text(article)
+    assert "8 June 2025, 14:00 CEST" in text(article)
     html = response.content.decode()
     assert "Old outage" not in html
     assert old.customer_links.get().number not in html
@@ -269,12 +269,12 @@ def test_times_in_the_customers_time_zone(get_page, customer, other_customer, ma
         _response, london = get_page("northwind")
 
     article = find(amsterdam, "article", id=f"incident-{ours.customer_links.get().number}")
-    assert "3 Jun 2025, 14:00 CEST" in text(article)
+    assert "3 June 2025, 14:00 CEST" in text(article)
     assert text(find(article, "p", cls="next-update")) == "Next update expected at 14:30 CEST"
     assert "14:00 CEST" in text(find(amsterdam, "section", cls="overall"))
 
     article = find(london, "article", id=f"incident-{theirs.customer_links.get().number}")
-    assert "3 Jun 2025, 13:00 BST" in text(article)
+    assert "3 June 2025, 13:00 BST" in text(article)
     assert text(find(article, "p", cls="next-update")) == "Next update expected at 13:30 BST"
     assert "Europe/London" in text(find(london, "footer"))
 
@@ -285,7 +285,7 @@ def test_winter_time_abbreviation(get_page, customer, account_manager):
         _response, page = get_page()
 
     article = find(page, "article", id=f"incident-{incident.customer_links.get().number}")
-    assert "15 Jan 2025, 09:05 CET" in text(article)
+    assert "15 January 2025, 09:05 CET" in text(article)
 
 
 def test_language_defaults_to_the_customers(get_page, customer, other_customer):
@@ -431,3 +431,14 @@ def test_query_count_does_not_grow_with_incidents(client, customer, file_server,
     # customer, maintenance windows, components, component changes (uptime), incident links, public updates,
     # affected components (maintenance components only when there are windows: tests/statuspage/test_uptime.py)
     assert many <= 7
+
+
+def test_dates_are_written_the_way_each_language_writes_them(client, customer, account_manager):
+    """The Dutch page wrote "6 Dec 2026" (English month, capital): each language has its own style now."""
+    open_incident(customer, account_manager, started_at=datetime(2026, 12, 6, 9, 30, tzinfo=UTC))
+    with time_machine.travel(datetime(2026, 12, 6, 10, 0, tzinfo=UTC)):
+        pages = {language: client.get(f"/status/{customer.slug}/?lang={language}").text
+                 for language in ("nl", "de", "en")}
+    assert "6 december 2026, 10:30" in pages["nl"] and "Dec 2026" not in pages["nl"]
+    assert "6. Dezember 2026, 10:30" in pages["de"]
+    assert "6 December 2026, 10:30" in pages["en"]

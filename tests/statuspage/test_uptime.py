@@ -189,7 +189,7 @@ def test_page_shows_active_and_upcoming_maintenance(get_page, customer, erp, fil
     article = find(active, "article", id=f"maintenance-{running.pk}")
     assert "Core switch swap" in text(article) and "In progress" in text(article)
     assert text(find(article, "strong")) == "guest"
-    assert "24 Nov 2025, 12:00 – 24 Nov 2025, 14:00 CET" in text(article)
+    assert "24 November 2025, 12:00 – 24 November 2025, 14:00 CET" in text(article)
     upcoming = find(page, "section", cls="maintenance-upcoming")
     assert [text(h) for h in find_all(upcoming, "h3")] == ["Disk upgrade"]
     assert "The file server restarts twice." in text(find(upcoming, "article", id=f"maintenance-{later.pk}"))
