@@ -101,10 +101,12 @@ def beat(request, transactional_db, tmp_path, smtp_server, broker) -> Iterator[C
                 print(f"\n----- worker -----\n{worker.output()}\n----- beat -----\n{beat.output()}")
 
 
-def holding_mails(smtp_server, text: str) -> dict[str, int]:
+def holding_mails(smtp_server, promise: str) -> dict[str, int]:
+    """Recipients of update e-mails that state ``promise`` (HH:MM) as the next update."""
     found: dict[str, int] = {}
     for mail in smtp_server.messages:
-        if text in mail.message.get_body(("plain",)).get_content():
+        body = mail.message.get_body(("plain",)).get_content()
+        if mail.message["Subject"].startswith("[UPDATE]") and promise in body:
             for address in mail.rcpt_tos:
                 found[address] = found.get(address, 0) + 1
     return found
@@ -128,7 +130,9 @@ def test_beat_and_a_worker_send_the_holding_update_on_their_own(customer, accoun
     wait_for(lambda: IncidentUpdate.objects.filter(incident=incident, kind="holding").exists(), timeout=30,
              what="the tick's holding update")
     holding = IncidentUpdate.objects.get(incident=incident, kind="holding")
-    wait_for(lambda: set(holding_mails(smtp_server, holding.message)) == set(people), timeout=30,
+    incident.refresh_from_db()
+    promise = f"{timezone.localtime(incident.next_update_due_at, customer.tzinfo):%H:%M}"
+    wait_for(lambda: set(holding_mails(smtp_server, promise)) == set(people), timeout=30,
              what="the holding update e-mails")
 
     ticks = beat.ticks_sent()
@@ -136,8 +140,12 @@ def test_beat_and_a_worker_send_the_holding_update_on_their_own(customer, accoun
     wait_for(lambda: not Communication.objects.exclude(state="done").exists(), timeout=10, what="the outbox idle")
 
     incident.refresh_from_db()
-    assert incident.next_update_due_at > timezone.now()  # a new promise, in the future, and stated in the text
-    assert f"{timezone.localtime(incident.next_update_due_at, customer.tzinfo):%H:%M}" in holding.message
+    assert incident.next_update_due_at > timezone.now()  # a new promise, in the future, and stated in the mails
     assert IncidentUpdate.objects.filter(incident=incident, kind="holding").count() == 1
     assert {c.is_automatic for c in Communication.objects.filter(update=holding)} == {True}
-    assert holding_mails(smtp_server, holding.message) == dict.fromkeys(people, 1)
+    assert holding_mails(smtp_server, promise) == dict.fromkeys(people, 1)
+    # Each reader gets the holding update in their own language (the Dutch reader no English, and back).
+    bodies = {mail.rcpt_tos[0]: mail.message.get_body(("plain",)).get_content() for mail in smtp_server.messages
+              if mail.message["Subject"].startswith("[UPDATE]")}
+    assert "Wij werken nog aan incident" in bodies["it@midsize.example"]
+    assert "We are still working on incident" in bodies["staff@midsize.example"]

@@ -242,6 +242,8 @@ def test_publishing_while_redis_is_down_succeeds_and_the_sweeper_delivers_later(
     started = time.monotonic()
     response = client.post(reverse("incidents:post_update", args=[incident.pk]),
                            {"message": "The disk is replaced; restoring data.", "status": "identified",
+                            "message__en": "The disk is replaced; restoring data.",
+                            "message__de": "Die Festplatte ist ersetzt; die Daten werden wiederhergestellt.",
                             "severity": "critical"})
     elapsed = time.monotonic() - started
 
