@@ -25,6 +25,7 @@ from django.utils import timezone
 from comms import coalescing, escalation
 from comms.context import message_context
 from comms.delivery import communication_finish_if_done
+from comms.lifecycle import AFTERWARDS, DURING, in_order, introduced_ids
 from comms.models import (
     Communication,
     CommunicationState,
@@ -134,8 +135,12 @@ def _recipient_groups(customer: Customer, *, incident_id: int, kinds: list[str],
     rows come back for 10,000 stakeholders and no Python object is made per stakeholder.
     """
     table = routing_table(customer)
+    # Once it is over, everyone who was told about it hears how it ended, whatever the severity is now
+    # (comms.lifecycle keeps it to the people who were introduced).
+    after = {kind: Severity.LOW for kind in kinds if kind in AFTERWARDS}
     kind_of_role = {role: kind for role in Role.values
-                    if (kind := forced.get(role) or kind_for_role(table, role=role, kinds=kinds, severity=severity))}
+                    if (kind := forced.get(role) or kind_for_role(table, role=role, kinds=kinds, severity=severity)
+                        or kind_for_role(_reachable(table, after), role=role, kinds=list(after), severity=severity))}
     if not kind_of_role:
         return {}
     recipients = customer.stakeholders.filter(_wants_incident(customer, incident_id), is_active=True,
@@ -143,7 +148,15 @@ def _recipient_groups(customer: Customer, *, incident_id: int, kinds: list[str],
     groups: dict[GroupKey, list[int]] = defaultdict(list)
     for role, audience, language, ids in _ids_by_role_audience_language(recipients):
         groups[(kind_of_role[role], audience, language)] += ids
-    return {key: sorted(ids) for key, ids in groups.items()}
+    if not any(kind in DURING or kind in AFTERWARDS for kind, _audience, _language in groups):
+        return {key: sorted(ids) for key, ids in groups.items()}
+    return in_order(groups, introduced_ids(incident_id=incident_id, customer_id=customer.pk))
+
+
+def _reachable(table: dict[str, dict[str, str]], kinds: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """The table with ``kinds`` routed at any severity for the roles that have them at all."""
+    return {role: {kind: threshold for kind, threshold in kinds.items() if kind in cells}
+            for role, cells in table.items()}
 
 
 def _wants_incident(customer: Customer, incident_id: int) -> Q:

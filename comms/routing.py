@@ -27,8 +27,9 @@ DEFAULT_ROUTING: dict[str, dict[str, str]] = {
     Role.MANAGEMENT: {K.ACKNOWLEDGMENT: MEDIUM_UP, K.UPDATE: MEDIUM_UP, K.HOLDING: MEDIUM_UP,
                       K.RESOLUTION: MEDIUM_UP, K.ESCALATION: ALWAYS, K.MANAGEMENT_SUMMARY: ALWAYS,
                       K.POST_INCIDENT: MEDIUM_UP, K.MAINTENANCE_ANNOUNCEMENT: ALWAYS},
-    # "Material impact, risk, decisions needed" — when relevant.
-    Role.EXECUTIVES: {K.ACKNOWLEDGMENT: CRITICAL_ONLY, K.UPDATE: CRITICAL_ONLY, K.RESOLUTION: HIGH_UP,
+    # "Material impact, risk, decisions needed" — when relevant. Told at the start of anything whose
+    # end they will hear of (comms.lifecycle): a High incident reaches them from its acknowledgment on.
+    Role.EXECUTIVES: {K.ACKNOWLEDGMENT: HIGH_UP, K.UPDATE: CRITICAL_ONLY, K.RESOLUTION: HIGH_UP,
                       K.ESCALATION: HIGH_UP, K.MANAGEMENT_SUMMARY: HIGH_UP, K.POST_INCIDENT: HIGH_UP},
     # "Per contract": the formal loop of acknowledgment, resolution and report.
     Role.CONTRACT_CONTACT: {K.ACKNOWLEDGMENT: ALWAYS, K.RESOLUTION: ALWAYS, K.POST_INCIDENT: ALWAYS,
@@ -41,15 +42,28 @@ DEFAULT_ROUTING: dict[str, dict[str, str]] = {
 }
 
 
+# Kinds that follow an acknowledgment: a role receiving one at a severity is acknowledged at it too.
+_FOLLOW_ACKNOWLEDGMENT = (K.UPDATE, K.HOLDING, K.RESOLUTION, K.POST_INCIDENT)
+
+
 def routing_table(customer: Customer) -> dict[str, dict[str, str]]:
-    """The customer's effective table: defaults with its overrides applied."""
+    """The customer's effective table: defaults with its overrides applied, acknowledgments widened."""
     table = {role: dict(kinds) for role, kinds in DEFAULT_ROUTING.items()}
     for rule in RoutingRule.objects.filter(customer=customer):
         if rule.min_severity:
             table[rule.role][rule.kind] = rule.min_severity
         else:
             table[rule.role].pop(rule.kind, None)
-    return table
+    return {role: _acknowledged_first(kinds) for role, kinds in table.items()}
+
+
+def _acknowledged_first(kinds: dict[str, str]) -> dict[str, str]:
+    """The role's cells with the acknowledgment reaching every severity a later kind reaches (comms.lifecycle)."""
+    later = [kinds[kind] for kind in _FOLLOW_ACKNOWLEDGMENT if kind in kinds]
+    if not later:
+        return kinds
+    widest = max([*later, kinds.get(K.ACKNOWLEDGMENT, Severity.CRITICAL)], key=Severity.rank)
+    return kinds | {K.ACKNOWLEDGMENT: widest}
 
 
 def routed(table: dict[str, dict[str, str]], *, role: str, kind: str, severity: str) -> bool:

@@ -33,7 +33,7 @@ def facts(**extra):
             "status": "identified", "severity": "critical"} | extra
 
 
-def test_preview_shows_one_draft_per_audience_and_writes_nothing(as_anna, incident, people):
+def test_preview_shows_one_draft_per_audience_and_writes_nothing(as_anna, people, incident):
     response = as_anna.post(reverse("comms:compose", args=[incident.pk]), facts(preview="1"))
     drafts = response.context["drafts"]
     assert {(d.plan.audience, d.plan.language) for d in drafts} == {
@@ -44,7 +44,7 @@ def test_preview_shows_one_draft_per_audience_and_writes_nothing(as_anna, incide
     assert "IT" in response.text and "CFO" in response.text
 
 
-def test_send_uses_the_edited_text_for_that_audience_only(as_anna, incident, people, customer):
+def test_send_uses_the_edited_text_for_that_audience_only(as_anna, people, incident, customer):
     key = f"{customer.pk}-update-end_user-nl"
     response = as_anna.post(reverse("comms:compose", args=[incident.pk]), facts(
         send="1", **{f"subject-{key}": "Storing bestandsserver", f"body-{key}": "Wij vervangen een schijf."}))
@@ -57,7 +57,7 @@ def test_send_uses_the_edited_text_for_that_audience_only(as_anna, incident, peo
     assert incident.status == "identified"
 
 
-def test_an_emptied_draft_is_refused(as_anna, incident, people, customer):
+def test_an_emptied_draft_is_refused(as_anna, people, incident, customer):
     key = f"{customer.pk}-update-end_user-nl"
     response = as_anna.post(reverse("comms:compose", args=[incident.pk]), facts(
         send="1", **{f"subject-{key}": "Storing", f"body-{key}": "   "}))
@@ -65,7 +65,7 @@ def test_an_emptied_draft_is_refused(as_anna, incident, people, customer):
     assert IncidentUpdate.objects.filter(incident=incident).count() == 1
 
 
-def test_edited_text_is_sent_literally_not_evaluated(as_anna, incident, people, customer):
+def test_edited_text_is_sent_literally_not_evaluated(as_anna, people, incident, customer):
     key = f"{customer.pk}-update-end_user-nl"
     as_anna.post(reverse("comms:compose", args=[incident.pk]), facts(
         send="1", **{f"subject-{key}": "Storing", f"body-{key}": "Code {{ unclosed en {{ number }}"}))
@@ -73,7 +73,7 @@ def test_edited_text_is_sent_literally_not_evaluated(as_anna, incident, people, 
     assert "{{ unclosed en {{ number }}" in end_user.body_text
 
 
-def test_schedule_for_later(as_anna, incident, people):
+def test_schedule_for_later(as_anna, people, incident):
     later = timezone.localtime(timezone.now() + timedelta(hours=2), incident.first_link.customer.tzinfo)
     response = as_anna.post(reverse("comms:compose", args=[incident.pk]),
                             facts(send="1", send_at=later.strftime("%Y-%m-%dT%H:%M")))
@@ -82,7 +82,7 @@ def test_schedule_for_later(as_anna, incident, people):
     assert communication.state == "queued" and communication.send_at > timezone.now() + timedelta(hours=1)
 
 
-def test_warnings_flag_jargon_for_end_users(as_anna, incident, people):
+def test_warnings_flag_jargon_for_end_users(as_anna, people, incident):
     response = as_anna.post(reverse("comms:compose", args=[incident.pk]),
                             facts(preview="1", message="The RAID array failed over; DNS is fine."))
     end_user = next(d for d in response.context["drafts"] if d.plan.audience == "end_user")

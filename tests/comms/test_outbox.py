@@ -59,10 +59,9 @@ def test_executives_hear_nothing_of_a_low_incident(customer, people, account_man
 
 def test_severity_raise_reaches_executives_as_an_escalation(customer, people, account_manager):
     incident = open_incident(customer, account_manager, severity="medium")
-    Communication.objects.all().delete()
-    services.incident_post_update(incident=incident, author=account_manager, severity="high",
-                                  message="More sites are affected now.")
-    kinds = {(kind, audience) for kind, audience, _ in groups(incident)}
+    raised = services.incident_post_update(incident=incident, author=account_manager, severity="high",
+                                           message="More sites are affected now.")
+    kinds = {(c.kind, c.audience) for c in Communication.objects.filter(update=raised)}
     # Roles routed for escalations get the escalation notice, everyone else the ordinary update.
     assert kinds == {("escalation", "executive"), ("escalation", "technical"), ("escalation", "operational"),
                      ("update", "end_user")}
@@ -84,9 +83,19 @@ def test_component_interest_limits_who_hears(customer, people, file_server, erp,
 
 
 def test_customer_override_switches_a_cell_off(customer, people, account_manager):
+    RoutingRule.objects.create(customer=customer, role="affected_users", kind="resolution", min_severity="")
+    incident = open_incident(customer, account_manager)
+    resolved = services.incident_post_update(incident=incident, author=account_manager, status="resolved",
+                                             message="Fixed.")
+    told = {c.audience for c in Communication.objects.filter(update=resolved)}
+    assert "end_user" not in told and "technical" in told
+
+
+def test_a_switched_off_acknowledgment_comes_back_where_later_messages_go(customer, people, account_manager):
+    """Nobody's first message is a later phase: a role that gets updates is acknowledged too (comms.lifecycle)."""
     RoutingRule.objects.create(customer=customer, role="affected_users", kind="acknowledgment", min_severity="")
     incident = open_incident(customer, account_manager)
-    assert not any(audience == "end_user" for _, audience, _ in groups(incident))
+    assert any(kind == "acknowledgment" and audience == "end_user" for kind, audience, _ in groups(incident))
 
 
 def test_communications_roll_back_with_the_facts(customer, people, account_manager):
@@ -188,7 +197,7 @@ def test_recipients_are_grouped_in_the_database_by_kind_audience_and_language(
     wants_erp_only = stakeholder(customer, "Finance", "affected_users", "end_user")
     wants_erp_only.components.add(erp)
     stakeholder(customer, "Left", "customer_it", "technical", is_active=False)
-    stakeholder(customer, "Board", "executives", "executive")  # executives: critical only
+    board = stakeholder(customer, "Board", "executives", "executive")  # executives: from high
     stakeholder(customer, "Press", "media", "executive")  # media: never automatic
 
     incident = open_incident(customer, account_manager, severity="high",
@@ -198,6 +207,7 @@ def test_recipients_are_grouped_in_the_database_by_kind_audience_and_language(
         ("acknowledgment", "technical", "nl"): sorted([it_nl.pk, users_nl.pk]),
         ("acknowledgment", "technical", "en"): [it_en.pk],
         ("acknowledgment", "end_user", "nl"): [wants_file_server.pk],
+        ("acknowledgment", "executive", "nl"): [board.pk],
     }
     for communication in Communication.objects.filter(incident=incident):
         assert communication.recipient_ids == sorted(communication.recipient_ids)

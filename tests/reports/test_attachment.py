@@ -82,14 +82,26 @@ def test_link_customer_gets_the_link_and_no_file(rendered, customer, account_man
     assert files == []
 
 
+@pytest.fixture
+def ops_hook(customer, http_sink):
+    """A webhook contact from before the incident (who was told of it, so hears its summary)."""
+    return Stakeholder.objects.create(customer=customer, name="Ops hook", role="customer_it", audience="technical",
+                                      language="nl", webhook_url=http_sink.url("/hook"))
+
+
+@pytest.fixture
+def four_it(customer):
+    for n in range(4):
+        Stakeholder.objects.create(customer=customer, name=f"IT {n}", role="customer_it", audience="technical",
+                                   language="nl", email=f"it{n}@{customer.slug}.example")
+
+
 def test_webhooks_and_chat_carry_no_file_and_link_customers_keep_the_link(
-        rendered, customer, account_manager, http_sink, smtp_server, django_capture_on_commit_callbacks):
-    Stakeholder.objects.create(customer=customer, name="Ops hook", role="customer_it", audience="technical",
-                               language="nl", webhook_url=http_sink.url("/hook"))
+        ops_hook, rendered, customer, account_manager, http_sink, smtp_server, django_capture_on_commit_callbacks):
     send_summary(rendered, account_manager, django_capture_on_commit_callbacks)
-    [request] = [request for request in http_sink.requests if request.path == "/hook"]
-    assert LINK_PATH in json.loads(request.body)["text"]
-    hook = Delivery.objects.get(channel="webhook")
+    summary = [json.loads(request.body) for request in http_sink.requests if request.path == "/hook"][-1]
+    assert summary["kind"] == "post_incident" and LINK_PATH in summary["text"]
+    hook = Delivery.objects.filter(channel="webhook").latest("id")
     assert hook.state == "sent"
     customer.report_delivery = ReportDelivery.ATTACHMENT
     customer.save()
@@ -118,14 +130,11 @@ def test_no_finished_report_falls_back_and_attaches_nothing_later(story, custome
     assert attachments.report_extras(email) is None
 
 
-def test_one_query_round_per_communication_not_per_delivery(rendered, customer, account_manager,
+def test_one_query_round_per_communication_not_per_delivery(four_it, rendered, customer, account_manager,
                                                             django_capture_on_commit_callbacks,
                                                             django_assert_num_queries):
     customer.report_delivery = ReportDelivery.ATTACHMENT
     customer.save()
-    for n in range(4):
-        Stakeholder.objects.create(customer=customer, name=f"IT {n}", role="customer_it", audience="technical",
-                                   language="nl", email=f"it{n}@{customer.slug}.example")
     with django_capture_on_commit_callbacks(execute=False):  # written, not sent: we call the provider ourselves
         update = incident_send_post_incident_summary(incident=rendered, author=account_manager, message=SUMMARY)
     communication = Communication.objects.get(update=update, audience="technical")

@@ -24,16 +24,23 @@ def test_summary_needs_a_resolved_incident(incident, account_manager):
     assert incident.post_incident_sent_at is None
 
 
-def test_summary_reaches_routed_stakeholders_and_stops_the_clock(resolved, customer, account_manager, monkeypatch):
+@pytest.fixture
+def it_contact(customer):
+    """A contact from before the incident: told of it from the start, so told how it ended."""
+    return Stakeholder.objects.create(customer=customer, name="IT", role="customer_it", audience="technical",
+                                      language="en", email="it@midsize.example")
+
+
+def test_summary_reaches_routed_stakeholders_and_stops_the_clock(it_contact, resolved, customer, account_manager,
+                                                               monkeypatch):
     from comms import context
 
-    Stakeholder.objects.create(customer=customer, name="IT", role="customer_it", audience="technical",
-                               language="en", email="it@midsize.example")
     monkeypatch.setattr(context, "report_link_builder", lambda incident, customer: "https://kalm.example/r/abc/")
     update = incident_send_post_incident_summary(incident=resolved, author=account_manager,
                                                  message="A disk failed; we replaced it and added monitoring.")
     communication = Communication.objects.get(update=update)
     assert communication.kind == "post_incident" and "https://kalm.example/r/abc/" in communication.body_text
+    assert "A disk failed; we replaced it and added monitoring." in communication.body_text  # the summary's own words
     resolved.refresh_from_db()
     assert resolved.post_incident_sent_at == update.created_at
 
