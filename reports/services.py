@@ -44,21 +44,31 @@ class ActionLine:
 
 
 def review_for(incident: Incident) -> PostIncidentReview:
-    """The saved review, or a new one prefilled from the facts (root cause, a drafted summary)."""
-    saved = rendering.review_of(incident)
-    if saved is not None:
-        return saved
-    review = PostIncidentReview(incident=incident, root_cause=incident.root_cause)
-    link = incident.customer_links.select_related("customer").order_by("added_at", "id").first()
-    if link is not None:
-        review.management_summary = draft_summary(incident, link.customer, review)
+    """The saved review, or a new one prefilled from the facts (root cause, a drafted summary).
+
+    A review whose management summary nobody wrote shows the draft, marked ``drafted``: a
+    draft is never stored, so the report drafts it again from the facts of the moment, in
+    each customer's language (the data-loss answer given later, the final times).
+    """
+    review = rendering.review_of(incident) or PostIncidentReview(incident=incident, root_cause=incident.root_cause)
+    review.drafted = ""
+    if not review.management_summary.strip():
+        link = incident.customer_links.select_related("customer").order_by("added_at", "id").first()
+        if link is not None:
+            review.management_summary = review.drafted = draft_summary(incident, link.customer, review)
     return review
 
 
 @transaction.atomic
-def review_save(*, review: PostIncidentReview, actions: list[ActionLine],
-                author: AbstractBaseUser | None) -> PostIncidentReview:
-    """Save the review (validated by the form) and replace its remediation actions."""
+def review_save(*, review: PostIncidentReview, actions: list[ActionLine], author: AbstractBaseUser | None,
+                drafted: str = "") -> PostIncidentReview:
+    """Save the review (validated by the form) and replace its remediation actions.
+
+    ``drafted`` is the draft summary the form showed: kept unchanged, it is not stored, so the
+    report keeps drafting it from the facts (see ``review_for``).
+    """
+    if drafted and review.management_summary.strip() == drafted.strip():
+        review.management_summary = ""
     review.updated_by = author if author is not None and author.is_authenticated else None
     review.save()
     review.actions.all().delete()

@@ -6,6 +6,7 @@ customers they manage. What a user may not see answers 404. The status fragment 
 polled by htmx and answers 286 (stop polling) once nothing is in progress.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -14,8 +15,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.texts import localized
 from incidents.cadence import incident_send_post_incident_summary
-from incidents.console import staff_required
+from incidents.console import add_service_errors, staff_required
+from incidents.forms import IncidentMessageForm
 from incidents.models import CustomerIncident, Incident
 from incidents.selectors import customers_for_user, incident_for_user_or_404
 from reports import services
@@ -56,10 +59,11 @@ def _panel(link: CustomerIncident) -> dict:
 def review(request: HttpRequest, pk: int) -> HttpResponse:
     incident = incident_for_user_or_404(request.user, pk=pk)
     instance = services.review_for(incident)
+    drafted = instance.drafted  # the form's save() overwrites the instance's fields
     form = ReviewForm(request.POST if request.method == "POST" else None, instance=instance)
     if request.method == "POST" and form.is_valid():
         services.review_save(review=form.save(commit=False), actions=form.cleaned_data["actions"],
-                             author=request.user)
+                             author=request.user, drafted=drafted)
         if "render" in request.POST:
             for link in visible_links(request.user, incident):
                 services.render_request(incident=incident, customer=link.customer, user=request.user)
@@ -67,8 +71,14 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Review saved."))
         return redirect("reports:review", pk=incident.pk)
-    context = {"incident": incident, "form": form, "panels": _panels(request, incident)}
-    return render(request, "reports/review.html", context, status=422 if form.is_bound else 200)
+    return render_review(request, incident, form=form, status=422 if form.is_bound else 200)
+
+
+def render_review(request: HttpRequest, incident: Incident, *, status: int, form: ReviewForm | None = None,
+                  summary: IncidentMessageForm | None = None) -> HttpResponse:
+    context = {"incident": incident, "form": form or ReviewForm(instance=services.review_for(incident)),
+               "summary_form": summary or summary_form(incident), "panels": _panels(request, incident)}
+    return render(request, "reports/review.html", context, status=status)
 
 
 @require_GET
@@ -134,11 +144,22 @@ def public_report(request: HttpRequest, token: str) -> HttpResponse:
 def send_summary(request: HttpRequest, pk: int) -> HttpResponse:
     """Send the post-incident summary to the stakeholders (comms adds each customer's report link)."""
     incident = incident_for_user_or_404(request.user, pk=pk)
-    try:
-        incident_send_post_incident_summary(incident=incident, author=request.user,
-                                            message=request.POST.get("summary_message", ""))
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("The post-incident summary is on its way to the stakeholders."))
-    return redirect("reports:review", pk=incident.pk)
+    form = summary_form(incident, data=request.POST)
+    if form.is_valid():
+        try:
+            incident_send_post_incident_summary(incident=incident, author=request.user,
+                                                message=form.cleaned_data["message"],
+                                                translations=form.translations())
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The post-incident summary is on its way to the stakeholders."))
+            return redirect("reports:review", pk=incident.pk)
+    return render_review(request, incident, summary=form, status=422)
+
+
+def summary_form(incident: Incident, data=None) -> IncidentMessageForm:
+    """The summary in the incident's reader languages, proposed from the resolution summary as written."""
+    current = {language: localized(incident, "resolution_summary", language, written_in=incident.language)
+               for language, _name in settings.LANGUAGES}
+    return IncidentMessageForm(data, incident=incident, label=_("Summary in your own words"), current=current)

@@ -216,9 +216,30 @@ class IncidentUpdateForm(ComponentImpactMixin, TextsInLanguagesMixin, forms.Form
         }
 
 
-class ReopenForm(forms.Form):
-    message = forms.CharField(label=_("Why is it reopened?"), max_length=5000,
-                              widget=forms.Textarea(attrs={"rows": 3}))
+class IncidentMessageForm(TextsInLanguagesMixin, forms.Form):
+    """One public message about an incident, in each language its readers need (reopen, summary)."""
+
+    message = forms.CharField(max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, incident: Incident, label: str, current: dict[str, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["message"].label = label
+        customers = [link.customer for link in incident.customer_links.all()]
+        self.add_languages(["message"], written_in=incident.language, languages=reader_languages(customers),
+                           defaults={language: {"message": text} for language, text in (current or {}).items()})
+        if current:
+            self.fields["message"].initial = current.get(incident.language, "")
+        show_visibility(self, ["message"])
+
+    def clean(self):
+        cleaned = super().clean()
+        self.check_languages()
+        return cleaned
+
+
+class ReopenForm(IncidentMessageForm):
+    def __init__(self, *args, incident: Incident, **kwargs):
+        super().__init__(*args, incident=incident, label=_("Why is it reopened?"), **kwargs)
 
 
 class AddCustomerForm(forms.Form):

@@ -120,7 +120,7 @@ def render_detail(request: HttpRequest, incident: Incident, *, status: int = 200
         "notices": incident_notices(incident, request.user),
         "clock_rows": _clock_rows(incident, now, forms.get("clock_form")),
         "update_form": forms.get("update_form") or IncidentUpdateForm(incident=incident),
-        "reopen_form": forms.get("reopen_form") or ReopenForm(),
+        "reopen_form": forms.get("reopen_form") or ReopenForm(incident=incident),
         "extend_form": forms.get("extend_form") or ExtendDueForm(incident=incident),
         "add_customer_form": forms.get("add_customer_form") or AddCustomerForm(
             customers=selectors.customers_for_user(request.user).exclude(incident_links__incident=incident)
@@ -193,9 +193,11 @@ def incident_post_update(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 def incident_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     incident = selectors.incident_for_user_or_404(request.user, pk=pk)
+    form = ReopenForm(request.POST, incident=incident)
     return submit_on_incident(
-        request, incident, ReopenForm(request.POST), form_name="reopen_form", note=_("Incident reopened."),
-        write=lambda data: services.incident_reopen(incident=incident, author=request.user, message=data["message"]),
+        request, incident, form, form_name="reopen_form", note=_("Incident reopened."),
+        write=lambda data: services.incident_reopen(incident=incident, author=request.user, message=data["message"],
+                                                    translations=form.translations()),
     )
 
 

@@ -75,6 +75,24 @@ class TestReviewForm:
         assert "Productieplanning en bestandstoegang liggen volledig stil." in form["management_summary"].value()
         assert form["root_cause"].value() == "A failed disk in the RAID array."
 
+    def test_an_untouched_draft_follows_the_facts_it_was_drafted_from(self, client, account_manager, story):
+        """The draft said data loss was "still being checked" after "No data was lost" was chosen: never again."""
+        client.force_login(account_manager)
+        shown = client.get(urls(story)["review"]).context["form"]["management_summary"].value()
+        assert "wordt nog onderzocht" in shown  # Dutch customer: "whether data was lost is still being checked"
+        response = client.post(urls(story)["review"], review_data(management_summary=shown, data_lost="no"))
+        assert response.status_code == 302
+        assert PostIncidentReview.objects.get(incident=story).management_summary == ""  # a draft is not stored
+        html = rendering.build_html(story, story.first_link.customer)
+        assert "Er zijn geen gegevens verloren gegaan." in html and "wordt nog onderzocht" not in html
+        shown_again = client.get(urls(story)["review"]).context["form"]["management_summary"].value()
+        assert "Er zijn geen gegevens verloren gegaan." in shown_again
+
+    def test_an_edited_summary_is_printed_as_written(self, client, account_manager, story):
+        client.force_login(account_manager)
+        client.post(urls(story)["review"], review_data(management_summary="Our own words.", data_lost="no"))
+        assert "Our own words." in rendering.build_html(story, story.first_link.customer)
+
     def test_saves_the_review_and_its_actions(self, client, account_manager, story):
         client.force_login(account_manager)
         response = client.post(urls(story)["review"], review_data())

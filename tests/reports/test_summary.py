@@ -52,18 +52,24 @@ def test_reports_app_registers_its_link_builder():
     assert context.report_link_builder is report_link
 
 
-def test_console_button_sends_the_summary(client, resolved, account_manager):
+def test_console_button_sends_the_summary(client, it_contact, resolved, account_manager):
     client.force_login(account_manager)
+    # The English-reading IT contact makes the form ask for English beside the incident's Dutch.
+    response = client.post(reverse("reports:send_summary", args=[resolved.pk]), {"message": "Wat er gebeurde."})
+    assert response.status_code == 422 and "No English version" in response.text
+    assert resolved.updates.filter(kind="post_incident").count() == 0
     response = client.post(reverse("reports:send_summary", args=[resolved.pk]),
-                           {"summary_message": "What happened and what changes now."})
+                           {"message": "Wat er gebeurde.", "message__en": "What happened and what changes now."})
     assert response.status_code == 302
     resolved.refresh_from_db()
     assert resolved.post_incident_sent_at is not None
+    [sent] = [c for c in Communication.objects.filter(update__kind="post_incident") if it_contact.pk in c.recipient_ids]
+    assert "What happened and what changes now." in sent.body_text and "Wat er gebeurde" not in sent.body_text
 
 
 def test_other_account_manager_cannot_send(client, resolved, other_account_manager):
     client.force_login(other_account_manager)
-    response = client.post(reverse("reports:send_summary", args=[resolved.pk]), {"summary_message": "x"})
+    response = client.post(reverse("reports:send_summary", args=[resolved.pk]), {"message": "x"})
     assert response.status_code == 404
     resolved.refresh_from_db()
     assert resolved.post_incident_sent_at is None
