@@ -56,8 +56,8 @@ FACT_VISIBILITY: Mapping[str, Visibility] = {
     "category": Visibility.CONTACTS,
     "detected_by": Visibility.CONTACTS,
     "personal_data_involved": Visibility.CONTACTS,
+    "external_impact": Visibility.CONTACTS,  # the customer agrees with the MSP who tells their own customers
     # The MSP's own working knowledge.
-    "external_impact": Visibility.STAFF,
     "internal_note": Visibility.STAFF,
     "postpone_reason": Visibility.STAFF,
     "author": Visibility.STAFF,

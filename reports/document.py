@@ -20,6 +20,7 @@ from comms.models import Audience, Channel, CommunicationState, DeliveryState, M
 from core.formatting import Clock, label
 from core.markdown import render_markdown
 from incidents.models import ComponentStatus, Customer, Incident, Language, Severity, Status
+from incidents.visibility import Visibility, texts_for
 from reports import facts, formatting
 from reports.models import DataLost, PostIncidentReview
 from reports.summary import draft_summary
@@ -76,8 +77,8 @@ def report_context(incident: Incident, customer: Customer, *, review: PostIncide
         "summary": render_markdown(review.management_summary if review and review.management_summary.strip()
                                    else draft_summary(incident, customer, review)),
         "timeline": timeline_entries(scope, updates, messages, clocks, acknowledged_at=acknowledged_at, clock=clock),
-        "impact": _impact(incident, result, review),
-        "analysis": _analysis(incident, review, language),
+        "impact": _impact(incident, customer, result, review),
+        "analysis": _analysis(incident, customer, review),
         "log": _log(messages, clock),
         "metrics": {
             "rows": formatting.metric_rows(result, clock),
@@ -87,11 +88,16 @@ def report_context(incident: Incident, customer: Customer, *, review: PostIncide
     }
 
 
+def _texts(incident: Incident, customer: Customer) -> dict[str, str]:
+    """The incident's texts the customer's contacts may read (incidents.visibility), in the customer's language."""
+    return texts_for(incident, reader=Visibility.CONTACTS, language=customer.language)
+
+
 def _cover(scope: facts.Scope, clock: Clock, version: int | None) -> dict[str, Any]:
     incident = scope.incident
     return {
         "number": scope.number,
-        "title": incident.title,
+        "title": _texts(incident, scope.customer)["title"],
         "customer": scope.customer.name,
         "language_name": label(Language, scope.customer.language),
         "severity": Severity.short_label(incident.severity),
@@ -105,7 +111,8 @@ def _cover(scope: facts.Scope, clock: Clock, version: int | None) -> dict[str, A
     }
 
 
-def _impact(incident: Incident, result: facts.Metrics, review: PostIncidentReview | None) -> dict[str, Any]:
+def _impact(incident: Incident, customer: Customer, result: facts.Metrics,
+            review: PostIncidentReview | None) -> dict[str, Any]:
     return {
         "components": [{
             "name": item.component,
@@ -114,7 +121,7 @@ def _impact(incident: Incident, result: facts.Metrics, review: PostIncidentRevie
             "major": formatting.duration(item.major) if item.major else "—",
         } for item in result.downtime],
         "total_downtime": formatting.duration(result.total_downtime),
-        "business_impact": render_markdown(incident.business_impact),
+        "business_impact": render_markdown(_texts(incident, customer)["business_impact"]),
         "data_lost": label(DataLost, review.data_lost if review else DataLost.UNKNOWN),
         "personal_data": incident.personal_data_involved,
         "external_impact": incident.external_impact,
@@ -125,12 +132,14 @@ def _markdown(text: str) -> SafeString:
     return render_markdown(text) if text and text.strip() else SafeString("")
 
 
-def _analysis(incident: Incident, review: PostIncidentReview | None, language: str) -> dict[str, Any]:
+def _analysis(incident: Incident, customer: Customer, review: PostIncidentReview | None) -> dict[str, Any]:
     actions = list(review.actions.all()) if review and review.pk else []
+    texts = _texts(incident, customer)
+    language = customer.language
     return {
-        "root_cause": _markdown(review.root_cause if review and review.root_cause.strip() else incident.root_cause),
-        "resolution": _markdown(incident.resolution_summary),
-        "workaround": _markdown(incident.workaround),
+        "root_cause": _markdown(review.root_cause if review and review.root_cause.strip() else texts["root_cause"]),
+        "resolution": _markdown(texts["resolution_summary"]),
+        "workaround": _markdown(texts["workaround"]),
         "preventive_measures": _markdown(review.preventive_measures if review else ""),
         "lessons_learned": _markdown(review.lessons_learned if review else ""),
         "actions": [{"description": action.description, "owner": action.owner,

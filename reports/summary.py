@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from core.formatting import Clock
 from incidents.models import Customer, Incident, Severity
+from incidents.visibility import Visibility, texts_for
 from reports import facts, metrics
 from reports.formatting import duration
 from reports.models import DataLost, PostIncidentReview
@@ -31,6 +32,7 @@ def _data_lost_sentence(value: str) -> str:
 def draft_summary(incident: Incident, customer: Customer, review: PostIncidentReview | None = None) -> str:
     """Markdown: four short paragraphs in ``customer.language``."""
     scope = facts.scope_for(incident, customer)
+    texts = texts_for(incident, reader=Visibility.CONTACTS, language=customer.language)
     with translation.override(customer.language):
         clock = Clock(tz=customer.tzinfo, now=scope.now, language=customer.language)
         changes = facts.component_changes(scope)
@@ -40,20 +42,20 @@ def draft_summary(incident: Incident, customer: Customer, review: PostIncidentRe
             happened = _("From %(start)s to %(end)s there was a disruption of %(components)s (severity: "
                          "%(severity)s): %(title)s.") % {
                 "start": clock.date_time(incident.started_at), "end": clock.date_time(incident.resolved_at),
-                "components": names, "severity": Severity.short_label(incident.severity), "title": incident.title}
+                "components": names, "severity": Severity.short_label(incident.severity), "title": texts["title"]}
         else:
             happened = _("Since %(start)s there has been a disruption of %(components)s (severity: %(severity)s): "
                          "%(title)s. The incident is still open.") % {
                 "start": clock.date_time(incident.started_at), "components": names,
-                "severity": Severity.short_label(incident.severity), "title": incident.title}
+                "severity": Severity.short_label(incident.severity), "title": texts["title"]}
         impact = " ".join(part for part in [
-            incident.business_impact.strip(),
+            texts["business_impact"].strip(),
             _("Total downtime: %(downtime)s.") % {"downtime": duration(downtime)},
             _data_lost_sentence(review.data_lost if review else DataLost.UNKNOWN),
         ] if part)
-        done = incident.resolution_summary.strip() or _("Our engineers restored the service and checked that "
+        done = texts["resolution_summary"].strip() or _("Our engineers restored the service and checked that "
                                                         "everything works again.")
-        cause = _first_paragraph(review.root_cause if review and review.root_cause else incident.root_cause)
+        cause = _first_paragraph(review.root_cause if review and review.root_cause else texts["root_cause"])
         measures = review.preventive_measures if review else ""
         next_steps = _first_paragraph(measures) if measures.strip() else _(
             "We take the measures and actions listed in this report so that this does not happen again.")

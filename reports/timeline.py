@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from comms.models import Audience, MessageKind
 from core.formatting import Clock, label
 from core.markdown import render_markdown
+from core.texts import localized
 from incidents.models import (
     ComponentStatus,
     DetectedBy,
@@ -89,7 +90,8 @@ def _updates(scope: Scope, updates: Iterable[IncidentUpdate], clock: Clock) -> l
         entries.append(Entry(
             at=update.created_at, when=clock.date_time(update.created_at), kind=update.kind,
             title=titles.get(update.kind, _("Update")), lines=tuple(lines),
-            message=render_markdown(update.message) if update.is_public else "",
+            message=render_markdown(localized(update, "message", scope.customer.language,
+                                              written_in=scope.incident.language)) if update.is_public else "",
         ))
     return entries
 
