@@ -174,6 +174,7 @@ def incident_post_update(
     root_cause: str | None = None,
     resolution_summary: str | None = None,
     business_impact: str | None = None,
+    title: str | None = None,
     external_impact: bool | None = None,
     personal_data_involved: bool | None = None,
     translations: Translations | None = None,
@@ -203,7 +204,7 @@ def incident_post_update(
         component_statuses = all_operational(incident) | component_statuses
     incident_texts, message_texts = split_translations(translations)
     texts = {"workaround": workaround, "root_cause": root_cause, "resolution_summary": resolution_summary,
-             "business_impact": business_impact}
+             "business_impact": business_impact, "title": title}
     changed = _changed_facts(incident, texts=texts, flags={"external_impact": external_impact,
                                                            "personal_data_involved": personal_data_involved})
     changed |= _changed_translations(incident, incident_texts)
@@ -371,8 +372,13 @@ def incident_add_customer(
     customer: Customer,
     author: AbstractBaseUser | None,
     component_statuses: ComponentStatuses | None = None,
+    translations: Translations | None = None,
 ) -> CustomerIncident:
-    """Add another affected customer (an upstream outage): it gets its own number and components."""
+    """Add another affected customer (an upstream outage): it gets its own number and components.
+
+    ``translations`` adds the incident's texts in the languages the new customer's people read,
+    before their acknowledgment is written.
+    """
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     component_statuses = component_statuses or {}
     errors: dict[str, str] = {}
@@ -389,6 +395,10 @@ def incident_add_customer(
     link = CustomerIncident.objects.create(
         incident=incident, customer=customer, number=incident_number_next(customer=customer, at=now)
     )
+    incident_texts = split_translations(translations)[0]
+    if incident_texts:
+        incident.translations = merged(incident.translations, incident_texts)
+        incident.save(update_fields=["translations", "updated_at"])
     update = timeline_entry_add(incident=incident, kind=UpdateKind.CUSTOMER_ADDED, author=author,
                                 is_internal=True, at=now)
     apply_component_statuses(incident, update, component_statuses)

@@ -21,7 +21,7 @@ from incidents.models import (
     Status,
 )
 from incidents.selectors import reader_languages
-from incidents.visibility import visibility_of
+from incidents.visibility import INCIDENT_TEXTS, visibility_of
 
 NOT_AFFECTED = ""
 # What an incident can do to a component; "under maintenance" belongs to maintenance windows.
@@ -37,7 +37,7 @@ UPDATE_IMPACT_CHOICES = [
     *IMPACT_CHOICES[1:],
 ]
 # Facts the update form passes on only when the user changed them (None, i.e. absent, otherwise).
-UPDATE_TEXT_FACTS = ("workaround", "root_cause", "resolution_summary", "business_impact")
+UPDATE_TEXT_FACTS = ("title", "workaround", "root_cause", "resolution_summary", "business_impact")
 OPEN_TEXTS = ("title", "message", "workaround", "business_impact")
 UPDATE_TEXTS = ("message", *UPDATE_TEXT_FACTS)
 UPDATE_FLAG_FACTS = ("external_impact", "personal_data_involved")
@@ -130,6 +130,7 @@ class IncidentUpdateForm(ComponentImpactMixin, TextsInLanguagesMixin, forms.Form
 
     message = forms.CharField(label=_("Message"), required=False, max_length=5000,
                               widget=forms.Textarea(attrs={"rows": 4}))
+    title = forms.CharField(label=_("Title"), required=False, max_length=200)
     is_internal = forms.BooleanField(label=_("Internal note (never shown to the customer)"), required=False)
     status = forms.ChoiceField(label=_("Status"), choices=Status.choices)
     severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices)
@@ -242,10 +243,38 @@ class ReopenForm(IncidentMessageForm):
         super().__init__(*args, incident=incident, label=_("Why is it reopened?"), **kwargs)
 
 
-class AddCustomerForm(forms.Form):
+class AddCustomerForm(TextsInLanguagesMixin, forms.Form):
+    """Another affected customer; when its people read a language the incident's texts lack, those
+    texts in that language too (shown beside the text as written), so their first message is theirs."""
+
     # "—" as in the other customer selects (_customer_select.html), rather than Django's "- Select an option -".
     customer = forms.ModelChoiceField(queryset=Customer.objects.none(), label=_("Also affects"), empty_label="—")
 
-    def __init__(self, *args, customers, **kwargs):
+    def __init__(self, *args, customers, incident: Incident | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["customer"].queryset = customers
+        self.text_names, self.other_languages = [], []
+        chosen = self._chosen(customers)
+        if incident is None or chosen is None:
+            return
+        present = reader_languages([link.customer for link in incident.customer_links.all()])
+        new = [language for language in reader_languages([chosen]) if language not in present]
+        written = [name for name in INCIDENT_TEXTS if getattr(incident, name)]
+        for name in written:  # the text as written, for reference: only its new languages are asked for
+            self.fields[name] = forms.CharField(label=Incident._meta.get_field(name).verbose_name.capitalize(),
+                                                required=False, disabled=True, initial=getattr(incident, name),
+                                                widget=forms.Textarea(attrs={"rows": 2}))
+        self.add_languages(written, written_in=incident.language, languages=[incident.language, *new],
+                           current=incident.translations)
+        show_visibility(self, written)
+
+    def _chosen(self, customers) -> Customer | None:
+        try:
+            return customers.filter(pk=self.data.get("customer")).first() if self.is_bound else None
+        except (ValueError, TypeError):
+            return None
+
+    def clean(self):
+        cleaned = super().clean()
+        self.check_languages()
+        return cleaned

@@ -55,7 +55,7 @@ class TextsInLanguagesMixin:
                 base.label = format_lazy("{} ({})", base.plain_label, Language(written_in).label)
             for language in self.other_languages:
                 copy = deepcopy(base)
-                copy.required = False
+                copy.required, copy.disabled = False, False
                 copy.language = language
                 copy.label = format_lazy("{} ({})", base.plain_label, Language(language).label)
                 copy.initial = ((current or {}).get(language) or {}).get(name) or (

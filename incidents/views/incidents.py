@@ -206,9 +206,9 @@ def incident_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 def incident_add_customer(request: HttpRequest, pk: int) -> HttpResponse:
     incident = selectors.incident_for_user_or_404(request.user, pk=pk)
     customers = selectors.customers_for_user(request.user).exclude(incident_links__incident=incident)
+    form = AddCustomerForm(request.POST, customers=customers, incident=incident)
     return submit_on_incident(
-        request, incident, AddCustomerForm(request.POST, customers=customers), form_name="add_customer_form",
-        note=_("Customer added to the incident."),
+        request, incident, form, form_name="add_customer_form", note=_("Customer added to the incident."),
         write=lambda data: services.incident_add_customer(incident=incident, customer=data["customer"],
-                                                          author=request.user),
+                                                          author=request.user, translations=form.translations()),
     )
