@@ -2,10 +2,13 @@
 
 Request bodies are plain pydantic models that forbid unknown keys: a misspelt
 ``"internl": true`` must fail loudly instead of posting an internal note publicly.
-Every string that reaches the database is length-capped and NUL-free, and every time
-must carry a UTC offset, so bad input ends as a 422 and never as a database error.
+Every string that reaches the database is length-capped and free of control characters
+(tab and line breaks aside), and every time must carry a UTC offset, so bad input ends as
+a 422 and never as a database error or a status page feed that cannot be written (XML 1.0
+has no control characters).
 """
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
@@ -20,10 +23,17 @@ MAX_PAGE = 100
 MAX_OFFSET = 2**31 - 1
 
 
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
+# What XML 1.0 cannot carry (django.utils.xmlutils refuses the same): the C0 controls but tab, LF and CR.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _no_control(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters (tab and line breaks are fine)")
     return value
+
+
+NoControl = AfterValidator(_no_control)
 
 
 def _to_utc(value: datetime) -> datetime:
@@ -33,9 +43,9 @@ def _to_utc(value: datetime) -> datetime:
         raise ValueError("is out of range") from exc
 
 
-Text = Annotated[str, StringConstraints(max_length=MAX_TEXT), AfterValidator(_no_nul)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_no_nul)]
-Slug = Annotated[str, StringConstraints(max_length=50), AfterValidator(_no_nul)]
+Text = Annotated[str, StringConstraints(max_length=MAX_TEXT), NoControl]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoControl]
+Slug = Annotated[str, StringConstraints(max_length=50), NoControl]
 Instant = Annotated[
     AwareDatetime,
     AfterValidator(_to_utc),

@@ -251,6 +251,13 @@ def test_open_incident_defaults(api, customer):
     assert data["components"] == []
 
 
+def test_tabs_and_line_breaks_are_not_control_characters_to_refuse(api, customer):
+    message = "First line.\r\nSecond line:\tindented.\n"
+    response = api.post("/incidents", open_body(components=[], message=message))
+    assert response.status_code == 201, response.content
+    assert response.json()["updates"][0]["message"] == message.strip()
+
+
 def test_numbers_count_up_per_customer_and_day(api, customer):
     numbers = [api.post("/incidents", open_body(components=[])).json()["number"] for _ in range(3)]
     assert [n[-3:] for n in numbers] == ["001", "002", "003"]
@@ -268,6 +275,9 @@ LONG = "x" * (MAX_TEXT + 1)
         ({"title": "   "}, ("body", "title")),
         ({"title": "x" * 201}, ("body", "title")),
         ({"title": "bad\x00title"}, ("body", "title")),
+        ({"title": "Mail\x01down"}, ("body", "title")),  # would break the status page's RSS and Atom feeds
+        ({"message": "Word's line break:\x0bhere"}, ("body", "message")),
+        ({"impact": "escape \x1b[31m"}, ("body", "impact")),
         ({"category": "plumbing"}, ("body", "category")),
         ({"severity": "catastrophic"}, ("body", "severity")),
         ({"severity": None}, ("body", "severity")),
@@ -534,6 +544,7 @@ def test_update_names_a_component_shared_by_two_customers_ambiguous(api_as, mana
         ({"eta": "2030-01-01 12:00"}, ("body", "eta")),
         ({"root_cause": 42, "message": "x"}, ("body", "root_cause")),
         ({"resolution_summary": "x\x00", "message": "x"}, ("body", "resolution_summary")),
+        ({"workaround": "bell\x07"}, ("body", "workaround")),
         ({"workaround": LONG}, ("body", "workaround")),
     ],
 )
