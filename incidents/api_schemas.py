@@ -17,7 +17,12 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from incidents.models import Category, ComponentStatus, DetectedBy, Severity, Status, UpdateKind
 
-MAX_TEXT = 10_000
+MAX_TEXT = 10_000  # a message
+MAX_TITLE = 200
+# The console's forms (incidents.forms.incident) cap these; a longer text written here would
+# stop every later update in the console, whose form sends the text back as it stands.
+MAX_SHORT_TEXT = 2_000  # impact, workaround
+MAX_LONG_TEXT = 5_000  # root cause, resolution summary
 MAX_PAGE = 100
 # Far beyond any real list, and well inside every database's integer range.
 MAX_OFFSET = 2**31 - 1
@@ -44,7 +49,9 @@ def _to_utc(value: datetime) -> datetime:
 
 
 Text = Annotated[str, StringConstraints(max_length=MAX_TEXT), NoControl]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoControl]
+ShortText = Annotated[str, StringConstraints(max_length=MAX_SHORT_TEXT), NoControl]
+LongText = Annotated[str, StringConstraints(max_length=MAX_LONG_TEXT), NoControl]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TITLE), NoControl]
 Slug = Annotated[str, StringConstraints(max_length=50), NoControl]
 Instant = Annotated[
     AwareDatetime,
@@ -79,11 +86,11 @@ class IncidentOpenIn(_Body):
     category: Category
     severity: Severity
     status: Status = Status.INVESTIGATING
-    impact: Text = Field("", description="The business impact, in the customer's terms.")
+    impact: ShortText = Field("", description="The business impact, in the customer's terms.")
     components: list[ComponentRef] = []
     message: Text = Field(description="The first public message: the acknowledgment stakeholders see.")
     eta: Instant | None = None
-    workaround: Text = ""
+    workaround: ShortText = ""
     detected_by: DetectedBy = DetectedBy.MSP
     personal_data_involved: bool = False
 
@@ -97,9 +104,9 @@ class IncidentUpdateIn(_Body):
     severity: Severity | None = None
     components: list[ComponentRef] = []
     eta: Instant | None = None
-    workaround: Text | None = None
-    root_cause: Text | None = None
-    resolution_summary: Text | None = None
+    workaround: ShortText | None = None
+    root_cause: LongText | None = None
+    resolution_summary: LongText | None = None
 
 
 class ReopenIn(_Body):
