@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 from ninja import Path, Schema
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from incidents.models import Category, ComponentStatus, DetectedBy, Severity, Status, UpdateKind
+from incidents.models import Category, ComponentStatus, DetectedBy, Language, Severity, Status, UpdateKind
 
 MAX_TEXT = 10_000  # a message
 MAX_TITLE = 200
@@ -53,6 +53,7 @@ ShortText = Annotated[str, StringConstraints(max_length=MAX_SHORT_TEXT), NoContr
 LongText = Annotated[str, StringConstraints(max_length=MAX_LONG_TEXT), NoControl]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TITLE), NoControl]
 Slug = Annotated[str, StringConstraints(max_length=50), NoControl]
+TitleVersion = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TITLE), NoControl]
 Instant = Annotated[
     AwareDatetime,
     AfterValidator(_to_utc),
@@ -80,8 +81,59 @@ class ComponentRef(_Body):
         return self
 
 
+class OpenTexts(_Body):
+    """One language's version of the texts an opening writes; a text left out has none in it."""
+
+    title: TitleVersion = ""
+    message: Text = ""
+    impact: ShortText = ""
+    workaround: ShortText = ""
+
+
+class UpdateTexts(_Body):
+    """One language's version of the message and of texts the update changes; "" removes a version."""
+
+    message: Text = ""
+    workaround: ShortText = ""
+    root_cause: LongText = ""
+    resolution_summary: LongText = ""
+
+
+class ReopenTexts(_Body):
+    message: Text = ""
+
+
+class ByLanguage[T: BaseModel](_Body):
+    """Texts per language: one key per ``incidents.models.Language``, other keys are refused."""
+
+    en: T | None = None
+    nl: T | None = None
+    de: T | None = None
+
+
+class OpenTranslations(ByLanguage[OpenTexts]):
+    """An opening's texts in other languages than the one it is written in."""
+
+
+class UpdateTranslations(ByLanguage[UpdateTexts]):
+    """An update's message and changed texts in other languages than the incident's."""
+
+
+class ReopenTranslations(ByLanguage[ReopenTexts]):
+    """A reopening's message in other languages than the incident's."""
+
+
+_FALLBACK = "Readers of a language without a version get the text as written."
+
+
 class IncidentOpenIn(_Body):
     customer: Slug = Field(description="The customer's slug, e.g. midsize.")
+    language: Language | None = Field(
+        None, description="The language title, message, impact and workaround are written in. Default: the "
+                          "customer's.")
+    translations: OpenTranslations | None = Field(
+        None, description='The same texts in other languages than `language`, e.g. {"en": {"title": "Mail is down", '
+                          f'"message": "We are looking into it."}}}}. {_FALLBACK}')
     title: Name
     category: Category
     severity: Severity
@@ -107,10 +159,17 @@ class IncidentUpdateIn(_Body):
     workaround: ShortText | None = None
     root_cause: LongText | None = None
     resolution_summary: LongText | None = None
+    translations: UpdateTranslations | None = Field(
+        None, description='The message and changed texts in other languages than the incident\'s `language`, e.g. '
+                          '{"en": {"message": "…", "workaround": "…"}}. An empty text removes that version; a text '
+                          f"left out keeps it. {_FALLBACK}")
 
 
 class ReopenIn(_Body):
     message: Text = Field(description="Why the incident is reopened; published to stakeholders.")
+    translations: ReopenTranslations | None = Field(
+        None, description='The message in other languages than the incident\'s `language`: '
+                          f'{{"en": {{"message": "…"}}}}. {_FALLBACK}')
 
 
 class IncidentListQuery(Schema):
@@ -139,12 +198,18 @@ class ComponentChangeOut(Schema):
     status: ComponentStatus
 
 
+IncidentTextName = Literal["title", "impact", "workaround", "root_cause", "resolution_summary"]
+
+
 class UpdateOut(Schema):
     id: int
     kind: UpdateKind
     status: Status
     severity: Severity
     message: str
+    translations: dict[Language, dict[Literal["message"], str]] = Field(
+        description='The message in other languages than the incident\'s, e.g. {"en": {"message": "…"}}; '
+                    "a language without a version is left out.")
     internal: bool
     created_at: datetime
     author: str | None
@@ -155,6 +220,10 @@ class IncidentSummary(Schema):
     number: str = Field(description="The number asked for, or the first one the caller may see.")
     numbers: list[NumberOut] = Field(description="Each affected customer's own number (visible customers only).")
     title: str
+    language: Language = Field(description="The language the title and the incident's other texts are written in.")
+    translations: dict[Language, dict[IncidentTextName, str]] = Field(
+        description='The incident\'s texts in other languages, e.g. {"en": {"title": "…", "impact": "…"}}; a '
+                    f"language or text without a version is left out. {_FALLBACK}")
     category: Category
     severity: Severity
     status: Status
