@@ -4,9 +4,12 @@ Thin on purpose: parse (``api_schemas``), ask ``selectors`` what the caller may 
 ``services`` to write, then serialize. An incident of a customer the caller cannot see
 answers 404 exactly like one that does not exist. Callers are MSP staff (the API's auth
 makes sure), so internal notes are included.
+
+Texts are written in the incident's ``language``; ``translations`` carries them in other
+languages (``core.texts``), in and out by the request body's names (``impact``).
 """
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -16,9 +19,13 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router
+from ninja.errors import ValidationError as BodyError
 
+from core.formatting import label
+from core.texts import Translations
 from incidents import services
 from incidents.api_schemas import (
+    ByLanguage,
     ComponentChangeOut,
     ComponentOut,
     ComponentRef,
@@ -34,7 +41,7 @@ from incidents.api_schemas import (
     UpdateOut,
     UpdateResult,
 )
-from incidents.models import OPEN_STATUSES, Component, Incident, IncidentUpdate, Status
+from incidents.models import OPEN_STATUSES, Component, Incident, IncidentUpdate, Language, Status
 from incidents.selectors import (
     components_for_customer,
     customer_for_user,
@@ -44,12 +51,14 @@ from incidents.selectors import (
     timeline,
     with_console_details,
 )
+from incidents.visibility import INCIDENT_TEXTS
 
 router = Router(tags=["incidents"])
 
 _STATUS_FILTERS = {"open": Q(status__in=OPEN_STATUSES), "resolved": Q(status=Status.RESOLVED), "all": Q()}
 # Services name fields after the model; clients know them by the request body's names.
 _BODY_NAMES = {"business_impact": "impact", "is_internal": "internal"}
+_SERVICE_NAMES = {body: field for field, body in _BODY_NAMES.items()}
 
 
 @router.post("", response={201: IncidentDetail})
@@ -58,12 +67,15 @@ def open_incident(request: HttpRequest, payload: IncidentOpenIn) -> IncidentDeta
     if customer is None:  # the same answer whether it does not exist or is not the caller's
         raise ValidationError({"customer": _("Unknown customer: %(slug)s") % {"slug": payload.customer}})
     component_statuses = _component_statuses(payload.components, components_for_customer(customer))
+    language = payload.language or customer.language
+    translations = _translations(payload.translations, written_in=language)
     with _named_as_body():
         incident = services.incident_open(
             customer=customer, title=payload.title, category=payload.category, severity=payload.severity,
             message=payload.message, author=request.auth, status=payload.status, business_impact=payload.impact,
             workaround=payload.workaround, component_statuses=component_statuses, eta=payload.eta,
             detected_by=payload.detected_by, personal_data_involved=payload.personal_data_involved,
+            language=language, translations=translations,
         )
     return _detail(request.auth, incident.customer_links.get().number)
 
@@ -90,12 +102,13 @@ def post_update(request: HttpRequest, number: IncidentNumber, payload: IncidentU
     incident = _incident_or_404(request.auth, number)
     candidates = Component.objects.filter(customer__in=_visible_customer_ids(request.auth, [incident]))
     component_statuses = _component_statuses(payload.components, candidates)
+    translations = _translations(payload.translations, written_in=incident.language)
     with _named_as_body():
         update = services.incident_post_update(
             incident=incident, author=request.auth, message=payload.message, is_internal=payload.internal,
             status=payload.status, severity=payload.severity, component_statuses=component_statuses,
             eta=payload.eta, workaround=payload.workaround, root_cause=payload.root_cause,
-            resolution_summary=payload.resolution_summary,
+            resolution_summary=payload.resolution_summary, translations=translations,
         )
     return _update_result(request.auth, number, update)
 
@@ -103,8 +116,10 @@ def post_update(request: HttpRequest, number: IncidentNumber, payload: IncidentU
 @router.post("/{number}/reopen", response={201: UpdateResult})
 def reopen(request: HttpRequest, number: IncidentNumber, payload: ReopenIn) -> UpdateResult:
     incident = _incident_or_404(request.auth, number)
+    translations = _translations(payload.translations, written_in=incident.language)
     with _named_as_body():
-        update = services.incident_reopen(incident=incident, author=request.auth, message=payload.message)
+        update = services.incident_reopen(incident=incident, author=request.auth, message=payload.message,
+                                          translations=translations)
     return _update_result(request.auth, number, update)
 
 
@@ -141,6 +156,19 @@ def _component_statuses(refs: list[ComponentRef], candidates: QuerySet[Component
     return statuses
 
 
+def _translations(given: ByLanguage[Any] | None, *, written_in: str) -> Translations:
+    """The services' ``{language: {field: text}}``; a version in the written language itself → 422 on it."""
+    versions: dict[str, dict[str, str]] = given.model_dump(exclude_unset=True, exclude_none=True) if given else {}
+    if written_in in versions:
+        raise BodyError([{
+            "loc": ["body", "translations", written_in], "type": "value_error",
+            "msg": _("The texts are written in %(language)s; give only other languages here.") % {
+                "language": label(Language, written_in)},
+        }])
+    return {language: {_SERVICE_NAMES.get(name, name): text for name, text in texts.items()}
+            for language, texts in versions.items()}
+
+
 @contextmanager
 def _named_as_body() -> Iterator[None]:
     """Re-key a service's field errors by the request body's names."""
@@ -171,6 +199,7 @@ def _summary_fields(incident: Incident, visible: set[int], number: str | None) -
     ]
     return {
         "number": number or numbers[0].number, "numbers": numbers, "title": incident.title,
+        "language": incident.language, "translations": _versions(incident.translations, INCIDENT_TEXTS),
         "category": incident.category, "severity": incident.severity, "status": incident.status,
         "started_at": incident.started_at, "resolved_at": incident.resolved_at, "eta": incident.eta,
         "next_update_due_at": incident.next_update_due_at,
@@ -217,9 +246,19 @@ def _update_out(update: IncidentUpdate, visible: set[int]) -> UpdateOut:
     ]
     return UpdateOut(
         id=update.pk, kind=update.kind, status=update.status, severity=update.severity, message=update.message,
-        internal=update.is_internal, created_at=update.created_at,
-        author=update.author.get_username() if update.author else None, component_changes=changes,
+        translations=_versions(update.translations, ["message"]), internal=update.is_internal,
+        created_at=update.created_at, author=update.author.get_username() if update.author else None,
+        component_changes=changes,
     )
+
+
+def _versions(translations: Mapping[str, Mapping[str, str]] | None, fields: Sequence[str]) -> Translations:
+    """Stored versions by the body's names; only Kalm's languages and these fields, empty ones left out."""
+    stored = translations or {}
+    named = {language: {_BODY_NAMES.get(field, field): text for field in fields
+                        if (text := (stored.get(language) or {}).get(field))}
+             for language in Language.values}
+    return {language: texts for language, texts in named.items() if texts}
 
 
 def _update_result(user: AbstractBaseUser, number: str, update: IncidentUpdate) -> UpdateResult:

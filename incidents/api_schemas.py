@@ -2,28 +2,43 @@
 
 Request bodies are plain pydantic models that forbid unknown keys: a misspelt
 ``"internl": true`` must fail loudly instead of posting an internal note publicly.
-Every string that reaches the database is length-capped and NUL-free, and every time
-must carry a UTC offset, so bad input ends as a 422 and never as a database error.
+Every string that reaches the database is length-capped and free of control characters
+(tab and line breaks aside), and every time must carry a UTC offset, so bad input ends as
+a 422 and never as a database error or a status page feed that cannot be written (XML 1.0
+has no control characters).
 """
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from ninja import Path, Schema
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from incidents.models import Category, ComponentStatus, DetectedBy, Severity, Status, UpdateKind
+from incidents.models import Category, ComponentStatus, DetectedBy, Language, Severity, Status, UpdateKind
 
-MAX_TEXT = 10_000
+MAX_TEXT = 10_000  # a message
+MAX_TITLE = 200
+# The console's forms (incidents.forms.incident) cap these; a longer text written here would
+# stop every later update in the console, whose form sends the text back as it stands.
+MAX_SHORT_TEXT = 2_000  # impact, workaround
+MAX_LONG_TEXT = 5_000  # root cause, resolution summary
 MAX_PAGE = 100
 # Far beyond any real list, and well inside every database's integer range.
 MAX_OFFSET = 2**31 - 1
 
 
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
+# What XML 1.0 cannot carry (django.utils.xmlutils refuses the same): the C0 controls but tab, LF and CR.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _no_control(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters (tab and line breaks are fine)")
     return value
+
+
+NoControl = AfterValidator(_no_control)
 
 
 def _to_utc(value: datetime) -> datetime:
@@ -33,9 +48,12 @@ def _to_utc(value: datetime) -> datetime:
         raise ValueError("is out of range") from exc
 
 
-Text = Annotated[str, StringConstraints(max_length=MAX_TEXT), AfterValidator(_no_nul)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_no_nul)]
-Slug = Annotated[str, StringConstraints(max_length=50), AfterValidator(_no_nul)]
+Text = Annotated[str, StringConstraints(max_length=MAX_TEXT), NoControl]
+ShortText = Annotated[str, StringConstraints(max_length=MAX_SHORT_TEXT), NoControl]
+LongText = Annotated[str, StringConstraints(max_length=MAX_LONG_TEXT), NoControl]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TITLE), NoControl]
+Slug = Annotated[str, StringConstraints(max_length=50), NoControl]
+TitleVersion = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TITLE), NoControl]
 Instant = Annotated[
     AwareDatetime,
     AfterValidator(_to_utc),
@@ -63,17 +81,68 @@ class ComponentRef(_Body):
         return self
 
 
+class OpenTexts(_Body):
+    """One language's version of the texts an opening writes; a text left out has none in it."""
+
+    title: TitleVersion = ""
+    message: Text = ""
+    impact: ShortText = ""
+    workaround: ShortText = ""
+
+
+class UpdateTexts(_Body):
+    """One language's version of the message and of texts the update changes; "" removes a version."""
+
+    message: Text = ""
+    workaround: ShortText = ""
+    root_cause: LongText = ""
+    resolution_summary: LongText = ""
+
+
+class ReopenTexts(_Body):
+    message: Text = ""
+
+
+class ByLanguage[T: BaseModel](_Body):
+    """Texts per language: one key per ``incidents.models.Language``, other keys are refused."""
+
+    en: T | None = None
+    nl: T | None = None
+    de: T | None = None
+
+
+class OpenTranslations(ByLanguage[OpenTexts]):
+    """An opening's texts in other languages than the one it is written in."""
+
+
+class UpdateTranslations(ByLanguage[UpdateTexts]):
+    """An update's message and changed texts in other languages than the incident's."""
+
+
+class ReopenTranslations(ByLanguage[ReopenTexts]):
+    """A reopening's message in other languages than the incident's."""
+
+
+_FALLBACK = "Readers of a language without a version get the text as written."
+
+
 class IncidentOpenIn(_Body):
     customer: Slug = Field(description="The customer's slug, e.g. midsize.")
+    language: Language | None = Field(
+        None, description="The language title, message, impact and workaround are written in. Default: the "
+                          "customer's.")
+    translations: OpenTranslations | None = Field(
+        None, description='The same texts in other languages than `language`, e.g. {"en": {"title": "Mail is down", '
+                          f'"message": "We are looking into it."}}}}. {_FALLBACK}')
     title: Name
     category: Category
     severity: Severity
     status: Status = Status.INVESTIGATING
-    impact: Text = Field("", description="The business impact, in the customer's terms.")
+    impact: ShortText = Field("", description="The business impact, in the customer's terms.")
     components: list[ComponentRef] = []
     message: Text = Field(description="The first public message: the acknowledgment stakeholders see.")
     eta: Instant | None = None
-    workaround: Text = ""
+    workaround: ShortText = ""
     detected_by: DetectedBy = DetectedBy.MSP
     personal_data_involved: bool = False
 
@@ -87,13 +156,20 @@ class IncidentUpdateIn(_Body):
     severity: Severity | None = None
     components: list[ComponentRef] = []
     eta: Instant | None = None
-    workaround: Text | None = None
-    root_cause: Text | None = None
-    resolution_summary: Text | None = None
+    workaround: ShortText | None = None
+    root_cause: LongText | None = None
+    resolution_summary: LongText | None = None
+    translations: UpdateTranslations | None = Field(
+        None, description='The message and changed texts in other languages than the incident\'s `language`, e.g. '
+                          '{"en": {"message": "…", "workaround": "…"}}. An empty text removes that version; a text '
+                          f"left out keeps it. {_FALLBACK}")
 
 
 class ReopenIn(_Body):
     message: Text = Field(description="Why the incident is reopened; published to stakeholders.")
+    translations: ReopenTranslations | None = Field(
+        None, description='The message in other languages than the incident\'s `language`: '
+                          f'{{"en": {{"message": "…"}}}}. {_FALLBACK}')
 
 
 class IncidentListQuery(Schema):
@@ -122,12 +198,18 @@ class ComponentChangeOut(Schema):
     status: ComponentStatus
 
 
+IncidentTextName = Literal["title", "impact", "workaround", "root_cause", "resolution_summary"]
+
+
 class UpdateOut(Schema):
     id: int
     kind: UpdateKind
     status: Status
     severity: Severity
     message: str
+    translations: dict[Language, dict[Literal["message"], str]] = Field(
+        description='The message in other languages than the incident\'s, e.g. {"en": {"message": "…"}}; '
+                    "a language without a version is left out.")
     internal: bool
     created_at: datetime
     author: str | None
@@ -138,6 +220,10 @@ class IncidentSummary(Schema):
     number: str = Field(description="The number asked for, or the first one the caller may see.")
     numbers: list[NumberOut] = Field(description="Each affected customer's own number (visible customers only).")
     title: str
+    language: Language = Field(description="The language the title and the incident's other texts are written in.")
+    translations: dict[Language, dict[IncidentTextName, str]] = Field(
+        description='The incident\'s texts in other languages, e.g. {"en": {"title": "…", "impact": "…"}}; a '
+                    f"language or text without a version is left out. {_FALLBACK}")
     category: Category
     severity: Severity
     status: Status

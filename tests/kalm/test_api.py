@@ -17,7 +17,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from incidents import services
-from incidents.api_schemas import MAX_TEXT
+from incidents.api_schemas import MAX_LONG_TEXT, MAX_SHORT_TEXT, MAX_TEXT, MAX_TITLE
+from incidents.forms.incident import IncidentOpenForm, IncidentUpdateForm
 from incidents.models import (
     AffectedComponent,
     Component,
@@ -251,6 +252,21 @@ def test_open_incident_defaults(api, customer):
     assert data["components"] == []
 
 
+def test_tabs_and_line_breaks_are_not_control_characters_to_refuse(api, customer):
+    message = "First line.\r\nSecond line:\tindented.\n"
+    response = api.post("/incidents", open_body(components=[], message=message))
+    assert response.status_code == 201, response.content
+    assert response.json()["updates"][0]["message"] == message.strip()
+
+
+def test_text_caps_are_the_console_forms_caps():
+    """A text the API lets through must fit the console's form, which sends it back on every update."""
+    update = IncidentUpdateForm.base_fields
+    assert IncidentOpenForm.base_fields["title"].max_length == MAX_TITLE
+    assert update["workaround"].max_length == update["business_impact"].max_length == MAX_SHORT_TEXT
+    assert update["root_cause"].max_length == update["resolution_summary"].max_length == MAX_LONG_TEXT
+
+
 def test_numbers_count_up_per_customer_and_day(api, customer):
     numbers = [api.post("/incidents", open_body(components=[])).json()["number"] for _ in range(3)]
     assert [n[-3:] for n in numbers] == ["001", "002", "003"]
@@ -268,6 +284,9 @@ LONG = "x" * (MAX_TEXT + 1)
         ({"title": "   "}, ("body", "title")),
         ({"title": "x" * 201}, ("body", "title")),
         ({"title": "bad\x00title"}, ("body", "title")),
+        ({"title": "Mail\x01down"}, ("body", "title")),  # would break the status page's RSS and Atom feeds
+        ({"message": "Word's line break:\x0bhere"}, ("body", "message")),
+        ({"impact": "escape \x1b[31m"}, ("body", "impact")),
         ({"category": "plumbing"}, ("body", "category")),
         ({"severity": "catastrophic"}, ("body", "severity")),
         ({"severity": None}, ("body", "severity")),
@@ -276,6 +295,8 @@ LONG = "x" * (MAX_TEXT + 1)
         ({"message": "   "}, ("body", "message")),  # refused by the service
         ({"message": LONG}, ("body", "message")),
         ({"impact": LONG}, ("body", "impact")),
+        ({"impact": "x" * (MAX_SHORT_TEXT + 1)}, ("body", "impact")),
+        ({"workaround": "x" * (MAX_SHORT_TEXT + 1)}, ("body", "workaround")),
         ({"impact": ["a list"]}, ("body", "impact")),
         ({"customer": "no-such-customer"}, ("body", "customer")),
         ({"customer": "bad\x00slug"}, ("body", "customer")),
@@ -534,7 +555,11 @@ def test_update_names_a_component_shared_by_two_customers_ambiguous(api_as, mana
         ({"eta": "2030-01-01 12:00"}, ("body", "eta")),
         ({"root_cause": 42, "message": "x"}, ("body", "root_cause")),
         ({"resolution_summary": "x\x00", "message": "x"}, ("body", "resolution_summary")),
+        ({"workaround": "bell\x07"}, ("body", "workaround")),
         ({"workaround": LONG}, ("body", "workaround")),
+        ({"workaround": "x" * (MAX_SHORT_TEXT + 1)}, ("body", "workaround")),
+        ({"root_cause": "x" * (MAX_LONG_TEXT + 1)}, ("body", "root_cause")),
+        ({"resolution_summary": "x" * (MAX_LONG_TEXT + 1)}, ("body", "resolution_summary")),
     ],
 )
 def test_update_rejects_bad_input(api, number, mail, body, loc):
