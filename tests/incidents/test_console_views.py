@@ -161,8 +161,16 @@ class TestIncidentPage:
 
     def test_add_customer_in_the_console(self, client, manager, incident, other_customer):
         client.force_login(manager)
-        client.post(reverse("incidents:add_customer", args=[incident.pk]), {"customer": other_customer.pk})
+        url = reverse("incidents:add_customer", args=[incident.pk])
+        # Northwind reads English and the incident is written in Dutch: first the English texts.
+        response = client.post(url, {"customer": other_customer.pk})
+        assert response.status_code == 422 and "No English version" in response.text
+        assert not incident.customer_links.filter(customer=other_customer).exists()
+        client.post(url, {"customer": other_customer.pk, "title__en": "Server outage",
+                          "business_impact__en": "Production planning is down."})
         assert incident.customer_links.filter(customer=other_customer).exists()
+        incident.refresh_from_db()
+        assert incident.translations["en"]["title"] == "Server outage"
 
     def test_account_manager_cannot_add_a_customer_they_do_not_manage(self, as_anna, incident, other_customer):
         response = as_anna.post(reverse("incidents:add_customer", args=[incident.pk]),

@@ -1,10 +1,12 @@
 """The Dutch and German catalogs cover every string the code marks, with no fuzzy guesses.
 
-``makemessages`` runs against a copy of the catalogs (the real ones are never touched), so a
-string added to the code without a translation, or a changed one that gettext merely guessed
-("fuzzy"), fails here rather than reaching a Dutch page in English.
+``makemessages`` runs in a copy of the source tree with a copy of the catalogs (makemessages
+writes into the ``locale`` folder it finds beside the sources, so the real ones must not be
+in reach), and a string added to the code without a translation, or a changed one that
+gettext merely guessed ("fuzzy"), fails here rather than reaching a Dutch page in English.
 """
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -13,20 +15,27 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-IGNORED = [".venv", "tests", "bench", "staticfiles", "var", "node_modules"]
+SOURCES = ["core", "kalm", "incidents", "comms", "statuspage", "reports", "templates", "locale"]
 
 
 @pytest.fixture(scope="module")
-def refreshed_catalogs(tmp_path_factory, django_db_blocker) -> Path:
-    locale = tmp_path_factory.mktemp("catalogs") / "locale"
-    shutil.copytree(Path(settings.BASE_DIR) / "locale", locale)
-    original = settings.LOCALE_PATHS
-    settings.LOCALE_PATHS = [locale]
+def refreshed_catalogs(tmp_path_factory) -> Path:
+    real = sorted((Path(settings.BASE_DIR) / "locale").rglob("django.po"))
+    before = [path.read_bytes() for path in real]
+    tree = tmp_path_factory.mktemp("sources")
+    for name in SOURCES:
+        shutil.copytree(Path(settings.BASE_DIR) / name, tree / name,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.mo", "migrations"))
+    original_paths, original_dir = settings.LOCALE_PATHS, os.getcwd()
+    settings.LOCALE_PATHS = [tree / "locale"]
+    os.chdir(tree)
     try:
-        call_command("makemessages", locale=["nl", "de"], ignore_patterns=IGNORED, no_obsolete=True, verbosity=0)
+        call_command("makemessages", locale=["nl", "de"], no_obsolete=True, verbosity=0)
     finally:
-        settings.LOCALE_PATHS = original
-    return locale
+        os.chdir(original_dir)
+        settings.LOCALE_PATHS = original_paths
+    assert [path.read_bytes() for path in real] == before, "the real catalogs were rewritten"
+    return tree / "locale"
 
 
 @pytest.mark.parametrize("language", ["nl", "de"])
