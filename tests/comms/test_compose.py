@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -94,3 +95,25 @@ def test_other_account_manager_cannot_compose(client, other_account_manager, inc
     assert client.get(reverse("comms:compose", args=[incident.pk])).status_code == 404
     response = client.post(reverse("comms:compose", args=[incident.pk]), facts(send="1"))
     assert response.status_code == 404 and IncidentUpdate.objects.filter(incident=incident).count() == 1
+
+
+def test_the_time_the_preview_promises_is_the_time_posting_sets(as_anna, people, incident):
+    """The preview said "by 20:00" and posting set 21:16: the preview now runs the real update and the
+    send keeps the promise its texts state, even minutes later."""
+    url = reverse("comms:compose", args=[incident.pk])
+    start = timezone.now().replace(second=0, microsecond=0)
+    with time_machine.travel(start, tick=False) as traveller:
+        preview = as_anna.post(url, facts(preview="1", status="monitoring"))
+        promise = preview.context["promise"]
+        # Monitoring: the longer of critical's 30 minutes and the monitoring cadence (120).
+        assert promise == start + timedelta(minutes=120)
+        shown = {f"{k}-{d.key}": v for d in preview.context["drafts"] for k, v in (("subject", d.subject),
+                                                                                   ("body", d.body))}
+        local = timezone.localtime(promise, incident.first_link.customer.tzinfo).strftime("%H:%M")
+        assert all(local in d.body for d in preview.context["drafts"])
+        traveller.shift(timedelta(minutes=3))
+        response = as_anna.post(url, facts(send="1", status="monitoring", promise=promise.isoformat(), **shown))
+    assert response.status_code == 302
+    incident.refresh_from_db()
+    assert incident.next_update_due_at == promise
+    assert all(local in c.body_text for c in Communication.objects.filter(update__status="monitoring"))

@@ -400,3 +400,18 @@ def test_a_time_across_the_dst_change_names_its_own_clock():
     clock = Clock(tz=ZoneInfo("Europe/Amsterdam"), now=datetime(2026, 10, 25, 0, 30, tzinfo=UTC), language="en")
     assert clock.moment(datetime(2026, 10, 25, 0, 50, tzinfo=UTC)) == "02:50"  # still CEST
     assert clock.moment(datetime(2026, 10, 25, 1, 20, tzinfo=UTC)) == "02:20 CET"
+
+
+@pytest.mark.parametrize(("language", "back", "still"), [
+    ("en", "should work normally again", "We are still working on it"),
+    ("nl", "zou weer normaal moeten werken", "Wij werken er nog aan"),
+    ("de", "sollte wieder normal funktionieren", "Wir arbeiten weiter daran"),
+])
+@pytest.mark.parametrize("kind", ["update", "holding"])
+@pytest.mark.django_db  # the template lookup reads staff overrides
+def test_while_monitoring_end_users_hear_that_it_works_again(kind, language, back, still):
+    """A Monitoring e-mail to end users said "we are still working on it" when service was back."""
+    context = sample_context(language) | {"status_code": "monitoring", "message": ""}
+    body = render_message(kind=kind, audience="end_user", language=language, context=context).body_text
+    assert back in body.lower() or back in body
+    assert still not in body

@@ -254,3 +254,17 @@ def test_header_injection_is_permanent(smtp_server, make_message):
 ])
 def test_error_mapping_for_replies_the_loopback_server_does_not_script(error, permanent):
     assert smtp_error(error).permanent is permanent
+
+
+def test_replies_reach_the_msp_and_the_text_part_reads_as_text(smtp_server, make_message, settings):
+    """Messages say "reply to this message": Reply-To names the service desk. The text part shows no
+    Markdown syntax (the HTML part renders it)."""
+    settings.KALM_REPLY_TO = "Service desk <servicedesk@msp.example>"
+    message = make_message(body_text="**Workaround:** save locally.\n\n- **ERP:** slow\n- [Status](https://s.example/)")
+
+    EmailTransport().send(message)
+
+    [mail] = smtp_server.messages
+    assert mail.message["Reply-To"] == "Service desk <servicedesk@msp.example>"
+    text = mail.message.get_body(("plain",)).get_content()
+    assert text.replace("\r\n", "\n").strip() == "Workaround: save locally.\n\n- ERP: slow\n- Status (https://s.example/)"
