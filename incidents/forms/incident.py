@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.formatting import active_language
 from incidents.defaults import first_messages
 from incidents.forms.common import CustomerChoiceMixin, in_zone, incident_zone
 from incidents.forms.datetimes import LocalDateTimeField
@@ -16,7 +17,6 @@ from incidents.models import (
     Customer,
     DetectedBy,
     Incident,
-    Language,
     Severity,
     Status,
 )
@@ -100,7 +100,8 @@ class IncidentOpenForm(CustomerChoiceMixin, ComponentImpactMixin, TextsInLanguag
         self.limit_customers(customers)
         self.add_component_fields(self.selected_customer_components(), current={})
         customer = self.selected_customer()
-        written_in = customer.language if customer else Language.ENGLISH
+        # Until a customer is chosen, the proposal is in the console's language; choosing one rewrites it.
+        written_in = customer.language if customer else active_language()
         defaults = {language: {"message": text} for language, text in first_messages().items()}
         self._forget_default_messages(defaults)
         self.fields["message"].initial = defaults[written_in]["message"]

@@ -28,11 +28,12 @@ CONFIRM = "send_with_missing_languages"
 
 
 def show_visibility(form: forms.Form, names: Sequence[str], *, fact_of: Mapping[str, str] | None = None) -> None:
-    """Mark each named field with the visibility of the fact it sets (the template shows it)."""
+    """Mark each named field, and its versions in other languages, with the visibility of the fact it sets."""
     for name in names:
-        field = form.fields[name]
-        field.visibility = visibility_of((fact_of or {}).get(name, name))
-        field.template_name = FIELD_TEMPLATE
+        visibility = visibility_of((fact_of or {}).get(name, name))
+        for field_name, field in form.fields.items():
+            if field_name == name or field_name.startswith(f"{name}__"):
+                field.visibility, field.template_name = visibility, FIELD_TEMPLATE
 
 
 class TextsInLanguagesMixin:
