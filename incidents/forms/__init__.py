@@ -14,7 +14,7 @@ from incidents.forms.incident import (
     IncidentUpdateForm,
     ReopenForm,
 )
-from incidents.forms.maintenance import MaintenanceForm
+from incidents.forms.maintenance import MaintenanceForm, MaintenanceTextsForm
 
 __all__ = [
     "IMPACT_CHOICES",
@@ -31,6 +31,7 @@ __all__ = [
     "LocalDateTimeField",
     "LocalDateTimeInput",
     "MaintenanceForm",
+    "MaintenanceTextsForm",
     "ReopenForm",
     "in_zone",
     "incident_zone",
