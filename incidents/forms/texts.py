@@ -28,11 +28,13 @@ CONFIRM = "send_with_missing_languages"
 
 
 def show_visibility(form: forms.Form, names: Sequence[str], *, fact_of: Mapping[str, str] | None = None) -> None:
-    """Mark each named field with the visibility of the fact it sets (the template shows it)."""
+    """Mark each named field, and its versions in other languages, with the visibility of the fact
+    it sets (the field template shows it, and keeps each version's label and input together)."""
     for name in names:
-        field = form.fields[name]
-        field.visibility = visibility_of((fact_of or {}).get(name, name))
-        field.template_name = FIELD_TEMPLATE
+        visibility = visibility_of((fact_of or {}).get(name, name))
+        for key in [name, *(key for key in form.fields if key.startswith(f"{name}__"))]:
+            form.fields[key].visibility = visibility
+            form.fields[key].template_name = FIELD_TEMPLATE
 
 
 class TextsInLanguagesMixin:

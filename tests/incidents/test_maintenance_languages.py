@@ -47,7 +47,9 @@ class TestScheduleForm:
         for name in ("title", "expected_impact", "customer_action"):
             assert f'name="{name}"' in page and f'name="{name}__en"' in page
         assert 'lang="en"' in page and 'lang="nl"' in page
-        assert page.count("visibility-public") == 3  # each text is shown on the status page and in messages
+        # Each version is one field (label, badge and input together) and says it is public.
+        assert page.count('class="field lang-nl"') == page.count('class="field lang-en"') == 3
+        assert page.count("visibility-public") == 6
 
     def test_one_language_only_when_every_reader_reads_the_customers(self, as_anna, customer, file_server):
         page = as_anna.get(reverse("incidents:maintenance_new"), {"customer": customer.pk}).text
