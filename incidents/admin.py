@@ -93,7 +93,8 @@ def component_form(languages: Sequence[str]) -> type[ComponentForm]:
             model_field = Component._meta.get_field(field)
             attrs[translation_field(field, language)] = forms.CharField(
                 label=format_lazy("{} ({})", capfirst(model_field.verbose_name), Language(language).label),
-                max_length=model_field.max_length, required=False)
+                max_length=model_field.max_length, required=False,
+                widget=forms.TextInput(attrs={"class": "vTextField", "lang": language}))
     return ModelFormMetaclass("ComponentForm", (ComponentForm,), attrs)
 
 
