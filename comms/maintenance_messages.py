@@ -28,11 +28,13 @@ from comms.outbox import PlannedMessage
 from comms.rendering import render_message
 from comms.routing import routed, routing_table
 from core.formatting import Clock, label
+from core.texts import localized
 from incidents.maintenance import maintenance_complete, maintenance_start
 from incidents.models import ComponentStatus, Maintenance, MaintenanceStatus, Severity
 
 # What each maintenance_changed event sends. A cancellation sends nothing: there is no
-# message kind for it yet (the status page drops the window).
+# message kind for it yet (the status page drops the window). Corrected texts ("edited")
+# send nothing either: the status page shows them, and the reminders carry them.
 EVENT_KINDS: dict[str, str] = {
     "scheduled": MessageKind.MAINTENANCE_ANNOUNCEMENT,
     "started": MessageKind.MAINTENANCE_STARTED,
@@ -92,18 +94,27 @@ def _recipient_groups(maintenance: Maintenance, kind: str) -> dict[tuple[str, st
 
 
 def maintenance_context(*, maintenance: Maintenance, language: str) -> dict[str, Any]:
-    """The customer keys and the maintenance keys, in ``language`` and the customer's zone."""
+    """The customer keys and the maintenance keys, in ``language`` and the customer's zone.
+
+    The window's texts and its components' names are written in the customer's language;
+    a reader of another language gets their version where there is one (core.texts).
+    """
     customer = maintenance.customer
     clock = Clock(tz=customer.tzinfo, now=timezone.now(), language=language)
+
+    def text(obj: object, field: str) -> str:
+        return localized(obj, field, language, written_in=customer.language)
+
     with translation.override(language):
-        names = list(maintenance.components.order_by("group", "position", "name").values_list("name", flat=True))
+        names = [text(component, "name")
+                 for component in maintenance.components.order_by("group", "position", "name")]
         under_maintenance = label(ComponentStatus, ComponentStatus.UNDER_MAINTENANCE)
         facts = {
-            "maintenance_title": maintenance.title,
+            "maintenance_title": text(maintenance, "title"),
             "window_start": clock.date_time(maintenance.starts_at),
             "window_end": clock.date_time(maintenance.ends_at),
-            "expected_impact": maintenance.expected_impact,
-            "customer_action": maintenance.customer_action,
+            "expected_impact": text(maintenance, "expected_impact"),
+            "customer_action": text(maintenance, "customer_action"),
             "components": [{"name": name, "status": under_maintenance} for name in names],
             "components_text": ", ".join(names),
         }

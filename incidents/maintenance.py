@@ -1,4 +1,8 @@
-"""Planned maintenance: schedule, start, complete, cancel.
+"""Planned maintenance: schedule, correct its texts, start, complete, cancel.
+
+The window's texts (``MAINTENANCE_TEXTS``) are written in the customer's language; their
+versions in other languages live in ``translations`` (core.texts), merged on every write so
+that a language or text a form did not show is kept.
 
 Starting puts the window's components under maintenance and completing gives them back
 (component_status_refresh keeps any worse status an open incident gives them). Every
@@ -15,19 +19,28 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.texts import Translations, merged
 from incidents.components import component_status_refresh
-from incidents.models import Component, Customer, Maintenance, MaintenanceStatus
+from incidents.models import Component, Customer, Language, Maintenance, MaintenanceStatus
 from incidents.signals import maintenance_changed
 
 ANNOUNCE_AHEAD = timedelta(days=7)
+# The window's free texts that reach readers, written per language (core.texts).
+MAINTENANCE_TEXTS: tuple[str, ...] = ("title", "expected_impact", "customer_action")
+OPEN_STATUSES = (MaintenanceStatus.SCHEDULED, MaintenanceStatus.IN_PROGRESS)
 
 
 @transaction.atomic
 def maintenance_schedule(
     *, customer: Customer, title: str, components: Iterable[Component], starts_at: datetime, ends_at: datetime,
-    expected_impact: str = "", customer_action: str = "", author: AbstractBaseUser | None,
+    expected_impact: str = "", customer_action: str = "", translations: Translations | None = None,
+    author: AbstractBaseUser | None,
 ) -> tuple[Maintenance, list[str]]:
-    """Schedule a window; returns it with warnings (e.g. announced less than 7 days ahead)."""
+    """Schedule a window; returns it with warnings (e.g. announced less than 7 days ahead).
+
+    The texts are in the customer's language; ``translations`` holds them in others
+    (``{"en": {"title": …}}``), for the announcement and the status page in those languages.
+    """
     components = list(components)
     errors = {}
     if not title.strip():
@@ -45,11 +58,49 @@ def maintenance_schedule(
     maintenance = Maintenance.objects.create(
         customer=customer, title=title.strip(), starts_at=starts_at, ends_at=ends_at,
         expected_impact=expected_impact.strip(), customer_action=customer_action.strip(),
+        translations=merged({}, _window_texts(translations, customer)),
         created_by=author if author is not None and author.is_authenticated else None,
     )
     maintenance.components.set(components)
     maintenance_changed.send(sender=Maintenance, maintenance=maintenance, event="scheduled")
     return maintenance, _warnings(starts_at)
+
+
+@transaction.atomic
+def maintenance_edit_texts(
+    *, maintenance: Maintenance, title: str | None = None, expected_impact: str | None = None,
+    customer_action: str | None = None, translations: Translations | None = None,
+) -> bool:
+    """Correct or complete the texts of a window that has not closed; returns whether any changed.
+
+    A text given as None is kept, and so is every translation ``translations`` does not name
+    (an emptied one, ``""``, is removed). The status page shows the new texts at once; the
+    messages already sent are not sent again.
+    """
+    locked = Maintenance.objects.select_for_update().select_related("customer").get(pk=maintenance.pk)
+    if locked.status not in OPEN_STATUSES:
+        raise ValidationError({"status": _("The window is closed: its texts can no longer change.")})
+    if title is not None and not title.strip():
+        raise ValidationError({"title": _("Give the maintenance a title.")})
+    given = {"title": title, "expected_impact": expected_impact, "customer_action": customer_action}
+    changes = {field: text.strip() for field, text in given.items()
+               if text is not None and text.strip() != getattr(locked, field)}
+    texts = merged(locked.translations, _window_texts(translations, locked.customer))
+    if texts != locked.translations:
+        changes["translations"] = texts
+    if not changes:
+        return False
+    Maintenance.objects.filter(pk=locked.pk).update(**changes)
+    maintenance.refresh_from_db()
+    maintenance_changed.send(sender=Maintenance, maintenance=maintenance, event="edited")
+    return True
+
+
+def _window_texts(translations: Translations | None, customer: Customer) -> Translations:
+    """Only the window's texts, in known languages other than the customer's (whose text is the field itself)."""
+    return {language: {field: text for field, text in texts.items() if field in MAINTENANCE_TEXTS}
+            for language, texts in (translations or {}).items()
+            if language in Language.values and language != customer.language}
 
 
 def _warnings(starts_at: datetime) -> list[str]:

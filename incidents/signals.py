@@ -15,5 +15,6 @@ from django.dispatch import Signal
 update_posted = Signal()
 
 # Sent inside the transaction that changed a maintenance window. Arguments: ``maintenance``
-# and ``event`` ("scheduled", "started", "completed", "cancelled"). Same rules as above.
+# and ``event`` ("scheduled", "edited" (its texts), "started", "completed", "cancelled"). Same
+# rules as above.
 maintenance_changed = Signal()

@@ -21,5 +21,6 @@ urlpatterns = [
     path("maintenance/new/components/", maintenance.maintenance_component_fields,
          name="maintenance_component_fields"),
     path("maintenance/<int:pk>/", maintenance.maintenance_detail, name="maintenance_detail"),
+    path("maintenance/<int:pk>/texts/", maintenance.maintenance_edit, name="maintenance_edit"),
     path("maintenance/<int:pk>/<slug:action>/", maintenance.maintenance_action, name="maintenance_action"),
 ]

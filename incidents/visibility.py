@@ -49,6 +49,10 @@ FACT_VISIBILITY: Mapping[str, Visibility] = {
     "components": Visibility.PUBLIC,
     "eta": Visibility.PUBLIC,
     "started_at": Visibility.PUBLIC,
+    # A maintenance window's texts: its announcement, reminders and the status page.
+    "maintenance_title": Visibility.PUBLIC,
+    "expected_impact": Visibility.PUBLIC,
+    "customer_action": Visibility.PUBLIC,
     # What the customer's own people are told in messages and the report.
     "business_impact": Visibility.CONTACTS,
     "root_cause": Visibility.CONTACTS,

@@ -1,10 +1,17 @@
-"""Demo data for `make run`: three customers, their components, two logins, one live incident.
+"""Demo data for `make run`: three customers, their components, two logins, one live incident
+and one maintenance window.
 
-Idempotent: customers and users are matched by slug/username, and the demo incident is
-opened only when MidSize has no incident yet, so a second `make run` adds nothing.
+Every text a reader sees is written in the customer's language with translations into the
+others (core.texts): MidSize writes Dutch, Northwind English, Bergmann German.
+
+Idempotent: customers and users are matched by slug/username, components by any of their
+names, and the demo incident (maintenance window) is opened (scheduled) only when MidSize
+has none yet, so a second `make run` adds nothing. An older demo's English names and title
+are brought up to date once.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -12,11 +19,28 @@ from django.db import transaction
 from django.utils import timezone
 
 from comms.models import Stakeholder
+from core.texts import merged
 from incidents import services
-from incidents.models import Component, Customer
+from incidents.maintenance import maintenance_schedule
+from incidents.models import Component, Customer, Incident
 from statuspage.models import Subscription
 
 DEMO_PASSWORD = "kalm-demo"  # printed by `make run`; demo machines only
+
+
+Texts = dict[str, str]  # language → text
+
+
+@dataclass(frozen=True)
+class DemoComponent:
+    """A component's name, group and description in each language (the customer's is written, the rest translations)."""
+
+    name: Texts
+    group: Texts
+    description: Texts = field(default_factory=dict)
+
+    def texts(self) -> dict[str, Texts]:
+        return {"name": self.name, "group": self.group, "description": self.description}
 
 
 @dataclass(frozen=True)
@@ -26,20 +50,37 @@ class DemoCustomer:
     prefix: str
     language: str
     time_zone: str
-    components: list[tuple[str, str]]  # (group, name)
+    components: list[DemoComponent]
     domain: str = "example.com"
 
 
+SERVERS = {"nl": "Servers", "en": "Servers", "de": "Server"}
+APPLICATIONS = {"nl": "Applicaties", "en": "Applications", "de": "Anwendungen"}
+COMMUNICATION = {"nl": "Communicatie", "en": "Communication", "de": "Kommunikation"}
+INFRASTRUCTURE = {"nl": "Infrastructuur", "en": "Infrastructure", "de": "Infrastruktur"}
+EMAIL = {"nl": "E-mail", "en": "Email", "de": "E-Mail"}
+
 CUSTOMERS = [
     DemoCustomer("midsize", "MidSize Manufacturing BV", "MSM", "nl", "Europe/Amsterdam", [
-        ("Servers", "File server"), ("Applications", "ERP"), ("Communication", "E-mail"),
-        ("Infrastructure", "Network"),
+        DemoComponent({"nl": "Bestandsserver", "en": "File server", "de": "Dateiserver"}, SERVERS,
+                      {"nl": "Gedeelde mappen (S:-schijf)", "en": "Shared folders (S: drive)",
+                       "de": "Freigegebene Ordner (Laufwerk S:)"}),
+        DemoComponent({"nl": "ERP", "en": "ERP", "de": "ERP"}, APPLICATIONS,
+                      {"nl": "Orders, planning en voorraad", "en": "Orders, planning and stock",
+                       "de": "Aufträge, Planung und Lager"}),
+        DemoComponent(EMAIL, COMMUNICATION),
+        DemoComponent({"nl": "Netwerk", "en": "Network", "de": "Netzwerk"}, INFRASTRUCTURE,
+                      {"nl": "Internet, wifi en VPN", "en": "Internet, Wi-Fi and VPN", "de": "Internet, WLAN und VPN"}),
     ], "midsize.example"),
     DemoCustomer("northwind", "Northwind Logistics Ltd", "NWL", "en", "Europe/London", [
-        ("Applications", "Warehouse system"), ("Communication", "E-mail"), ("Infrastructure", "VPN"),
+        DemoComponent({"en": "Warehouse system", "nl": "Magazijnsysteem", "de": "Lagerverwaltung"}, APPLICATIONS),
+        DemoComponent(EMAIL, COMMUNICATION),
+        DemoComponent({"en": "VPN", "nl": "VPN", "de": "VPN"}, INFRASTRUCTURE),
     ], "northwind.example"),
     DemoCustomer("bergmann", "Bergmann Praxisgruppe GmbH", "BPG", "de", "Europe/Berlin", [
-        ("Applications", "Practice software"), ("Communication", "E-mail"), ("Infrastructure", "Internet"),
+        DemoComponent({"de": "Praxissoftware", "en": "Practice software", "nl": "Praktijksoftware"}, APPLICATIONS),
+        DemoComponent(EMAIL, COMMUNICATION),
+        DemoComponent({"de": "Internet", "en": "Internet", "nl": "Internet"}, INFRASTRUCTURE),
     ], "bergmann.example"),
 ]
 
@@ -71,6 +112,7 @@ def load_demo() -> list[str]:
         _stakeholders(customer, spec, created)
     _subscribers(Customer.objects.get(slug="midsize"), created)
     _demo_incident(anna, created)
+    _demo_maintenance(anna, created)
     return created
 
 
@@ -102,10 +144,31 @@ def _customer(spec: DemoCustomer, created: list[str]) -> Customer:
     )
     if was_created:
         created.append(f"customer {spec.slug}")
-    for position, (group, name) in enumerate(spec.components):
-        Component.objects.get_or_create(customer=customer, name=name,
-                                        defaults={"group": group, "position": position})
+    for position, component in enumerate(spec.components):
+        _component(customer, component, position, created)
     return customer
+
+
+def _component(customer: Customer, spec: DemoComponent, position: int, created: list[str]) -> None:
+    """The component as written in the customer's language, its other languages as translations.
+
+    An older demo's component (named in English) is found by any of its names and brought up
+    to date once; one that is up to date is left alone, so edits in the admin stay.
+    """
+    written = customer.language
+    texts = {name: versions.get(written, "") for name, versions in spec.texts().items()}
+    translations = {language: {name: versions[language] for name, versions in spec.texts().items()
+                               if language in versions}
+                    for language in spec.name if language != written}
+    component = customer.components.filter(name__in=set(spec.name.values())).first()
+    if component is None:
+        Component.objects.create(customer=customer, position=position, translations=translations, **texts)
+        created.append(f"component {texts['name']} of {customer.slug}")
+    elif component.name != texts["name"] or not component.translations:
+        for name, text in {**texts, "translations": translations}.items():
+            setattr(component, name, text)
+        component.save()
+        created.append(f"component {texts['name']} of {customer.slug} in every language")
 
 
 def _stakeholders(customer: Customer, spec: DemoCustomer, created: list[str]) -> None:
@@ -138,31 +201,93 @@ def _subscribers(customer: Customer, created: list[str]) -> None:
         created.append(f"status page subscriber {address}")
 
 
+# The demo incident, written in Dutch (MidSize's language), with English for the group CFO
+# and the English-reading subscriber. The internal note is staff-only: no reader, no language.
+INCIDENT = {
+    "title": ("Storing: bestandsserver en ERP onbereikbaar", "Outage: file server and ERP unreachable"),
+    "business_impact": ("Productieplanning en toegang tot bestanden liggen volledig stil.",
+                        "Production planning and access to files are at a complete standstill."),
+    "workaround": ("Sla nieuwe bestanden lokaal op en zet ze terug zodra de bestandsserver weer werkt.",
+                   "Save new files on your own computer and copy them back once the file server works again."),
+}
+OPENING = ("De bestandsserver en het ERP-systeem zijn niet bereikbaar. Onze engineers werken er nu aan. "
+           "U hoort binnen 30 minuten meer van ons.",
+           "The file server and the ERP system cannot be reached. Our engineers are working on it now. "
+           "You will hear from us again within 30 minutes.")
+IDENTIFIED = ("We hebben de oorzaak gevonden: een defecte schijf in de opslag. Een vervangende schijf is "
+              "onderweg en uw gegevens zijn veilig. U hoort binnen 30 minuten meer van ons.",
+              "We have found the cause: a faulty disk in the storage. A replacement disk is on its way and "
+              "your data is safe. You will hear from us again within 30 minutes.")
+# What an older demo titled its incident, in English on the Dutch page.
+OLD_TITLE = "Server outage: file server and ERP"
+
+
+def _english(**texts: tuple[str, str]) -> dict[str, dict[str, str]]:
+    return {"en": {name: english for name, (_dutch, english) in texts.items()}}
+
+
 def _demo_incident(author, created: list[str]) -> None:
     midsize = Customer.objects.get(slug="midsize")
     if midsize.incident_links.exists():
+        _translate_old_demo_incident(midsize, created)
         return
     components = {c.name: c for c in midsize.components.all()}
     incident = services.incident_open(
         customer=midsize,
-        title="Server outage: file server and ERP",
+        title=INCIDENT["title"][0],
         category="server",
         severity="critical",
         status="investigating",
-        business_impact="Productieplanning en toegang tot bestanden liggen volledig stil.",
-        component_statuses={components["File server"]: "major_outage", components["ERP"]: "major_outage"},
-        message="De bestandsserver en het ERP-systeem zijn niet bereikbaar. Onze engineers werken er nu aan. "
-                "U hoort binnen 30 minuten meer van ons.",
+        business_impact=INCIDENT["business_impact"][0],
+        component_statuses={components["Bestandsserver"]: "major_outage", components["ERP"]: "major_outage"},
+        message=OPENING[0],
+        translations=_english(title=INCIDENT["title"], business_impact=INCIDENT["business_impact"],
+                              message=OPENING),
         author=author,
     )
     services.incident_post_update(
-        incident=incident, author=author, status="identified",
-        message="We hebben de oorzaak gevonden: een defecte schijf in de opslag. Een vervangende schijf is "
-                "onderweg en uw gegevens zijn veilig. U hoort binnen 30 minuten meer van ons.",
-        workaround="Sla nieuwe bestanden lokaal op en zet ze terug zodra de bestandsserver weer werkt.",
+        incident=incident, author=author, status="identified", message=IDENTIFIED[0],
+        workaround=INCIDENT["workaround"][0],
+        translations=_english(message=IDENTIFIED, workaround=INCIDENT["workaround"]),
     )
     services.incident_post_update(
         incident=incident, author=author, is_internal=True,
         message="Leveranciersticket 48213 aangemaakt; koerier verwacht om 12:45.",
     )
     created.append(f"incident {incident.first_link.number}")
+
+
+def _translate_old_demo_incident(midsize: Customer, created: list[str]) -> None:
+    """An older demo's incident had an English title on the Dutch page: give it the Dutch title and English texts."""
+    incident = Incident.objects.filter(customer_links__customer=midsize, title=OLD_TITLE).first()
+    if incident is None:
+        return
+    incident.title = INCIDENT["title"][0]
+    incident.translations = merged(incident.translations, _english(**INCIDENT))
+    incident.save(update_fields=["title", "translations"])
+    for dutch, english in (OPENING, IDENTIFIED):
+        incident.updates.filter(message=dutch).update(translations={"en": {"message": english}})
+    created.append(f"incident {incident.first_link.number} in Dutch and English")
+
+
+# A firewall upgrade in ten days, in Dutch and English like the incident.
+MAINTENANCE = {
+    "title": ("Firmware-update firewall", "Firewall firmware update"),
+    "expected_impact": ("Internet en VPN vallen twee keer een paar minuten weg.",
+                        "Internet and VPN drop out twice, for a few minutes each time."),
+    "customer_action": ("Sla uw werk op en verbreek VPN-verbindingen voor 22:00.",
+                        "Save your work and disconnect from the VPN before 22:00."),
+}
+
+
+def _demo_maintenance(author, created: list[str]) -> None:
+    midsize = Customer.objects.get(slug="midsize")
+    if midsize.maintenances.exists():
+        return
+    in_ten_days = timezone.localdate(timezone=midsize.tzinfo) + timedelta(days=10)
+    starts_at = datetime.combine(in_ten_days, time(22, 0), tzinfo=midsize.tzinfo)
+    maintenance, _warnings = maintenance_schedule(
+        customer=midsize, components=midsize.components.filter(name="Netwerk"), starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=2), author=author,
+        **{name: dutch for name, (dutch, _english) in MAINTENANCE.items()}, translations=_english(**MAINTENANCE))
+    created.append(f"maintenance {maintenance.title}")

@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from core.texts import Localized
 from incidents.models import Component, Customer
 from statuspage.models import SubscriptionChannel
 
@@ -12,20 +13,25 @@ class _ComponentsMixin:
     """A ``components`` field limited to the page's components; the template groups them like the page."""
 
     def _add_components(self, customer: Customer) -> None:
+        self.written_in = customer.language
         self.fields["components"] = forms.ModelMultipleChoiceField(
             queryset=customer.components.order_by("group", "position", "name"), required=False,
             widget=forms.CheckboxSelectMultiple, label=_("Components"),
             help_text=_("Choose none to hear about every component."),
         )
 
-    def component_groups(self) -> list[tuple[str, list[tuple[Component, bool]]]]:
-        """[(group name, [(component, checked), …]), …] in page order, for the grouped checkboxes."""
+    def component_groups(self) -> list[tuple[Localized, list[tuple[Component, Localized, bool]]]]:
+        """[(group name, [(component, its name, checked), …]), …] in page order, for the grouped
+        checkboxes; the names are shown in the page's language (core.texts)."""
         field = self.fields["components"]
         chosen = {str(value) for value in (self["components"].value() or [])}
-        groups: dict[str, list[tuple[Component, bool]]] = {}
+        groups: dict[str, tuple[Localized, list[tuple[Component, Localized, bool]]]] = {}
         for component in field.queryset:
-            groups.setdefault(component.group, []).append((component, str(component.pk) in chosen))
-        return list(groups.items())
+            _name, items = groups.setdefault(component.group, (
+                Localized.of(component, "group", written_in=self.written_in), []))
+            items.append((component, Localized.of(component, "name", written_in=self.written_in),
+                          str(component.pk) in chosen))
+        return list(groups.values())
 
 
 class SubscribeForm(_ComponentsMixin, forms.Form):

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from comms.models import Delivery
 from comms.transports import MessageExtras
+from core.texts import localized
 from incidents.models import Language
 from statuspage import links
 from statuspage.models import Subscription, SubscriptionState
@@ -53,8 +54,8 @@ def subscription_mail(subscription: Subscription) -> EmailMultiAlternatives:
             "already": subscription.state == SubscriptionState.CONFIRMED,
             "confirm_url": links.absolute("subscription-confirm", customer.slug, confirm_token(subscription)),
             "manage_url": manage_url(customer.slug, stakeholder.pk),
-            "components": [component.name for component in stakeholder.components.order_by("group", "position",
-                                                                                            "name")],
+            "components": [localized(component, "name", stakeholder.language, written_in=customer.language)
+                           for component in stakeholder.components.order_by("group", "position", "name")],
             "language_name": Language(stakeholder.language).label,
             "msp_name": settings.KALM_MSP_NAME,
         }

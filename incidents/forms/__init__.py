@@ -15,7 +15,7 @@ from incidents.forms.incident import (
     IncidentUpdateForm,
     ReopenForm,
 )
-from incidents.forms.maintenance import MaintenanceForm
+from incidents.forms.maintenance import MaintenanceForm, MaintenanceTextsForm
 
 __all__ = [
     "IMPACT_CHOICES",
@@ -33,6 +33,7 @@ __all__ = [
     "LocalDateTimeInput",
     "MaintenanceForm",
     "IncidentMessageForm",
+    "MaintenanceTextsForm",
     "ReopenForm",
     "in_zone",
     "incident_zone",

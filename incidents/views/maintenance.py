@@ -1,4 +1,5 @@
-"""Planned maintenance: the list, scheduling a window, and starting, completing or cancelling it."""
+"""Planned maintenance: the list, scheduling a window, correcting its texts, and starting,
+completing or cancelling it."""
 
 from collections.abc import Callable
 
@@ -13,11 +14,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from core.formatting import label
 from incidents import maintenance as service
 from incidents import selectors
 from incidents.console import add_service_errors, staff_required
-from incidents.forms import MaintenanceForm
-from incidents.models import ComponentStatus, Maintenance, MaintenanceStatus
+from incidents.forms import MaintenanceForm, MaintenanceTextsForm
+from incidents.maintenance import OPEN_STATUSES
+from incidents.models import ComponentStatus, Language, Maintenance, MaintenanceStatus
 
 # action in the URL → (service function, message when done, message when it no longer applies)
 ACTIONS: dict[str, tuple[Callable[..., bool], str, str]] = {
@@ -70,10 +73,9 @@ def maintenance_new(request: HttpRequest) -> HttpResponse:
 @require_GET
 @staff_required
 def maintenance_component_fields(request: HttpRequest) -> HttpResponse:
-    """htmx: the component checkboxes of the customer just chosen in the maintenance form."""
-    form = MaintenanceForm(customers=selectors.customers_for_user(request.user),
-                           initial={"customer": request.GET.get("customer")})
-    return render(request, "incidents/maintenance_form.html#component-fields", {"form": form})
+    """htmx: the fields that depend on the customer just chosen (components, text languages), keeping what was typed."""
+    form = MaintenanceForm(customers=selectors.customers_for_user(request.user), initial=request.GET.dict())
+    return render(request, "incidents/maintenance_form.html#maintenance-facts", {"form": form})
 
 
 @require_GET
@@ -88,8 +90,34 @@ def _render_detail(request: HttpRequest, maintenance: Maintenance, *, error: str
     # The window's components are listed by name; their live status (an open incident's outage
     # too) is shown apart, only where it is not operational, so it never reads as this window's doing.
     disturbed = [c for c in maintenance.components.all() if c.status != ComponentStatus.OPERATIONAL]
-    context = {"maintenance": maintenance, "error": error, "disturbed": disturbed}
+    # The texts in the other languages, as readers of those languages get them (by language name).
+    translations = sorted((label(Language, language), texts) for language, texts in maintenance.translations.items())
+    context = {"maintenance": maintenance, "error": error, "disturbed": disturbed, "translations": translations,
+               "editable": maintenance.status in OPEN_STATUSES}
     return render(request, template, context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def maintenance_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct or complete the window's texts in every reader language."""
+    maintenance = selectors.maintenance_for_user_or_404(request.user, pk=pk)
+    if request.method == "GET":
+        form = MaintenanceTextsForm(maintenance=maintenance)
+        return render(request, "incidents/maintenance_edit.html", {"maintenance": maintenance, "form": form})
+    form = MaintenanceTextsForm(request.POST, maintenance=maintenance)
+    if form.is_valid():
+        try:
+            changed = service.maintenance_edit_texts(maintenance=maintenance, **form.edit_arguments())
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Texts saved: the status page and the coming reminders use them.") if changed
+                             else _("Nothing changed."))
+            url = reverse("incidents:maintenance_detail", kwargs={"pk": maintenance.pk})
+            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    template = "incidents/maintenance_edit.html#texts-form" if request.htmx else "incidents/maintenance_edit.html"
+    return render(request, template, {"maintenance": maintenance, "form": form}, status=422)
 
 
 @require_POST

@@ -5,12 +5,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.urls import reverse
 
 from comms import cadence
 from comms.maintenance_messages import maintenance_context
 from comms.models import Communication, Stakeholder
 from incidents.maintenance import maintenance_cancel, maintenance_schedule
-from incidents.models import Component
+from incidents.models import Component, Maintenance
 
 T0 = datetime(2026, 10, 20, 10, 0, tzinfo=UTC)  # summer time (CEST) …
 START = datetime(2026, 11, 3, 17, 0, tzinfo=UTC)  # … for a window in winter time: 18:00 CET
@@ -152,3 +153,50 @@ def test_the_announcement_arrives_by_mail(customer, file_server, people, account
     subject = received["desk@midsize.example"]["Subject"]
     assert "[MAINTENANCE]" in subject and "Firmware update of the file server" in subject
     assert "X-Kalm-Incident" not in received["desk@midsize.example"]
+
+
+# --- every word in the reader's language ---------------------------------------------------
+
+DUTCH = {"title": "Firmware-update van de bestandsserver", "expected_impact": "Gedeelde mappen zijn onbereikbaar.",
+         "customer_action": "Sluit open bestanden af."}
+ENGLISH = {"title": "Firmware update of the file server", "expected_impact": "Shared folders are unavailable.",
+           "customer_action": "Close any open files."}
+
+
+@pytest.fixture
+def bestandsserver(customer):
+    return Component.objects.create(customer=customer, name="Bestandsserver", group="Servers",
+                                    translations={"en": {"name": "File server"}})
+
+
+def test_each_reader_gets_the_window_in_their_own_language(client, customer, bestandsserver, account_manager, clock,
+                                                          smtp_server, django_capture_on_commit_callbacks):
+    """A Dutch customer with a Dutch and an English contact schedules in the console with both texts."""
+    for name, language in (("jan", "nl"), ("john", "en")):
+        Stakeholder.objects.create(customer=customer, name=name, role="customer_it", audience="technical",
+                                   language=language, email=f"{name}@midsize.example")
+    client.force_login(account_manager)
+    form = {"customer": customer.pk, "components": [bestandsserver.pk],
+            "starts_at": "2026-11-03T18:00", "ends_at": "2026-11-03T20:00",
+            **DUTCH, **{f"{name}__en": text for name, text in ENGLISH.items()}}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("incidents:maintenance_new"), form)
+    assert response.status_code == 302
+
+    received = {mail.rcpt_tos[0]: mail.message for mail in smtp_server.messages}
+    assert set(received) == {"jan@midsize.example", "john@midsize.example"}
+    english, dutch = (received[f"{name}@midsize.example"] for name in ("john", "jan"))
+    english_body, dutch_body = (mail.get_body(("plain",)).get_content() for mail in (english, dutch))
+
+    assert ENGLISH["title"] in english["Subject"] and DUTCH["title"] in dutch["Subject"]
+    assert all(text in english_body for text in ENGLISH.values())
+    assert "3 Nov 2026 18:00 to 3 Nov 2026 20:00 (CET)" in english_body  # the window's zone, not today's CEST
+    assert all(text in dutch_body for text in DUTCH.values())
+    assert "03-11-2026 18:00" in dutch_body and "(CET)" in dutch_body
+    for mail, body, other in ((english, english_body, DUTCH), (dutch, dutch_body, ENGLISH)):
+        assert not any(text in body or text in mail["Subject"] for text in other.values())
+
+    maintenance = Maintenance.objects.get()
+    assert maintenance_context(maintenance=maintenance, language="en")["components_text"] == "File server"
+    assert maintenance_context(maintenance=maintenance, language="nl")["components_text"] == "Bestandsserver"
+    assert maintenance_context(maintenance=maintenance, language="de")["components_text"] == "Bestandsserver"

@@ -10,7 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
 from core.markdown import render_markdown
-from incidents.models import Customer, Incident
+from incidents.models import Component, Customer, Incident, Maintenance
 from kalm.demo import load_demo
 from kalm.env import env_bool, env_int, env_str
 
@@ -73,11 +73,14 @@ class TestMarkdown:
 
 @pytest.mark.django_db
 def test_demo_data_is_idempotent():
+    def counts():
+        return tuple(model.objects.count() for model in (Customer, Incident, Maintenance, Component))
+
     load_demo()
-    counts = (Customer.objects.count(), Incident.objects.count())
+    before = counts()
     again = load_demo()
-    assert counts == (3, 1)
-    assert (Customer.objects.count(), Incident.objects.count()) == counts and again == []
+    assert before == (3, 1, 1, 10)
+    assert counts() == before and again == []
     midsize = Customer.objects.get(slug="midsize")
     assert midsize.language == "nl" and midsize.incident_prefix == "MSM"
 

@@ -60,6 +60,22 @@ def test_form_groups_components_like_the_page_and_defaults_to_the_page_language(
     assert 'name="csrfmiddlewaretoken"' in html
 
 
+def test_components_are_named_in_the_pages_language_and_the_subscribers(client, customer, file_server, commit):
+    file_server.name, file_server.group = "Bestandsserver", "Servers"
+    file_server.translations = {"en": {"name": "File server"}, "de": {"name": "Dateiserver", "group": "Server"}}
+    file_server.save()
+    dutch = client.get("/status/midsize/subscribe/").content.decode()
+    english = client.get("/status/midsize/subscribe/?lang=en").content.decode()
+    assert "Bestandsserver" in dutch and "File server" not in dutch
+    assert "File server" in english and "Bestandsserver" not in english
+    assert re.search(r"<legend>Server</legend>.*Dateiserver", client.get("/status/midsize/subscribe/?lang=de").text,
+                     re.S)
+
+    sign_up(client, commit, data={"components": [file_server.pk], "language": "de"})
+    [message] = mail.outbox
+    assert "Dateiserver" in message.body and "Bestandsserver" not in message.body
+
+
 def test_status_page_links_to_the_form_but_does_not_carry_it(client, customer):
     html = client.get("/status/midsize/?lang=en").content.decode()
     assert 'href="/status/midsize/subscribe/?lang=en"' in html
