@@ -66,7 +66,8 @@ class TextsInLanguagesMixin:
                 self.fields[f"{name}__{language}"] = copy
             base.widget.attrs = {**base.widget.attrs, "lang": written_in}
         self.fields[CONFIRM] = forms.BooleanField(
-            required=False, label=gettext_lazy("Send anyway: readers of a missing language get the text as written"))
+            required=False, label_suffix="",
+            label=gettext_lazy("Send anyway: readers of a missing language get the text as written"))
 
     def versions(self) -> dict[str, list[forms.BoundField]]:
         """{text name: [its bound field, then one per other language]} for the templates."""
