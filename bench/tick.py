@@ -3,9 +3,9 @@
 PostgreSQL (a database of its own) and Redis (a database number of its own; no worker runs,
 so what is enqueued stays there). Each round measures, with its SQL query count:
 
-- the tick as beat runs it (``comms.cadence.tick_dispatch``): find everything due, one
+- the tick as beat runs it (``cadence.tasks.tick_dispatch``): find everything due, one
   query per job, and enqueue one task per incident;
-- all of the work in this one process (``comms.cadence.tick``): the 50 holding updates,
+- all of the work in this one process (``cadence.tick.tick``): the 50 holding updates,
   each claimed, written and turned into three messages, enqueued on commit. Workers
   share this between them.
 
@@ -124,24 +124,24 @@ def count_find_queries() -> int:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from comms.cadence import jobs
+    from cadence.tick import JOBS
 
     with CaptureQueriesContext(connection) as queries:
-        for job in jobs().values():
+        for job in JOBS.values():
             job.find(timezone.now())
     return len(queries)
 
 
 def measure(name: str):
-    """Seconds, SQL queries and report of ``comms.cadence.<name>()``."""
+    """Seconds, SQL queries and report of ``cadence.tasks.tick_dispatch()`` or ``cadence.tick.tick()``."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from comms import cadence
+    from cadence import tasks, tick
 
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
-        report = getattr(cadence, name)()
+        report = tasks.tick_dispatch() if name == "tick_dispatch" else tick.tick()
         seconds = time.perf_counter() - started
     return seconds, len(queries), report
 

@@ -4,7 +4,7 @@ import logging
 
 from celery import shared_task
 
-from comms import cadence, delivery, outbox, sweeper
+from comms import delivery, outbox, sweeper
 
 BATCH_SIZE = 50  # deliveries one task sends over one transport session (one SMTP connection)
 
@@ -44,26 +44,6 @@ def sweep() -> None:
     for communication_id in work.communications:
         enqueue(expand_communication, communication_id)
     enqueue_deliveries(work.deliveries)
-
-
-@shared_task(ignore_result=True)
-def tick() -> None:
-    """Every minute (beat): reminders, holding updates, escalations, clocks, maintenance (comms.cadence).
-
-    Finds what is due and hands each incident's (clock's, window's) items to ``handle_due``,
-    so a burst of due work spreads over the workers instead of stretching one tick.
-    """
-    report = cadence.tick_dispatch()
-    if report.dispatched or report.failed:
-        logger.info("tick: %s", report)
-
-
-@shared_task(ignore_result=True, acks_late=True)
-def handle_due(items: list[dict]) -> None:
-    """One subject's due items, in due order; each claimed in the ledger, so a duplicate does nothing."""
-    report = cadence.handle_items([cadence.Due.from_json(item) for item in items])
-    if report.done or report.failed:
-        logger.info("tick items: %s", report)
 
 
 def enqueue_deliveries(delivery_ids: list[int]) -> None:

@@ -1,7 +1,7 @@
 """Time-driven changes to the facts: postponing the next update, automatic holding updates,
 releasing the acknowledgment, and recording that the post-incident summary went out.
 
-The cadence tick (comms.cadence) decides *when*; these functions make the change, record it
+The cadence tick (cadence.tick) decides *when*; these functions make the change, record it
 on the timeline, and announce it like every other entry.
 """
 

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "comms",
     "statuspage",
     "reports",
+    "cadence",
 ]
 
 MIDDLEWARE = [
@@ -205,8 +206,8 @@ CELERY_TASK_ROUTES = {"reports.tasks.*": {"queue": "reports"}}
 # Time-driven work is a tick that finds what is due in the database (DESIGN.md decision 3).
 CELERY_BEAT_SCHEDULE = {
     "comms-sweep": {"task": "comms.tasks.sweep", "schedule": 60.0},
-    # Cadence: reminders, holding updates, escalations, clocks, maintenance (comms.cadence).
-    "comms-tick": {"task": "comms.tasks.tick", "schedule": float(env_int("KALM_TICK_SECONDS", 60))},
+    # Cadence: reminders, holding updates, escalations, clocks, maintenance (cadence.tick).
+    "cadence-tick": {"task": "cadence.tasks.tick", "schedule": float(env_int("KALM_TICK_SECONDS", 60))},
     # Re-publish every public status page: uptime bars, "last updated" and the day boundary move on.
     "statuspage-publish": {"task": "statuspage.tasks.publish_all_status_pages",
                            "schedule": float(env_int("KALM_SNAPSHOT_REFRESH_SECONDS", 180))},

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from comms import cadence
+from cadence import tick as cadence_tick
 from comms.maintenance_messages import maintenance_context
 from comms.models import Communication, Stakeholder
 from incidents.maintenance import maintenance_cancel, maintenance_schedule
@@ -88,7 +88,7 @@ def test_the_whole_flow_announce_remind_start_complete(customer, file_server, er
     def tick(at: datetime) -> dict[str, int]:
         clock.move_to(at)
         with django_capture_on_commit_callbacks(execute=True):
-            return dict(cadence.tick().done)
+            return dict(cadence_tick.tick().done)
 
     assert tick(START - timedelta(days=1, minutes=1)) == {}
     assert tick(START - timedelta(days=1)) == {"maintenance_reminder": 1}
@@ -120,7 +120,7 @@ def test_a_window_scheduled_for_tomorrow_morning_gets_only_the_hour_reminder(cus
              ends_at=T0 + timedelta(hours=21))
     for hours in (0, 1, 19):
         clock.move_to(T0 + timedelta(hours=hours))
-        cadence.tick()
+        cadence_tick.tick()
     assert [c.language for c in sent("maintenance_reminder")] == ["en", "nl"]  # once, at 19 h
 
 
@@ -128,7 +128,7 @@ def test_a_tick_that_missed_the_whole_window_starts_then_completes_it(customer, 
                                                                      account_manager, clock):
     maintenance, _ = schedule(customer, account_manager, [file_server])
     clock.move_to(END + timedelta(minutes=5))
-    report = cadence.tick()
+    report = cadence_tick.tick()
     assert dict(report.done) == {"maintenance_start": 1, "maintenance_complete": 1}
     assert sent("maintenance_started")[-1].pk < sent("maintenance_completed")[0].pk
     assert Component.objects.get(pk=file_server.pk).status == "operational"
@@ -140,7 +140,7 @@ def test_a_cancelled_window_is_neither_reminded_nor_started(customer, file_serve
     maintenance_cancel(maintenance=maintenance)
     for at in (START - timedelta(hours=1), START, END):
         clock.move_to(at)
-        assert cadence.tick().done == {}
+        assert cadence_tick.tick().done == {}
     assert sent("maintenance_reminder") == sent("maintenance_started") == []
 
 

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from comms import cadence
+from cadence import tick
 from tests.scenarios import checks, people
 from tests.scenarios.inbox import inbox, received
 from tests.scenarios.story import STAFF_SENTINEL, Story, tell
@@ -63,7 +63,7 @@ def run_story(client, story: Story, capture, *, then) -> None:
                         name = steps.send(None)
                 except StopIteration:
                     break
-            cadence.tick()  # what beat does every minute, at each moment the story visits
+            tick.tick()  # what beat does every minute, at each moment the story visits
             traveller.move_to(T0 + timedelta(minutes=MINUTES[name]))
         then()
 

@@ -1,7 +1,7 @@
 """The tick for real: ``celery beat`` schedules it, a ``celery worker`` runs it, and the holding
 update reaches a real SMTP server without anyone touching the incident.
 
-Beat runs with ``KALM_TICK_SECONDS=2`` (read by ``CELERY_BEAT_SCHEDULE["comms-tick"]`` in
+Beat runs with ``KALM_TICK_SECONDS=2`` (read by ``CELERY_BEAT_SCHEDULE["cadence-tick"]`` in
 kalm/settings.py) and keeps its schedule file in the test's temporary directory. The worker
 and the tick use the test database on PostgreSQL, so the test needs PostgreSQL and Redis:
 ``DATABASE_URL=postgres://… REDIS_URL=redis://… pytest -m worker``.
@@ -59,7 +59,7 @@ class CeleryBeat:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
     def ticks_sent(self) -> int:
-        return self.output().count("Sending due task comms-tick")
+        return self.output().count("Sending due task cadence-tick")
 
 
 @pytest.fixture
@@ -113,7 +113,7 @@ def holding_mails(smtp_server, promise: str) -> dict[str, int]:
 
 
 def test_beat_and_a_worker_send_the_holding_update_on_their_own(customer, account_manager, smtp_server, beat):
-    assert settings.CELERY_BEAT_SCHEDULE["comms-tick"]["task"] == "comms.tasks.tick"
+    assert settings.CELERY_BEAT_SCHEDULE["cadence-tick"]["task"] == "cadence.tasks.tick"
     people = {"it@midsize.example": "nl", "staff@midsize.example": "en"}
     for address, language in people.items():
         Stakeholder.objects.create(customer=customer, name=address, role="customer_it", audience="technical",

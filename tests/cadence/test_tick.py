@@ -18,8 +18,10 @@ from django.db import connection
 from django.utils import translation
 from django.utils.translation import gettext, ngettext
 
-from comms import cadence, sweeper
-from comms.models import CadenceEvent, Communication, Stakeholder
+from cadence import incident_jobs, ledger, tasks, tick
+from cadence.models import CadenceEvent
+from comms import sweeper
+from comms.models import Communication, Stakeholder
 from incidents import services
 from incidents.cadence import incident_mark_post_incident_sent, incident_release_acknowledgment
 from incidents.maintenance import maintenance_schedule
@@ -55,10 +57,10 @@ def staff(account_manager, manager):
 def tick_at(clock, django_capture_on_commit_callbacks):
     """``tick_at(minutes=31)``: move the clock to T0 + delta, run one tick, and what it sends after commit."""
 
-    def run(**delta) -> cadence.TickReport:
+    def run(**delta) -> ledger.TickReport:
         clock.move_to(T0 + timedelta(**delta))
         with django_capture_on_commit_callbacks(execute=True):
-            return cadence.tick()
+            return tick.tick()
 
     return run
 
@@ -370,10 +372,10 @@ def test_each_item_is_claimed_in_the_ledger(customer, people, account_manager, c
 def test_an_item_another_tick_claimed_is_skipped(customer, people, account_manager, clock):
     incident = open_incident(customer, account_manager)
     clock.move_to(T0 + timedelta(minutes=31))
-    [due] = cadence.find_holding(T0 + timedelta(minutes=31))  # both ticks found it …
-    job = cadence.jobs()["holding"]
-    assert cadence._run(job, due) == "done"
-    assert cadence._run(job, due) == "skipped"  # … only the first to insert the ledger row does it
+    [due] = incident_jobs.find_holding(T0 + timedelta(minutes=31))  # both ticks found it …
+    job = tick.JOBS["holding"]
+    assert tick._run(job, due) == "done"
+    assert tick._run(job, due) == "skipped"  # … only the first to insert the ledger row does it
     assert len(holding_updates(incident)) == 1
 
 
@@ -381,20 +383,20 @@ def test_a_failing_item_is_logged_and_the_others_go_on(customer, people, account
                                                        monkeypatch, caplog):
     first = open_incident(customer, account_manager)
     second = open_incident(customer, account_manager)
-    real = cadence.incident_post_holding
+    real = incident_jobs.incident_post_holding
 
     def broken_for_first(*, incident, **texts):
         if incident.pk == first.pk:
             raise RuntimeError("template exploded")
         return real(incident=incident, **texts)
 
-    monkeypatch.setattr(cadence, "incident_post_holding", broken_for_first)
+    monkeypatch.setattr(incident_jobs, "incident_post_holding", broken_for_first)
     report = tick_at(minutes=31)
     assert (report.done["holding"], report.failed["holding"]) == (1, 1)
     assert "template exploded" in caplog.text
     assert holding_updates(first) == [] and len(holding_updates(second)) == 1
     assert not CadenceEvent.objects.filter(subject=f"incident:{first.pk}").exists()  # rolled back with the work
-    monkeypatch.setattr(cadence, "incident_post_holding", real)
+    monkeypatch.setattr(incident_jobs, "incident_post_holding", real)
     assert tick_at(minutes=32).done["holding"] == 1  # the next tick tries again
     assert len(holding_updates(first)) == 1
 
@@ -433,14 +435,14 @@ def test_holding_updates_across_the_autumn_dst_change(customer, people, account_
     with time_machine.travel(datetime(2026, 10, 25, 0, 20, tzinfo=UTC), tick=False) as traveller:
         incident = open_incident(customer, account_manager)  # 02:20 CEST, next update 00:50 UTC
         traveller.move_to(datetime(2026, 10, 25, 0, 50, tzinfo=UTC))  # 02:50 CEST
-        cadence.tick()
+        tick.tick()
         incident.refresh_from_db()
         # Due times are UTC arithmetic: exactly 30 minutes, whatever the wall clock does.
         assert incident.next_update_due_at == datetime(2026, 10, 25, 1, 20, tzinfo=UTC)
         # 01:20 UTC is 02:20 CET: earlier on the wall clock than now, so the zone says which 02:20.
         assert "update:** 02:20 CET" in holding_body(incident)
         traveller.move_to(datetime(2026, 10, 25, 1, 20, tzinfo=UTC))  # 02:20 CET
-        cadence.tick()
+        tick.tick()
         incident.refresh_from_db()
         assert incident.next_update_due_at == datetime(2026, 10, 25, 1, 50, tzinfo=UTC)
         assert "update:** 02:50 (CET)" in holding_body(incident)
@@ -461,10 +463,10 @@ def test_two_ticks_at_the_same_moment_do_everything_once(customer, file_server, 
     clock.move_to(T0 + timedelta(minutes=31))
     barrier = threading.Barrier(2)
 
-    def tick_in_a_thread(_: int) -> cadence.TickReport:
+    def tick_in_a_thread(_: int) -> ledger.TickReport:
         try:
             barrier.wait(timeout=10)
-            return cadence.tick()
+            return tick.tick()
         finally:
             connection.close()  # each thread has its own connection; leave none behind
 
@@ -487,8 +489,6 @@ def test_two_ticks_at_the_same_moment_do_everything_once(customer, file_server, 
 
 def test_dispatch_hands_each_incident_its_items_in_due_order(customer, people, account_manager, staff, clock,
                                                              monkeypatch, django_capture_on_commit_callbacks):
-    from comms import tasks
-
     first = open_incident(customer, account_manager)
     clock.move_to(T0 + timedelta(minutes=3))
     second = open_incident(customer, account_manager)
@@ -496,7 +496,7 @@ def test_dispatch_hands_each_incident_its_items_in_due_order(customer, people, a
     batches: list[list[dict]] = []
     monkeypatch.setattr(tasks, "enqueue", lambda task, items: batches.append(items) or True)
 
-    report = cadence.tick_dispatch()
+    report = tasks.tick_dispatch()
     assert report.dispatched == {"holding": 2, "overdue": 1} and report.done == {}
     assert [[(item["subject"], item["key"]) for item in batch] for batch in batches] == [
         [(f"incident:{first.pk}", "holding"), (f"incident:{first.pk}", "overdue")],
@@ -512,14 +512,12 @@ def test_dispatch_hands_each_incident_its_items_in_due_order(customer, people, a
 
 
 def test_due_items_travel_as_json():
-    due = cadence.Due("holding", "incident:7", "holding", T0, T0 + timedelta(seconds=1), 7, customer_id=3)
-    assert cadence.Due.from_json(due.to_json()) == due
+    due = ledger.Due("holding", "incident:7", "holding", T0, T0 + timedelta(seconds=1), 7, customer_id=3)
+    assert ledger.Due.from_json(due.to_json()) == due
 
 
 def test_the_beat_task_does_the_work_through_the_workers(customer, people, account_manager, clock,
                                                         django_capture_on_commit_callbacks):
-    from comms import tasks
-
     incident = open_incident(customer, account_manager)
     clock.move_to(T0 + timedelta(minutes=31))
     tasks.tick.delay()  # Celery runs tasks inline in tests: tick, then handle_due
