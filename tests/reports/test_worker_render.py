@@ -55,6 +55,13 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+def parent_of(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (FileNotFoundError, IndexError, ValueError):
+        return None
+
+
 def command_line(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
@@ -65,7 +72,9 @@ def command_line(pid: int) -> str:
 def test_prefork_worker_renders_through_its_zygote(report_worker, tmp_path, story, customer,
                                                    django_capture_on_commit_callbacks):
     def zygotes():
-        return [pid for pid in descendants(report_worker.pid) if "reports.zygote_process" in command_line(pid)]
+        # A zygote's forked render children carry its command line too: count only the zygote itself.
+        found = [pid for pid in descendants(report_worker.pid) if "reports.zygote_process" in command_line(pid)]
+        return [pid for pid in found if parent_of(pid) not in found]
 
     wait_for(lambda: len(zygotes()) == 1, timeout=30, what="the pool process's zygote")  # at process start
     [zygote_pid] = zygotes()
