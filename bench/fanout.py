@@ -110,13 +110,13 @@ def make_customer(count: int):
 def fan_out(customer, author, expected: int, workers: list[CeleryWorker]) -> FanOut:
     """Open the incident and wait until all ``expected`` Deliveries are sent."""
     from comms.models import Delivery
-    from incidents import services
+    from flows import incidents as incident_flow
 
     result = FanOut()
     before = cpu_now(workers)
     load_before = os.getloadavg()[0]
     started = time.perf_counter()
-    services.incident_open(customer=customer, title="File server outage", category="server", severity="critical",
+    incident_flow.open_incident(customer=customer, title="File server outage", category="server", severity="critical",
                            message="We are investigating an outage of the file server.", author=author)
     print(f"published in {time.perf_counter() - started:.2f} s; waiting for {expected} deliveries …", flush=True)
 

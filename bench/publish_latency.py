@@ -76,7 +76,7 @@ def post_updates(client, author, size: int, count: int) -> tuple[list[float], li
 
 def open_incident(author, size: int):
     from comms.models import Stakeholder
-    from incidents import services
+    from flows import incidents as incident_flow
     from tests.factories import CustomerFactory
 
     customer = CustomerFactory(name=f"Bench {size} BV", slug=f"bench-{size}", incident_prefix=f"B{size}")
@@ -87,7 +87,7 @@ def open_incident(author, size: int):
                      language=languages[n % 3], email=f"person{n}@bench-{size}.example") for n in range(size)),
         batch_size=2000,
     )
-    return services.incident_open(customer=customer, title="File server outage", category="server",
+    return incident_flow.open_incident(customer=customer, title="File server outage", category="server",
                                   severity="critical", message="We are investigating.", author=author)
 
 

@@ -169,7 +169,7 @@ def queries_per_hit(paths: list[str]) -> int:
 
 def publish_to_visible(base: str, publishes: int) -> list[float]:
     """Seconds from the console's service call until nginx serves the new text (polled every 50 ms)."""
-    from incidents import services
+    from flows import incidents as incident_flow
     from incidents.models import Incident
 
     incident = Incident.objects.filter(customer_links__customer__slug=SLUG).order_by("-pk").first()
@@ -178,7 +178,7 @@ def publish_to_visible(base: str, publishes: int) -> list[float]:
     for n in range(publishes):
         marker = f"bench-{n}-{uuid.uuid4().hex[:10]}"
         started = time.monotonic()
-        services.incident_post_update(incident=incident, author=author, status="identified",
+        incident_flow.post_update(incident=incident, author=author, status="identified",
                                       message=f"Still working on it ({marker}).")
         while marker not in urllib.request.urlopen(f"{base}/status/{SLUG}/?lang=en", timeout=5).read().decode():
             if time.monotonic() - started > 60:

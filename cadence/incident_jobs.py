@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from cadence.ledger import Due, Job, incident_items, shifted, still_open
 from comms import staff_notices
-from incidents.cadence import incident_post_holding, incident_release_acknowledgment
+from flows import incidents as incident_flow
 from incidents.models import Incident, Status
 
 
@@ -22,7 +22,7 @@ def find_ack_release(now: datetime) -> list[Due]:
 def handle_ack_release(due: Due) -> bool:
     """The target is reached without approval: release it (comms sends the held messages)."""
     incident = Incident.objects.get(pk=due.pk)
-    return incident_release_acknowledgment(incident=incident, author=None) is not None
+    return incident_flow.release_acknowledgment(incident=incident, author=None) is not None
 
 
 def find_reminders(now: datetime) -> list[Due]:
@@ -52,7 +52,7 @@ def handle_holding(due: Due) -> bool:
     texts = holding_messages(status=incident.status)
     message = texts.pop(incident.language)
     translations = {language: {"message": text} for language, text in texts.items()}
-    return incident_post_holding(incident=incident, message=message, translations=translations) is not None
+    return incident_flow.post_holding(incident=incident, message=message, translations=translations) is not None
 
 
 def holding_messages(*, status: str) -> dict[str, str]:

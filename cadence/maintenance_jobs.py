@@ -5,7 +5,7 @@ from functools import partial
 
 from cadence.ledger import Due, Job, claimed
 from comms.maintenance_messages import maintenance_remind
-from incidents.maintenance import maintenance_complete, maintenance_start
+from flows import maintenance as maintenance_flow
 from incidents.models import Maintenance, MaintenanceStatus
 
 # Before a window, nearest first: when both are due (a late tick), only the nearer goes out.
@@ -47,12 +47,12 @@ def find_maintenance_edge(now: datetime, *, job: str, moment: str, statuses: tup
 
 
 def handle_maintenance_edge(due: Due) -> bool:
-    """maintenance_start/complete are idempotent and announce themselves (comms.receivers sends the notice).
+    """flows.maintenance start/complete are idempotent; only the call that moves the window sends the notice.
 
     A window whose start failed is not completed: the claim rolls back and the next tick tries again.
     """
     maintenance = Maintenance.objects.select_related("customer").get(pk=due.pk)
-    service = maintenance_start if due.job == "maintenance_start" else maintenance_complete
+    service = maintenance_flow.start if due.job == "maintenance_start" else maintenance_flow.complete
     return service(maintenance=maintenance)
 
 

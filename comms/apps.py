@@ -7,7 +7,6 @@ class CommsConfig(AppConfig):
     verbose_name = _("Communications")
 
     def ready(self) -> None:
-        from comms import receivers  # noqa: F401  (connects the incidents signal)
         from comms.notices import deferred_notice
         from comms.selectors import update_recipient_count
         from incidents import console, notices

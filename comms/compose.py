@@ -1,7 +1,7 @@
 """The composer: preview one message per audience from the same facts, let the account
 manager adjust each, then post the update with those texts (now or at a set time).
 
-The preview runs the real update service (``incidents.services.incident_post_update``) in a
+The preview runs the real update (``flows.incidents.post_update``: facts and messages) in a
 transaction that is rolled back, and reads the messages it wrote: the same facts rule, the
 same routing, the same templates, the same next-update time. Nothing of it is kept, and
 nothing is sent (on-commit work of a rolled-back transaction never runs). What is previewed
@@ -23,7 +23,7 @@ from comms.checks import message_warnings
 from comms.models import Audience, Communication, MessageKind, Stakeholder
 from comms.outbox import GroupKey, PlannedMessage
 from comms.rendering import RenderedMessage
-from incidents import services
+from flows import incidents as incident_flow
 from incidents.models import Incident, IncidentUpdate
 
 PREVIEW_RECIPIENT_NAMES = 8
@@ -72,7 +72,7 @@ def preview(*, incident: Incident, author, facts: Mapping[str, Any],
     """
     try:
         with transaction.atomic():
-            update = services.incident_post_update(incident=incident, author=author, **facts)
+            update = incident_flow.post_update(incident=incident, author=author, **facts)
             raise _RollBack(_plans_written_for(update), Incident.objects.get(pk=incident.pk).next_update_due_at)
     except _RollBack as done:
         plans, promise = done.plans, done.promise
@@ -121,5 +121,5 @@ def compose_send(*, incident: Incident, author, facts: Mapping[str, Any], drafts
     texts: dict[GroupKey, tuple[str, str]] = {
         (d.plan.customer.pk, d.plan.kind, d.plan.audience, d.plan.language): (d.subject, d.body) for d in drafts
     }
-    return services.incident_post_update(incident=incident, author=author, **facts, promise=promise,
+    return incident_flow.post_update(incident=incident, author=author, **facts, promise=promise,
                                          publish_options={"texts": texts, "send_at": send_at})

@@ -23,7 +23,7 @@ from ninja.errors import ValidationError as BodyError
 
 from core.formatting import label
 from core.texts import Translations
-from incidents import services
+from flows import incidents as incident_flow
 from incidents.api_schemas import (
     ByLanguage,
     ComponentChangeOut,
@@ -70,7 +70,7 @@ def open_incident(request: HttpRequest, payload: IncidentOpenIn) -> IncidentDeta
     language = payload.language or customer.language
     translations = _translations(payload.translations, written_in=language)
     with _named_as_body():
-        incident = services.incident_open(
+        incident = incident_flow.open_incident(
             customer=customer, title=payload.title, category=payload.category, severity=payload.severity,
             message=payload.message, author=request.auth, status=payload.status, business_impact=payload.impact,
             workaround=payload.workaround, component_statuses=component_statuses, eta=payload.eta,
@@ -104,7 +104,7 @@ def post_update(request: HttpRequest, number: IncidentNumber, payload: IncidentU
     component_statuses = _component_statuses(payload.components, candidates)
     translations = _translations(payload.translations, written_in=incident.language)
     with _named_as_body():
-        update = services.incident_post_update(
+        update = incident_flow.post_update(
             incident=incident, author=request.auth, message=payload.message, is_internal=payload.internal,
             status=payload.status, severity=payload.severity, component_statuses=component_statuses,
             eta=payload.eta, workaround=payload.workaround, root_cause=payload.root_cause,
@@ -118,7 +118,7 @@ def reopen(request: HttpRequest, number: IncidentNumber, payload: ReopenIn) -> U
     incident = _incident_or_404(request.auth, number)
     translations = _translations(payload.translations, written_in=incident.language)
     with _named_as_body():
-        update = services.incident_reopen(incident=incident, author=request.auth, message=payload.message,
+        update = incident_flow.reopen(incident=incident, author=request.auth, message=payload.message,
                                           translations=translations)
     return _update_result(request.auth, number, update)
 

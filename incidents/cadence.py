@@ -1,8 +1,8 @@
 """Time-driven changes to the facts: postponing the next update, automatic holding updates,
 releasing the acknowledgment, and recording that the post-incident summary went out.
 
-The cadence tick (cadence.tick) decides *when*; these functions make the change, record it
-on the timeline, and announce it like every other entry.
+The cadence tick (cadence.tick) decides *when*; these functions make the change and record it
+on the timeline; flows.incidents tells the people and the page, like for every other entry.
 """
 
 from datetime import datetime
@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from core.texts import Translations
 from incidents.models import Incident, IncidentUpdate, Status, UpdateKind
-from incidents.services import announce, next_update_due, split_translations, timeline_entry_add
+from incidents.services import next_update_due, split_translations, timeline_entry_add
 
 MAX_REASON = 1000
 
@@ -61,7 +61,6 @@ def incident_post_holding(*, incident: Incident, message: str,
     incident.last_public_update_at = now
     incident.next_update_due_at = next_update_due(incident=incident, after=now)
     incident.save(update_fields=["last_public_update_at", "next_update_due_at", "updated_at"])
-    announce(update, options={"automatic": True})
     return update
 
 
@@ -80,7 +79,6 @@ def incident_release_acknowledgment(*, incident: Incident,
                                 is_internal=True, at=now)
     incident.acknowledged_at = now
     incident.save(update_fields=["acknowledged_at", "updated_at"])
-    announce(update)
     return update
 
 
@@ -103,7 +101,6 @@ def incident_send_post_incident_summary(*, incident: Incident, author: AbstractB
     update = timeline_entry_add(incident=incident, kind=UpdateKind.POST_INCIDENT, author=author, message=message,
                                 translations=split_translations(translations)[1], at=now)
     incident_mark_post_incident_sent(incident=incident, at=now)
-    announce(update)
     return update
 
 

@@ -5,9 +5,9 @@ versions in other languages live in ``translations`` (core.texts), merged on eve
 that a language or text a form did not show is kept.
 
 Starting puts the window's components under maintenance and completing gives them back
-(component_status_refresh keeps any worse status an open incident gives them). Every
-change is announced with ``maintenance_changed`` so comms can send the announcement,
-start and completion notices; reminders before the window are the cadence tick's job.
+(component_status_refresh keeps any worse status an open incident gives them). These
+functions only change the facts; flows.maintenance sends the announcement, start and
+completion notices and re-publishes the page. Reminders are the cadence tick's job.
 """
 
 from collections.abc import Iterable
@@ -22,7 +22,6 @@ from django.utils.translation import gettext as _
 from core.texts import Translations, merged
 from incidents.components import component_status_refresh
 from incidents.models import Component, Customer, Language, Maintenance, MaintenanceStatus
-from incidents.signals import maintenance_changed
 
 ANNOUNCE_AHEAD = timedelta(days=7)
 # The window's free texts that reach readers, written per language (core.texts).
@@ -62,7 +61,6 @@ def maintenance_schedule(
         created_by=author if author is not None and author.is_authenticated else None,
     )
     maintenance.components.set(components)
-    maintenance_changed.send(sender=Maintenance, maintenance=maintenance, event="scheduled")
     return maintenance, _warnings(starts_at)
 
 
@@ -92,7 +90,6 @@ def maintenance_edit_texts(
         return False
     Maintenance.objects.filter(pk=locked.pk).update(**changes)
     maintenance.refresh_from_db()
-    maintenance_changed.send(sender=Maintenance, maintenance=maintenance, event="edited")
     return True
 
 
@@ -109,14 +106,13 @@ def _warnings(starts_at: datetime) -> list[str]:
     return []
 
 
-def _transition(maintenance: Maintenance, *, source: str, target: str, event: str, **stamps) -> bool:
-    """Move the window from ``source`` to ``target`` once (a conditional UPDATE), refresh its
-    components and announce ``event``; returns whether this call made the move."""
+def _transition(maintenance: Maintenance, *, source: str, target: str, **stamps) -> bool:
+    """Move the window from ``source`` to ``target`` once (a conditional UPDATE) and refresh its
+    components; returns whether this call made the move."""
     moved = Maintenance.objects.filter(pk=maintenance.pk, status=source).update(status=target, **stamps)
     if moved:
         maintenance.refresh_from_db()
         component_status_refresh(components=list(maintenance.components.all()))
-        maintenance_changed.send(sender=Maintenance, maintenance=maintenance, event=event)
     return bool(moved)
 
 
@@ -124,18 +120,17 @@ def _transition(maintenance: Maintenance, *, source: str, target: str, event: st
 def maintenance_start(*, maintenance: Maintenance, at: datetime | None = None) -> bool:
     """Start the window (idempotent): its components go under maintenance."""
     return _transition(maintenance, source=MaintenanceStatus.SCHEDULED, target=MaintenanceStatus.IN_PROGRESS,
-                       event="started", started_at=at or timezone.now())
+                       started_at=at or timezone.now())
 
 
 @transaction.atomic
 def maintenance_complete(*, maintenance: Maintenance, at: datetime | None = None) -> bool:
     """Complete the window (idempotent); components return to their incident-given status."""
     return _transition(maintenance, source=MaintenanceStatus.IN_PROGRESS, target=MaintenanceStatus.COMPLETED,
-                       event="completed", completed_at=at or timezone.now())
+                       completed_at=at or timezone.now())
 
 
 @transaction.atomic
 def maintenance_cancel(*, maintenance: Maintenance) -> bool:
     """Cancel a window that has not started (idempotent)."""
-    return _transition(maintenance, source=MaintenanceStatus.SCHEDULED, target=MaintenanceStatus.CANCELLED,
-                       event="cancelled")
+    return _transition(maintenance, source=MaintenanceStatus.SCHEDULED, target=MaintenanceStatus.CANCELLED)

@@ -37,7 +37,6 @@ from incidents.models import (
     UpdateKind,
 )
 from incidents.regulatory import regulatory_clocks_start
-from incidents.signals import update_posted
 from incidents.visibility import INCIDENT_TEXTS
 
 # Reaching a later status implies the earlier milestones happened; their timestamps are
@@ -92,7 +91,6 @@ def incident_open(
     personal_data_involved: bool = False,
     language: str | None = None,
     translations: Translations | None = None,
-    publish_options: Mapping[str, Any] | None = None,
 ) -> Incident:
     """Open an incident for one customer with its first public message (the acknowledgment).
 
@@ -137,7 +135,6 @@ def incident_open(
     incident.save(update_fields=["next_update_due_at"])
     if personal_data_involved:
         regulatory_clocks_start(incident=incident, at=now)
-    announce(update, options=publish_options)
     return incident
 
 
@@ -179,7 +176,6 @@ def incident_post_update(
     personal_data_involved: bool | None = None,
     translations: Translations | None = None,
     promise: datetime | None = None,
-    publish_options: Mapping[str, Any] | None = None,
 ) -> IncidentUpdate:
     """Add a timeline entry and apply the facts it changes (status, severity, components, …).
 
@@ -234,7 +230,6 @@ def incident_post_update(
         promise, next_update_due(incident=incident, after=incident.last_public_update_at or now), now)
     incident.full_clean()
     incident.save()
-    announce(update, options=publish_options)
     return update
 
 
@@ -343,7 +338,7 @@ def _update_kind(*, is_internal: bool, status: str) -> str:
 @transaction.atomic
 def incident_reopen(*, incident: Incident, author: AbstractBaseUser | None, message: str,
                     translations: Translations | None = None) -> IncidentUpdate:
-    """Reopen a resolved incident; counted, recorded on the timeline, and announced publicly."""
+    """Reopen a resolved incident; counted and recorded on the timeline (flows.incidents tells everyone)."""
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     if incident.status != Status.RESOLVED:
         raise ValidationError({"status": _("Only a resolved incident can be reopened.")})
@@ -361,7 +356,6 @@ def incident_reopen(*, incident: Incident, author: AbstractBaseUser | None, mess
     incident.last_public_update_at = now
     incident.next_update_due_at = next_update_due(incident=incident, after=now)
     incident.save()
-    announce(update)
     return update
 
 
@@ -402,14 +396,7 @@ def incident_add_customer(
     update = timeline_entry_add(incident=incident, kind=UpdateKind.CUSTOMER_ADDED, author=author,
                                 is_internal=True, at=now)
     apply_component_statuses(incident, update, component_statuses)
-    announce(update, customer=customer)
     return link
-
-
-def announce(update: IncidentUpdate, *, customer: Customer | None = None,
-              options: Mapping[str, Any] | None = None) -> None:
-    """Tell listeners (comms) about the entry, inside this transaction; see incidents.signals."""
-    update_posted.send(sender=IncidentUpdate, update=update, customer=customer, options=options or {})
 
 
 def _stamp_milestones(incident: Incident, status: str, now: datetime) -> None:

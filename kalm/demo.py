@@ -20,8 +20,8 @@ from django.utils import timezone
 
 from comms.models import Stakeholder
 from core.texts import merged
-from incidents import services
-from incidents.maintenance import maintenance_schedule
+from flows import incidents as incident_flow
+from flows import maintenance as maintenance_flow
 from incidents.models import Component, Customer, Incident
 from statuspage.models import Subscription
 
@@ -232,7 +232,7 @@ def _demo_incident(author, created: list[str]) -> None:
         _translate_old_demo_incident(midsize, created)
         return
     components = {c.name: c for c in midsize.components.all()}
-    incident = services.incident_open(
+    incident = incident_flow.open_incident(
         customer=midsize,
         title=INCIDENT["title"][0],
         category="server",
@@ -245,12 +245,12 @@ def _demo_incident(author, created: list[str]) -> None:
                               message=OPENING),
         author=author,
     )
-    services.incident_post_update(
+    incident_flow.post_update(
         incident=incident, author=author, status="identified", message=IDENTIFIED[0],
         workaround=INCIDENT["workaround"][0],
         translations=_english(message=IDENTIFIED, workaround=INCIDENT["workaround"]),
     )
-    services.incident_post_update(
+    incident_flow.post_update(
         incident=incident, author=author, is_internal=True,
         message="Leveranciersticket 48213 aangemaakt; koerier verwacht om 12:45.",
     )
@@ -286,7 +286,7 @@ def _demo_maintenance(author, created: list[str]) -> None:
         return
     in_ten_days = timezone.localdate(timezone=midsize.tzinfo) + timedelta(days=10)
     starts_at = datetime.combine(in_ten_days, time(22, 0), tzinfo=midsize.tzinfo)
-    maintenance, _warnings = maintenance_schedule(
+    maintenance, _warnings = maintenance_flow.schedule(
         customer=midsize, components=midsize.components.filter(name="Netwerk"), starts_at=starts_at,
         ends_at=starts_at + timedelta(hours=2), author=author,
         **{name: dutch for name, (dutch, _english) in MAINTENANCE.items()}, translations=_english(**MAINTENANCE))

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "comms",
     "statuspage",
     "reports",
+    "flows",
     "cadence",
 ]
 

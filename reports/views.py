@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.texts import localized
-from incidents.cadence import incident_send_post_incident_summary
+from flows import incidents as incident_flow
 from incidents.console import add_service_errors, staff_required
 from incidents.forms import IncidentMessageForm
 from incidents.models import CustomerIncident, Incident
@@ -147,7 +147,7 @@ def send_summary(request: HttpRequest, pk: int) -> HttpResponse:
     form = summary_form(incident, data=request.POST)
     if form.is_valid():
         try:
-            incident_send_post_incident_summary(incident=incident, author=request.user,
+            incident_flow.send_post_incident_summary(incident=incident, author=request.user,
                                                 message=form.cleaned_data["message"],
                                                 translations=form.translations())
         except ValidationError as error:

@@ -1,6 +1,7 @@
 """When the status page snapshots are re-rendered: coalesced, after commit, by primary key.
 
-Every change the public may see calls ``schedule_publish`` (through ``statuspage.receivers``).
+Every change the public may see calls ``publish_after_commit`` (flows/, and statuspage.receivers for
+edits of customers and components).
 The first change adds a cache key and enqueues ``publish_status_page`` at once; changes
 that follow while that task is still queued find the key and add nothing. The task deletes
 the key BEFORE it renders, so a change that lands during rendering schedules one more run
@@ -17,9 +18,12 @@ periodic re-publish (``publish_all_status_pages``, beat).
 """
 
 import logging
+from collections.abc import Iterable
+from functools import partial
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 
 from incidents.models import Customer
 from statuspage.snapshot_store import page_directory
@@ -48,6 +52,14 @@ def schedule_publish(customer_id: int) -> bool:
         _forget(key)
         return False
     return True
+
+
+def publish_after_commit(customer_ids: Iterable[int]) -> None:
+    """Schedule a publish of each customer's page once the caller's transaction commits."""
+    if not settings.KALM_STATUS_SNAPSHOTS:
+        return
+    for customer_id in sorted(set(customer_ids)):
+        transaction.on_commit(partial(schedule_publish, customer_id), robust=True)
 
 
 def ensure_published(customer: Customer) -> None:

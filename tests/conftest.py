@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from incidents import services
+from flows import incidents as incident_flow
 from tests.comms.servers import HttpSink, SmtpServer
 from tests.factories import ComponentFactory, CustomerFactory, ManagerFactory, UserFactory
 
@@ -72,7 +72,7 @@ def manager(db):
 
 @pytest.fixture
 def incident(customer, file_server, erp, account_manager):
-    return services.incident_open(
+    return incident_flow.open_incident(
         customer=customer,
         title="Server outage",
         category="server",

@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from incidents import cadence, selectors
+from flows import incidents as incident_flow
+from incidents import selectors
 from incidents.console import staff_required
 from incidents.forms import ExtendDueForm, incident_zone
 from incidents.forms.datetimes import format_datetime
@@ -28,7 +29,7 @@ def incident_extend_due(request: HttpRequest, pk: int) -> HttpResponse:
     return submit_on_incident(
         request, incident, form, form_name="extend_form",
         note=lambda _update: postponed_note(form.cleaned_data["until"], incident_zone(incident)),
-        write=lambda data: cadence.incident_extend_due(incident=incident, author=request.user, until=data["until"],
+        write=lambda data: incident_flow.extend_due(incident=incident, author=request.user, until=data["until"],
                                                        reason=data["reason"]),
     )
 
@@ -46,7 +47,7 @@ def postponed_note(until: datetime, zone: ZoneInfo) -> str:
 def incident_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     """Approve the acknowledgment; a second click (or the tick got there first) changes nothing."""
     incident = selectors.incident_for_user_or_404(request.user, pk=pk)
-    released = cadence.incident_release_acknowledgment(incident=incident, author=request.user)
+    released = incident_flow.release_acknowledgment(incident=incident, author=request.user)
     note = _("Acknowledgment released.") if released else _("The acknowledgment had already gone out.")
     if request.POST.get("from") != FROM_DASHBOARD:
         return after_write(request, incident, note)

@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from incidents import selectors, services
+from flows import incidents as incident_flow
+from incidents import selectors
 from incidents.console import add_service_errors, staff_required, update_recipient_count
 from incidents.forms import (
     AddCustomerForm,
@@ -77,7 +78,7 @@ def incident_open(request: HttpRequest) -> HttpResponse:
         return render(request, "incidents/incident_open.html", {"form": form})
     if form.is_valid():
         try:
-            incident = services.incident_open(**_open_arguments(form), author=request.user)
+            incident = incident_flow.open_incident(**_open_arguments(form), author=request.user)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -184,7 +185,7 @@ def incident_post_update(request: HttpRequest, pk: int) -> HttpResponse:
     form = IncidentUpdateForm(request.POST, incident=incident)
     return submit_on_incident(
         request, incident, form, form_name="update_form", note=update_posted_note,
-        write=lambda data: services.incident_post_update(incident=incident, author=request.user,
+        write=lambda data: incident_flow.post_update(incident=incident, author=request.user,
                                                          **form.changed_facts()),
     )
 
@@ -196,7 +197,7 @@ def incident_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReopenForm(request.POST, incident=incident)
     return submit_on_incident(
         request, incident, form, form_name="reopen_form", note=_("Incident reopened."),
-        write=lambda data: services.incident_reopen(incident=incident, author=request.user, message=data["message"],
+        write=lambda data: incident_flow.reopen(incident=incident, author=request.user, message=data["message"],
                                                     translations=form.translations()),
     )
 
@@ -209,6 +210,6 @@ def incident_add_customer(request: HttpRequest, pk: int) -> HttpResponse:
     form = AddCustomerForm(request.POST, customers=customers, incident=incident)
     return submit_on_incident(
         request, incident, form, form_name="add_customer_form", note=_("Customer added to the incident."),
-        write=lambda data: services.incident_add_customer(incident=incident, customer=data["customer"],
+        write=lambda data: incident_flow.add_customer(incident=incident, customer=data["customer"],
                                                           author=request.user, translations=form.translations()),
     )

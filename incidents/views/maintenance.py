@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from core.formatting import label
-from incidents import maintenance as service
+from flows import maintenance as maintenance_flow
 from incidents import selectors
 from incidents.console import add_service_errors, staff_required
 from incidents.forms import MaintenanceForm, MaintenanceTextsForm
@@ -24,11 +24,11 @@ from incidents.models import ComponentStatus, Language, Maintenance, Maintenance
 
 # action in the URL → (service function, message when done, message when it no longer applies)
 ACTIONS: dict[str, tuple[Callable[..., bool], str, str]] = {
-    "start": (service.maintenance_start, gettext_lazy("Maintenance started: components are under maintenance."),
+    "start": (maintenance_flow.start, gettext_lazy("Maintenance started: components are under maintenance."),
               gettext_lazy("Only a scheduled window can be started.")),
-    "complete": (service.maintenance_complete, gettext_lazy("Maintenance completed: components are back."),
+    "complete": (maintenance_flow.complete, gettext_lazy("Maintenance completed: components are back."),
                  gettext_lazy("Only a window in progress can be completed.")),
-    "cancel": (service.maintenance_cancel, gettext_lazy("Maintenance cancelled."),
+    "cancel": (maintenance_flow.cancel, gettext_lazy("Maintenance cancelled."),
                gettext_lazy("Only a scheduled window can be cancelled.")),
 }
 
@@ -57,7 +57,7 @@ def maintenance_new(request: HttpRequest) -> HttpResponse:
     form = MaintenanceForm(request.POST, customers=customers)
     if form.is_valid():
         try:
-            maintenance, warnings = service.maintenance_schedule(**form.schedule_arguments(), author=request.user)
+            maintenance, warnings = maintenance_flow.schedule(**form.schedule_arguments(), author=request.user)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -108,7 +108,7 @@ def maintenance_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = MaintenanceTextsForm(request.POST, maintenance=maintenance)
     if form.is_valid():
         try:
-            changed = service.maintenance_edit_texts(maintenance=maintenance, **form.edit_arguments())
+            changed = maintenance_flow.edit_texts(maintenance=maintenance, **form.edit_arguments())
         except ValidationError as error:
             add_service_errors(form, error)
         else:

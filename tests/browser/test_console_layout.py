@@ -9,7 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from comms.models import Communication, Delivery, Stakeholder
-from incidents import services
+from flows import incidents as incident_flow
 from tests.factories import ComponentFactory, CustomerFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -32,7 +32,7 @@ def midsize(db):
     server = ComponentFactory(customer=customer, name="File server", group="Servers")
     user = UserFactory(username="anna", password="anna-browser-pw")
     customer.account_managers.add(user)
-    incident = services.incident_open(
+    incident = incident_flow.open_incident(
         customer=customer, title="Fileserver en ERP onbereikbaar voor alle vestigingen", category="server",
         severity="critical", message=f"We onderzoeken het. {UNBROKEN}", author=user,
         component_statuses={server: "major_outage"})

@@ -15,8 +15,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from comms.models import Stakeholder
-from incidents import services
-from incidents.maintenance import maintenance_schedule, maintenance_start
+from flows import incidents as incident_flow
+from flows.maintenance import schedule as maintenance_schedule
+from flows.maintenance import start as maintenance_start
 from statuspage import subscriptions
 from statuspage.models import Subscription
 from tests.factories import ComponentFactory, CustomerFactory, UserFactory
@@ -45,9 +46,9 @@ def publish(customer, message: str):
     author = customer.account_managers.get()
     incident = customer.incident_links.exclude(incident__status="resolved").first()
     if incident is None:
-        return services.incident_open(customer=customer, title="ERP slow", category="server", severity="medium",
+        return incident_flow.open_incident(customer=customer, title="ERP slow", category="server", severity="medium",
                                       message=message, author=author, component_statuses={erp: "partial_outage"})
-    return services.incident_post_update(incident=incident.incident, author=author, message=message)
+    return incident_flow.post_update(incident=incident.incident, author=author, message=message)
 
 
 def mails_to(smtp_server, address):
@@ -81,7 +82,7 @@ def test_subscribe_confirm_receive_and_unsubscribe_without_javascript(new_page, 
         customer=northwind, channel="email", address="kim@example.org", language="en", components=[]))
     incident = publish(midsize, "The ERP is slow; we are adding capacity.")  # opens the incident
     # The same upstream outage hits a second customer of the MSP.
-    services.incident_add_customer(incident=incident, customer=northwind, author=midsize.account_managers.get(),
+    incident_flow.add_customer(incident=incident, customer=northwind, author=midsize.account_managers.get(),
                                    component_statuses={mail_server: "major_outage"})
     publish(midsize, "Our upstream provider is adding capacity.")
     [_, ack, update] = mails_to(smtp_server, "piet@example.com")
@@ -114,9 +115,9 @@ def busy_page(midsize):
     """An active incident, maintenance in progress and upcoming, a resolved incident in the history."""
     author = midsize.account_managers.get()
     file_server, erp = midsize.components.get(name="File server"), midsize.components.get(name="ERP")
-    old = services.incident_open(customer=midsize, title="Printer queue stuck", category="server", severity="low",
+    old = incident_flow.open_incident(customer=midsize, title="Printer queue stuck", category="server", severity="low",
                                  message="Printing is stuck.", author=author)
-    services.incident_post_update(incident=old, author=author, status="resolved", message="Printing works again.")
+    incident_flow.post_update(incident=old, author=author, status="resolved", message="Printing works again.")
     publish(midsize, "The ERP is slow; we are adding capacity.")
     soon = timezone.now() + timedelta(minutes=5)
     running, _ = maintenance_schedule(customer=midsize, title="Switch firmware", components=[file_server],

@@ -22,9 +22,10 @@ from cadence import incident_jobs, ledger, tasks, tick
 from cadence.models import CadenceEvent
 from comms import sweeper
 from comms.models import Communication, Stakeholder
-from incidents import services
-from incidents.cadence import incident_mark_post_incident_sent, incident_release_acknowledgment
-from incidents.maintenance import maintenance_schedule
+from flows import incidents as incident_flow
+from flows.incidents import release_acknowledgment as incident_release_acknowledgment
+from flows.maintenance import schedule as maintenance_schedule
+from incidents.cadence import incident_mark_post_incident_sent
 from incidents.models import IncidentUpdate, RegulatoryClock
 from incidents.regulatory import regulatory_clock_file
 
@@ -66,7 +67,7 @@ def tick_at(clock, django_capture_on_commit_callbacks):
 
 
 def open_incident(customer, author, severity="critical", **extra):
-    return services.incident_open(customer=customer, title="File server outage", category="server",
+    return incident_flow.open_incident(customer=customer, title="File server outage", category="server",
                                   severity=severity, message="We are investigating.", author=author, **extra)
 
 
@@ -129,7 +130,7 @@ def test_holding_update_promises_the_next_update_and_is_automatic(customer, peop
 def test_no_holding_update_for_a_resolved_incident(customer, people, account_manager, clock, tick_at):
     incident = open_incident(customer, account_manager)
     clock.move_to(T0 + timedelta(minutes=10))
-    services.incident_post_update(incident=incident, author=account_manager, status="resolved", message="Fixed.")
+    incident_flow.post_update(incident=incident, author=account_manager, status="resolved", message="Fixed.")
     assert tick_at(minutes=45).done == {}
     assert holding_updates(incident) == []
 
@@ -138,7 +139,7 @@ def test_a_real_update_moves_the_promise_and_no_holding_update_follows(customer,
                                                                          tick_at):
     incident = open_incident(customer, account_manager)
     clock.move_to(T0 + timedelta(minutes=25))
-    services.incident_post_update(incident=incident, author=account_manager, message="Disk replaced.")
+    incident_flow.post_update(incident=incident, author=account_manager, message="Disk replaced.")
     tick_at(minutes=31)
     assert holding_updates(incident) == []
     tick_at(minutes=55)
@@ -171,7 +172,7 @@ def test_one_reminder_per_promise(customer, account_manager, staff, clock, tick_
     tick_at(minutes=25)
     assert len(mails(smtp_server, AM)) == 1
     clock.move_to(T0 + timedelta(minutes=26))
-    services.incident_post_update(incident=incident, author=account_manager, message="Still on it.")  # due 56
+    incident_flow.post_update(incident=incident, author=account_manager, message="Still on it.")  # due 56
     tick_at(minutes=46)
     assert len(mails(smtp_server, AM)) == 2
     body = smtp_server.messages[-1].message.get_content()
@@ -295,7 +296,7 @@ def test_eta_passed_escalates_once_per_eta(customer, people, account_manager, cl
     tick_at(minutes=70)
     assert escalations() == 2  # one message each for management and the desk
     clock.move_to(T0 + timedelta(minutes=75))
-    services.incident_post_update(incident=incident, author=account_manager, eta=T0 + timedelta(minutes=120),
+    incident_flow.post_update(incident=incident, author=account_manager, eta=T0 + timedelta(minutes=120),
                                   message="New ETA.")
     tick_at(minutes=120)
     assert escalations() == 4
@@ -347,7 +348,7 @@ def test_a_filed_clock_reminds_nobody(customer, account_manager, staff, clock, t
 def test_post_incident_rule_table(customer, account_manager, staff, clock, tick_at, smtp_server, hours, sent_at,
                                   reminder, overdue):
     incident = open_incident(customer, account_manager)
-    services.incident_post_update(incident=incident, author=account_manager, status="resolved", message="Fixed.")
+    incident_flow.post_update(incident=incident, author=account_manager, status="resolved", message="Fixed.")
     if sent_at:
         incident_mark_post_incident_sent(incident=incident, at=T0 + timedelta(hours=sent_at))
     tick_at(hours=hours)
@@ -383,20 +384,20 @@ def test_a_failing_item_is_logged_and_the_others_go_on(customer, people, account
                                                        monkeypatch, caplog):
     first = open_incident(customer, account_manager)
     second = open_incident(customer, account_manager)
-    real = incident_jobs.incident_post_holding
+    real = incident_jobs.incident_flow.post_holding
 
     def broken_for_first(*, incident, **texts):
         if incident.pk == first.pk:
             raise RuntimeError("template exploded")
         return real(incident=incident, **texts)
 
-    monkeypatch.setattr(incident_jobs, "incident_post_holding", broken_for_first)
+    monkeypatch.setattr(incident_jobs.incident_flow, "post_holding", broken_for_first)
     report = tick_at(minutes=31)
     assert (report.done["holding"], report.failed["holding"]) == (1, 1)
     assert "template exploded" in caplog.text
     assert holding_updates(first) == [] and len(holding_updates(second)) == 1
     assert not CadenceEvent.objects.filter(subject=f"incident:{first.pk}").exists()  # rolled back with the work
-    monkeypatch.setattr(incident_jobs, "incident_post_holding", real)
+    monkeypatch.setattr(incident_jobs.incident_flow, "post_holding", real)
     assert tick_at(minutes=32).done["holding"] == 1  # the next tick tries again
     assert len(holding_updates(first)) == 1
 

@@ -22,7 +22,7 @@ from django.db import connection
 from django.utils import timezone
 
 from comms.models import Communication, Stakeholder
-from incidents import services
+from flows import incidents as incident_flow
 from incidents.models import Incident, IncidentUpdate
 from tests.comms.processes import REPO, CeleryWorker, database_url, redis_url, wait_for, worker_test_marks
 from tests.comms.test_worker import use_broker
@@ -118,7 +118,7 @@ def test_beat_and_a_worker_send_the_holding_update_on_their_own(customer, accoun
     for address, language in people.items():
         Stakeholder.objects.create(customer=customer, name=address, role="customer_it", audience="technical",
                                    language=language, email=address)
-    incident = services.incident_open(customer=customer, title="File server outage", category="server",
+    incident = incident_flow.open_incident(customer=customer, title="File server outage", category="server",
                                       severity="critical", message="We are investigating.", author=account_manager)
     wait_for(lambda: len(smtp_server.messages) >= len(people), timeout=30, what="the acknowledgments")
 

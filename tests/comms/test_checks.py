@@ -16,7 +16,7 @@ from comms.checks import (
     promises_next_update,
 )
 from comms.models import Audience, MessageKind
-from incidents import services
+from flows import incidents as incident_flow
 from incidents.models import Incident
 
 CLEAN = "The file server is down. We are working on it. Next update at 12:30."
@@ -92,13 +92,13 @@ class TestPrematureResolution:
         assert len(found) == 1 and "monitoring" in found[0]
 
     def test_resolving_straight_from_identified_is_no_monitoring_phase(self, incident, account_manager):
-        services.incident_post_update(incident=incident, author=account_manager, message="Fixed.", status="resolved")
+        incident_flow.post_update(incident=incident, author=account_manager, message="Fixed.", status="resolved")
         incident.refresh_from_db()
         assert incident.monitoring_at == incident.resolved_at
         assert not had_monitoring_phase(incident)
 
     def test_resolution_after_monitoring_is_fine(self, incident, account_manager):
-        services.incident_post_update(incident=incident, author=account_manager, message="Watching.",
+        incident_flow.post_update(incident=incident, author=account_manager, message="Watching.",
                                       status="monitoring")
         incident.refresh_from_db()
         assert warnings("All is working again.", kind=MessageKind.RESOLUTION, incident=incident) == []

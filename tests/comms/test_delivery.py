@@ -10,7 +10,7 @@ from comms import delivery, sweeper
 from comms.models import Communication, Delivery, DeliveryAttempt, EndpointHealth, Stakeholder
 from comms.outbox import communication_expand
 from comms.transports import transport_for
-from incidents import services
+from flows import incidents as incident_flow
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ def people(customer):
 
 
 def open_critical(customer, author):
-    return services.incident_open(customer=customer, title="Server outage", category="server",
+    return incident_flow.open_incident(customer=customer, title="Server outage", category="server",
                                   severity="critical", message="We are investigating.", author=author)
 
 
@@ -146,7 +146,7 @@ def test_sweeper_expands_what_the_commit_hook_missed(customer, people, account_m
 
 def test_scheduled_communication_waits_for_its_time(customer, people, account_manager):
     send_at = timezone.now() + timedelta(hours=1)
-    services.incident_open(customer=customer, title="Planned", category="other", severity="critical",
+    incident_flow.open_incident(customer=customer, title="Planned", category="other", severity="critical",
                            message="Heads-up.", author=account_manager, publish_options={"send_at": send_at})
     communication = Communication.objects.first()
     assert communication_expand(communication.pk) == []

@@ -4,7 +4,7 @@ import pytest
 
 from comms.escalation import DEFAULT_ESCALATION, escalation_matrix, role_kinds_for_update, update_triggers
 from comms.models import Communication, EscalationRule, Stakeholder
-from incidents import services
+from flows import incidents as incident_flow
 
 ROLES = {
     # name: role, audience
@@ -25,7 +25,7 @@ def people(customer):
 
 
 def open_incident(customer, author, severity="low", **extra):
-    return services.incident_open(customer=customer, title="Mail down", category="email", severity=severity,
+    return incident_flow.open_incident(customer=customer, title="Mail down", category="email", severity=severity,
                                   message="We are looking into it.", author=author, **extra)
 
 
@@ -41,7 +41,7 @@ def kinds_by_person(update, people) -> dict[str, str]:
 
 
 def post(incident, author, **facts):
-    return services.incident_post_update(incident=incident, author=author, **facts)
+    return incident_flow.post_update(incident=incident, author=author, **facts)
 
 
 def test_the_default_matrix_names_a_role_for_every_trigger():
@@ -147,7 +147,7 @@ def test_an_escalation_reaches_each_customer_by_its_own_matrix(customer, other_c
                                            audience="operational", language="en", email="ops@northwind.example")
     EscalationRule.objects.create(customer=customer, trigger="business_impact", roles=[])
     incident = open_incident(customer, account_manager, business_impact="")
-    services.incident_add_customer(incident=incident, customer=other_customer, author=account_manager)
+    incident_flow.add_customer(incident=incident, customer=other_customer, author=account_manager)
     update = post(incident, account_manager, business_impact="Both offices are down.", message="Update.")
     escalations = Communication.objects.filter(update=update, kind="escalation")
     assert [(c.customer, c.recipient_ids) for c in escalations] == [(other_customer, [northwind.pk])]

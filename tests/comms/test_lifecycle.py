@@ -4,7 +4,7 @@ import pytest
 
 from comms.models import Communication, RoutingRule, Stakeholder
 from comms.routing import routing_table
-from incidents import services
+from flows import incidents as incident_flow
 
 pytestmark = pytest.mark.django_db
 
@@ -19,17 +19,17 @@ def kinds_for(stakeholder, update) -> list[str]:
 
 
 def open_incident(customer, author, severity="high"):
-    return services.incident_open(customer=customer, title="Storing", category="server", severity=severity,
+    return incident_flow.open_incident(customer=customer, title="Storing", category="server", severity=severity,
                                   message="Wij onderzoeken het.", author=author)
 
 
 def test_someone_added_mid_incident_is_acknowledged_before_any_update(customer, account_manager):
     incident = open_incident(customer, account_manager)
     newcomer = person(customer, "customer_it", "technical", "new@midsize.example")
-    update = services.incident_post_update(incident=incident, author=account_manager, status="identified",
+    update = incident_flow.post_update(incident=incident, author=account_manager, status="identified",
                                            message="Oorzaak gevonden.")
     assert kinds_for(newcomer, update) == ["acknowledgment"]
-    later = services.incident_post_update(incident=incident, author=account_manager, status="monitoring",
+    later = incident_flow.post_update(incident=incident, author=account_manager, status="monitoring",
                                           message="Het werkt weer.")
     assert kinds_for(newcomer, later) == ["update"]
 
@@ -37,7 +37,7 @@ def test_someone_added_mid_incident_is_acknowledged_before_any_update(customer, 
 def test_someone_never_told_does_not_first_hear_that_it_is_over(customer, account_manager):
     incident = open_incident(customer, account_manager)
     newcomer = person(customer, "contract_contact", "operational", "late@midsize.example")
-    resolved = services.incident_post_update(incident=incident, author=account_manager, status="resolved",
+    resolved = incident_flow.post_update(incident=incident, author=account_manager, status="resolved",
                                              message="Opgelost.")
     assert kinds_for(newcomer, resolved) == []
 
@@ -45,9 +45,9 @@ def test_someone_never_told_does_not_first_hear_that_it_is_over(customer, accoun
 def test_everyone_told_hears_how_it_ended_whatever_the_severity_now(customer, account_manager):
     director = person(customer, "executives", "executive", "directie@midsize.example")
     incident = open_incident(customer, account_manager, severity="critical")
-    services.incident_post_update(incident=incident, author=account_manager, severity="medium",
+    incident_flow.post_update(incident=incident, author=account_manager, severity="medium",
                                   message="Minder ernstig dan gedacht.")
-    resolved = services.incident_post_update(incident=incident, author=account_manager, status="resolved",
+    resolved = incident_flow.post_update(incident=incident, author=account_manager, status="resolved",
                                              message="Opgelost.")
     # Executives get resolutions from High only, but this one was told at Critical.
     assert kinds_for(director, resolved) == ["resolution"]

@@ -10,7 +10,8 @@ from django.urls import reverse
 from cadence import tick as cadence_tick
 from comms.maintenance_messages import maintenance_context
 from comms.models import Communication, Stakeholder
-from incidents.maintenance import maintenance_cancel, maintenance_schedule
+from flows.maintenance import cancel as maintenance_cancel
+from flows.maintenance import schedule as maintenance_schedule
 from incidents.models import Component, Maintenance
 
 T0 = datetime(2026, 10, 20, 10, 0, tzinfo=UTC)  # summer time (CEST) …

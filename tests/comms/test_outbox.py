@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from comms import outbox
 from comms.models import Communication, Delivery, DeliveryState, RoutingRule, Stakeholder
-from incidents import services
+from flows import incidents as incident_flow
 
 
 def stakeholder(customer, name, role, audience, language="nl", **channels):
@@ -29,7 +29,7 @@ def people(customer):
 
 
 def open_incident(customer, author, severity="high", **extra):
-    return services.incident_open(customer=customer, title="Mail down", category="email", severity=severity,
+    return incident_flow.open_incident(customer=customer, title="Mail down", category="email", severity=severity,
                                   message="We are looking into it.", author=author, **extra)
 
 
@@ -59,7 +59,7 @@ def test_executives_hear_nothing_of_a_low_incident(customer, people, account_man
 
 def test_severity_raise_reaches_executives_as_an_escalation(customer, people, account_manager):
     incident = open_incident(customer, account_manager, severity="medium")
-    raised = services.incident_post_update(incident=incident, author=account_manager, severity="high",
+    raised = incident_flow.post_update(incident=incident, author=account_manager, severity="high",
                                            message="More sites are affected now.")
     kinds = {(c.kind, c.audience) for c in Communication.objects.filter(update=raised)}
     # Roles routed for escalations get the escalation notice, everyone else the ordinary update.
@@ -69,9 +69,9 @@ def test_severity_raise_reaches_executives_as_an_escalation(customer, people, ac
 
 def test_internal_notes_and_silent_changes_send_nothing(incident, customer, people, account_manager, erp):
     before = Communication.objects.count()
-    services.incident_post_update(incident=incident, author=account_manager, message="vendor ticket 1",
+    incident_flow.post_update(incident=incident, author=account_manager, message="vendor ticket 1",
                                   is_internal=True)
-    services.incident_post_update(incident=incident, author=account_manager, component_statuses={erp: "operational"})
+    incident_flow.post_update(incident=incident, author=account_manager, component_statuses={erp: "operational"})
     assert Communication.objects.count() == before
 
 
@@ -85,7 +85,7 @@ def test_component_interest_limits_who_hears(customer, people, file_server, erp,
 def test_customer_override_switches_a_cell_off(customer, people, account_manager):
     RoutingRule.objects.create(customer=customer, role="affected_users", kind="resolution", min_severity="")
     incident = open_incident(customer, account_manager)
-    resolved = services.incident_post_update(incident=incident, author=account_manager, status="resolved",
+    resolved = incident_flow.post_update(incident=incident, author=account_manager, status="resolved",
                                              message="Fixed.")
     told = {c.audience for c in Communication.objects.filter(update=resolved)}
     assert "end_user" not in told and "technical" in told
@@ -108,7 +108,7 @@ def test_communications_roll_back_with_the_facts(customer, people, account_manag
 def test_shared_incident_tells_each_customer_its_own_number(incident, other_customer, account_manager):
     stakeholder(other_customer, "Northwind IT", "customer_it", "technical", language="en",
                 email="it@northwind.example")
-    services.incident_add_customer(incident=incident, customer=other_customer, author=account_manager)
+    incident_flow.add_customer(incident=incident, customer=other_customer, author=account_manager)
     communication = Communication.objects.get(customer=other_customer)
     number = incident.customer_links.get(customer=other_customer).number
     assert communication.kind == "acknowledgment" and number in communication.subject
@@ -143,8 +143,8 @@ def test_a_routine_update_inside_the_interval_is_deferred_and_a_resolution_takes
     for communication in Communication.objects.filter(incident=incident):
         outbox.communication_expand(communication.pk)
     acknowledged = dict(Delivery.objects.filter(stakeholder=people["it"]).values_list("channel", "next_attempt_at"))
-    services.incident_post_update(incident=incident, author=account_manager, message="Still on it.")
-    services.incident_post_update(incident=incident, author=account_manager, status="resolved", message="Fixed.")
+    incident_flow.post_update(incident=incident, author=account_manager, message="Still on it.")
+    incident_flow.post_update(incident=incident, author=account_manager, status="resolved", message="Fixed.")
     update = Communication.objects.get(incident=incident, kind="update", audience="technical")
     resolution = Communication.objects.get(incident=incident, kind="resolution", audience="technical")
     outbox.communication_expand(update.pk)

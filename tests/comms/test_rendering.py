@@ -20,7 +20,7 @@ from comms.rendering import (
     render_text,
     template_errors,
 )
-from incidents import services
+from flows import incidents as incident_flow
 from incidents.models import Incident
 from tests.factories import ComponentFactory, CustomerFactory
 
@@ -330,13 +330,13 @@ class TestMessageContext:
         opened = incident.updates.get()
         context = message_context(incident=incident, customer=customer, update=opened, language="en")
         assert context["message"] == "We are investigating an outage of the file server."
-        note = services.incident_post_update(incident=incident, author=account_manager, message="Call the vendor",
+        note = incident_flow.post_update(incident=incident, author=account_manager, message="Call the vendor",
                                              is_internal=True)
         assert message_context(incident=incident, customer=customer, update=note, language="en")["message"] == ""
 
     def test_times_are_in_the_customers_zone(self, incident, customer):
         london = CustomerFactory(name="London Ltd", slug="london", incident_prefix="LON", time_zone="Europe/London")
-        services.incident_add_customer(incident=incident, customer=london, author=None)
+        incident_flow.add_customer(incident=incident, customer=london, author=None)
         amsterdam_time = message_context(incident=incident, customer=customer, language="en")["started_time"]
         london_time = message_context(incident=incident, customer=london, language="en")["started_time"]
         started = incident.started_at
@@ -356,7 +356,7 @@ class TestMessageContext:
         assert re.fullmatch(r"\d\d\.\d\d\.\d{4} \d\d:\d\d", german["started_at"])
 
     def test_a_time_on_another_day_carries_its_date(self, incident, customer, account_manager):
-        services.incident_post_update(incident=incident, author=account_manager, message="Parts ordered.",
+        incident_flow.post_update(incident=incident, author=account_manager, message="Parts ordered.",
                                       eta=timezone.now() + timedelta(days=2))
         incident.refresh_from_db()
         context = message_context(incident=incident, customer=customer, language="nl")
@@ -364,7 +364,7 @@ class TestMessageContext:
 
     def test_a_shared_incident_shows_only_this_customers_components(self, incident, customer, other_customer):
         mail = ComponentFactory(customer=other_customer, name="Mail")
-        services.incident_add_customer(incident=incident, customer=other_customer, author=None,
+        incident_flow.add_customer(incident=incident, customer=other_customer, author=None,
                                        component_statuses={mail: "major_outage"})
         theirs = message_context(incident=incident, customer=other_customer, language="en")
         ours = message_context(incident=incident, customer=customer, language="en")
@@ -373,8 +373,8 @@ class TestMessageContext:
         assert theirs["number"].startswith("NWL-") and ours["number"].startswith("MSM-")
 
     def test_duration_and_reopened_after_resolution(self, incident, customer, account_manager):
-        services.incident_post_update(incident=incident, author=account_manager, message="Fixed.", status="resolved")
-        services.incident_reopen(incident=incident, author=account_manager, message="It failed again.")
+        incident_flow.post_update(incident=incident, author=account_manager, message="Fixed.", status="resolved")
+        incident_flow.reopen(incident=incident, author=account_manager, message="It failed again.")
         incident.refresh_from_db()
         context = message_context(incident=incident, customer=customer, language="nl")
         assert context["reopened"] is True

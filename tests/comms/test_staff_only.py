@@ -14,8 +14,8 @@ from django.utils import timezone
 from comms.context import message_context
 from comms.models import Audience, MessageKind
 from comms.rendering import render_message
-from incidents import services
-from incidents.cadence import incident_extend_due
+from flows import incidents as incident_flow
+from flows.incidents import extend_due as incident_extend_due
 from incidents.visibility import FACT_VISIBILITY, Visibility, visible_to
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +38,7 @@ def values(context) -> list[str]:
 def noted(incident, account_manager):
     account_manager.first_name = SENTINEL
     account_manager.save()
-    note = services.incident_post_update(incident=incident, author=account_manager, is_internal=True,
+    note = incident_flow.post_update(incident=incident, author=account_manager, is_internal=True,
                                          message=f"Vendor ticket 48213 {SENTINEL}")
     incident_extend_due(incident=incident, author=account_manager,
                         until=timezone.now() + timedelta(hours=3), reason=f"Waiting for the vendor {SENTINEL}")

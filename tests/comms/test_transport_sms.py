@@ -7,6 +7,7 @@ import pytest
 
 from comms.transports import TransportError
 from comms.transports.sms import SmsTransport, fit_sms, sms_segments
+from flows import incidents as incident_flow
 
 # --- segments -----------------------------------------------------------------------------
 
@@ -206,11 +207,10 @@ def test_an_sms_refused_for_our_credentials_stays_queued_for_a_retry(settings, s
     from comms import delivery
     from comms.models import Communication, Delivery, Stakeholder
     from comms.outbox import communication_expand
-    from incidents import services
 
     Stakeholder.objects.create(customer=customer, name="On call", role="customer_it", audience="technical",
                                language="nl", phone="+31612345678")
-    services.incident_open(customer=customer, title="Server outage", category="server", severity="critical",
+    incident_flow.open_incident(customer=customer, title="Server outage", category="server", severity="critical",
                            message="We are investigating.", author=account_manager)
     [delivery_id] = communication_expand(Communication.objects.get().pk)
     sms_api.reply("/v1/sms", 401, b'{"error": "invalid token"}')

@@ -27,7 +27,7 @@ from django.utils import timezone
 from comms.models import Communication, Delivery, DeliveryAttempt, Stakeholder
 from comms.tasks import enqueue
 from comms.tasks import sweep as sweep_task
-from incidents import services
+from flows import incidents as incident_flow
 from incidents.models import IncidentUpdate
 from tests.comms.processes import CeleryWorker, RedisServer, database_url, redis_url, wait_for, worker_test_marks
 from tests.comms.servers import SmtpServer
@@ -146,7 +146,7 @@ def add_crowd(customer, count: int) -> dict[str, Stakeholder]:
 
 
 def open_incident(customer, author):
-    return services.incident_open(customer=customer, title="File server outage", category="server",
+    return incident_flow.open_incident(customer=customer, title="File server outage", category="server",
                                   severity="critical", message="We are investigating an outage of the file server.",
                                   author=author)
 

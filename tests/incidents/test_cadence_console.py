@@ -8,8 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from incidents import cadence, services
-from incidents.maintenance import maintenance_schedule
+from flows import incidents as incident_flow
+from flows.maintenance import schedule as maintenance_schedule
+from incidents import cadence
 from incidents.models import Component, Customer, Incident
 from tests.factories import CustomerFactory
 
@@ -33,7 +34,7 @@ def as_anna(client, account_manager):
 def open_incident(customer, author=None, **overrides) -> Incident:
     arguments = {"customer": customer, "title": "Mail down", "category": "email", "severity": "critical",
                  "message": "We are looking into it.", "author": author} | overrides
-    return services.incident_open(**arguments)
+    return incident_flow.open_incident(**arguments)
 
 
 @pytest.fixture
@@ -163,9 +164,9 @@ def _busy_world(count: int, manager, account_manager, customer):
         incident = open_incident(owner, manager, title=f"Incident {n}", personal_data_involved=True,
                                  component_statuses={component: "degraded_performance"} if owner == customer else {})
         if n == 2:
-            services.incident_add_customer(incident=incident, customer=customer, author=manager)
+            incident_flow.add_customer(incident=incident, customer=customer, author=manager)
     resolved = open_incident(customer, manager, title="Old one")
-    services.incident_post_update(incident=resolved, author=manager, status="resolved", message="Fixed.")
+    incident_flow.post_update(incident=resolved, author=manager, status="resolved", message="Fixed.")
     maintenance_schedule(customer=customer, title="Switch firmware", components=[component],
                          starts_at=T0 + 2 * timedelta(days=1), ends_at=T0 + timedelta(days=2, hours=1), author=None)
 
@@ -255,7 +256,7 @@ class TestIncidentPagePanel:
         assert "Holding update (automatic)" in entry and '<span class="badge automatic">' in entry
 
     def test_resolved_incident_has_no_postpone_or_approval(self, as_anna, held):
-        services.incident_post_update(incident=held, author=None, status="resolved", message="Fixed.")
+        incident_flow.post_update(incident=held, author=None, status="resolved", message="Fixed.")
         page = as_anna.get(detail(held.pk)).text
         assert "Resolved: no further update is due." in page
         assert "Postpone the update" not in page and "Approve acknowledgment" not in page

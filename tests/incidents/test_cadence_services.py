@@ -5,10 +5,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core.exceptions import ValidationError
 
-from incidents import cadence, services
+from comms.models import Communication
+from flows import incidents as incident_flow
+from incidents import cadence
 from incidents.contracts import customer_contract_update
 from incidents.models import Customer, IncidentUpdate
-from incidents.signals import update_posted
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
@@ -21,22 +22,31 @@ def clock(time_machine):
 
 
 @pytest.fixture
-def announced():
-    """Every update_posted signal, as (kind, options)."""
+def announced(monkeypatch):
+    """Every timeline entry flows.incidents tells the people and the page about, as (kind, options)."""
     seen: list[tuple[str, dict]] = []
+    tell = incident_flow._tell
 
-    def receiver(sender, update, options, **kwargs):
-        seen.append((update.kind, dict(options)))
+    def recording(update, **kwargs):
+        seen.append((update.kind, dict(kwargs.get("options") or {})))
+        return tell(update, **kwargs)
 
-    update_posted.connect(receiver, weak=False)
-    yield seen
-    update_posted.disconnect(receiver)
+    monkeypatch.setattr(incident_flow, "_tell", recording)
+    return seen
 
 
 def open_incident(customer, author, **overrides):
     arguments = {"customer": customer, "title": "Mail down", "category": "email", "severity": "critical",
                  "message": "We are looking into it.", "author": author} | overrides
-    return services.incident_open(**arguments)
+    return incident_flow.open_incident(**arguments)
+
+
+@pytest.fixture
+def stakeholder(customer):
+    from comms.models import Stakeholder
+
+    return Stakeholder.objects.create(customer=customer, name="IT", role="customer_it", audience="technical",
+                                      language="nl", email="it@midsize.example")
 
 
 @pytest.fixture
@@ -70,7 +80,7 @@ class TestExtendDue:
         assert critical.updates.count() == 1
 
     def test_a_resolved_incident_has_nothing_to_postpone(self, critical, account_manager):
-        services.incident_post_update(incident=critical, author=account_manager, status="resolved", message="Fixed.")
+        incident_flow.post_update(incident=critical, author=account_manager, status="resolved", message="Fixed.")
         with pytest.raises(ValidationError) as error:
             cadence.incident_extend_due(incident=critical, author=account_manager, until=T0 + 45 * MINUTE,
                                         reason="Too late.")
@@ -78,7 +88,7 @@ class TestExtendDue:
         assert not critical.updates.filter(kind="due_extended").exists()
 
     def test_postponing_is_not_announced(self, critical, account_manager, announced):
-        cadence.incident_extend_due(incident=critical, author=account_manager, until=T0 + 45 * MINUTE,
+        incident_flow.extend_due(incident=critical, author=account_manager, until=T0 + 45 * MINUTE,
                                     reason="Vendor calls back.")
         assert announced == []
 
@@ -91,7 +101,7 @@ class TestHolding:
 
     def test_overdue_posts_an_automatic_public_update_and_a_new_promise(self, critical, clock, announced):
         clock.move_to(T0 + 31 * MINUTE)
-        update = cadence.incident_post_holding(incident=critical, message=" We are still working on it. ")
+        update = incident_flow.post_holding(incident=critical, message=" We are still working on it. ")
         critical.refresh_from_db()
         assert (update.kind, update.author, update.is_internal) == ("holding", None, False)
         assert update.message == "We are still working on it."
@@ -121,7 +131,7 @@ class TestHolding:
         assert incident.next_update_due_at == T0 + (2 * expected + 1) * MINUTE
 
     def test_a_resolved_incident_gets_no_holding_update(self, critical, clock, account_manager):
-        services.incident_post_update(incident=critical, author=account_manager, status="resolved", message="Fixed.")
+        incident_flow.post_update(incident=critical, author=account_manager, status="resolved", message="Fixed.")
         clock.move_to(T0 + 31 * MINUTE)
         assert cadence.incident_post_holding(incident=critical, message="Still on it.") is None
 
@@ -136,16 +146,19 @@ class TestAcknowledgment:
         incident = open_incident(customer, account_manager)
         assert incident.acknowledged_at is None
 
-    def test_release_records_the_time_and_the_approver(self, clock, customer, account_manager, announced):
+    def test_release_records_the_time_and_the_approver(self, clock, customer, account_manager, stakeholder):
         Customer.objects.filter(pk=customer.pk).update(ack_requires_approval=True)
         customer.refresh_from_db()
         incident = open_incident(customer, account_manager)
+        held = Communication.objects.get(incident=incident, kind="acknowledgment")
+        assert held.send_at == T0 + 15 * MINUTE  # held until the contract's target
         clock.move_to(T0 + 6 * MINUTE)
-        update = cadence.incident_release_acknowledgment(incident=incident, author=account_manager)
+        update = incident_flow.release_acknowledgment(incident=incident, author=account_manager)
         incident.refresh_from_db()
         assert incident.acknowledged_at == T0 + 6 * MINUTE
         assert (update.kind, update.author, update.is_internal) == ("acknowledged", account_manager, True)
-        assert announced[-1][0] == "acknowledged"
+        held.refresh_from_db()
+        assert held.send_at == T0 + 6 * MINUTE  # the held acknowledgment goes now
 
     def test_release_is_idempotent(self, clock, customer, account_manager):
         Customer.objects.filter(pk=customer.pk).update(ack_requires_approval=True)

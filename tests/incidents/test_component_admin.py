@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from comms.context import message_context
 from comms.models import Communication, Stakeholder
-from incidents import services
+from flows import incidents as incident_flow
 from incidents.models import Component, Customer
 
 
@@ -84,7 +84,7 @@ def test_an_english_name_reaches_the_english_page_and_english_mail(admin_client,
 
     Stakeholder.objects.create(customer=customer, name="CFO", role="customer_it", audience="technical",
                                language="en", email="cfo@midsize.example")
-    incident = services.incident_open(customer=customer, title="Storing bestandsserver", category="server",
+    incident = incident_flow.open_incident(customer=customer, title="Storing bestandsserver", category="server",
                                       severity="critical", message="We onderzoeken het.", author=account_manager,
                                       component_statuses={bestandsserver: "major_outage"})
     english = message_context(incident=incident, customer=customer, language="en")

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from comms.models import Stakeholder
-from incidents import services
+from flows import incidents as incident_flow
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 10:00 in Amsterdam
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -25,7 +25,7 @@ def opened(time_machine, customer, file_server, account_manager):
                                  ("Ops", "management", "operational")]:
         Stakeholder.objects.create(customer=customer, name=name, role=role, audience=audience, language="nl",
                                    email=f"{name.lower()}@midsize.example")
-    return services.incident_open(customer=customer, title="Mail down", category="email", severity="critical",
+    return incident_flow.open_incident(customer=customer, title="Mail down", category="email", severity="critical",
                                   message="We are looking into it.", author=account_manager,
                                   component_statuses={file_server: "major_outage"})
 

@@ -6,9 +6,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from incidents import maintenance as service
+from flows import incidents as incident_flow
+from flows import maintenance as maintenance_flow
 from incidents.models import Component, Maintenance
-from incidents.signals import maintenance_changed
 from tests.factories import ComponentFactory
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -24,15 +24,17 @@ def clock(time_machine):
 
 
 @pytest.fixture
-def events():
+def events(monkeypatch):
+    """Every change flows.maintenance tells the people and the page about."""
     seen: list[str] = []
+    tell = maintenance_flow._tell
 
-    def receiver(sender, maintenance, event, **kwargs):
+    def recording(maintenance, event):
         seen.append(event)
+        return tell(maintenance, event)
 
-    maintenance_changed.connect(receiver, weak=False)
-    yield seen
-    maintenance_changed.disconnect(receiver)
+    monkeypatch.setattr(maintenance_flow, "_tell", recording)
+    return seen
 
 
 @pytest.fixture
@@ -43,7 +45,7 @@ def vpn(customer):
 def schedule(customer, components, /, *, starts_at=T0 + 8 * DAY, hours=2, author=None, **overrides):
     arguments = {"customer": customer, "title": "Firewall firmware", "components": components,
                  "starts_at": starts_at, "ends_at": starts_at + hours * HOUR, "author": author}
-    return service.maintenance_schedule(**(arguments | overrides))
+    return maintenance_flow.schedule(**(arguments | overrides))
 
 
 @pytest.fixture
@@ -94,7 +96,7 @@ class TestSchedule:
 class TestLifecycle:
     def test_start_puts_components_under_maintenance(self, window, vpn, clock, events):
         clock.move_to(T0 + 8 * DAY)
-        assert service.maintenance_start(maintenance=window) is True
+        assert maintenance_flow.start(maintenance=window) is True
         window.refresh_from_db()
         assert (window.status, window.started_at) == ("in_progress", T0 + 8 * DAY)
         assert status_of(vpn) == "under_maintenance"
@@ -102,41 +104,41 @@ class TestLifecycle:
 
     def test_an_open_incident_keeps_its_worse_status(self, window, incident, vpn, file_server):
         # The incident (conftest) gives the file server a major outage; the VPN is not affected.
-        service.maintenance_start(maintenance=window)
+        maintenance_flow.start(maintenance=window)
         assert (status_of(file_server), status_of(vpn)) == ("major_outage", "under_maintenance")
 
     def test_complete_gives_the_components_back(self, window, incident, vpn, file_server, clock, events):
-        service.maintenance_start(maintenance=window)
+        maintenance_flow.start(maintenance=window)
         clock.move_to(T0 + HOUR)
-        assert service.maintenance_complete(maintenance=window) is True
+        assert maintenance_flow.complete(maintenance=window) is True
         window.refresh_from_db()
         assert (window.status, window.completed_at) == ("completed", T0 + HOUR)
         assert (status_of(file_server), status_of(vpn)) == ("major_outage", "operational")
         assert events[-2:] == ["started", "completed"]
 
     def test_start_and_complete_are_idempotent(self, events, window, clock):
-        assert service.maintenance_start(maintenance=window) is True
+        assert maintenance_flow.start(maintenance=window) is True
         clock.move_to(T0 + HOUR)
-        assert service.maintenance_start(maintenance=window) is False
+        assert maintenance_flow.start(maintenance=window) is False
         window.refresh_from_db()
         assert window.started_at == T0
-        assert service.maintenance_complete(maintenance=window) is True
-        assert service.maintenance_complete(maintenance=window) is False
+        assert maintenance_flow.complete(maintenance=window) is True
+        assert maintenance_flow.complete(maintenance=window) is False
         assert events == ["scheduled", "started", "completed"]
 
     def test_a_scheduled_window_cannot_be_completed(self, window, vpn):
-        assert service.maintenance_complete(maintenance=window) is False
+        assert maintenance_flow.complete(maintenance=window) is False
         window.refresh_from_db()
         assert window.status == "scheduled" and status_of(vpn) == "operational"
 
     def test_only_a_scheduled_window_can_be_cancelled(self, window, customer, vpn, events):
-        assert service.maintenance_cancel(maintenance=window) is True
-        assert service.maintenance_cancel(maintenance=window) is False
+        assert maintenance_flow.cancel(maintenance=window) is True
+        assert maintenance_flow.cancel(maintenance=window) is False
         window.refresh_from_db()
         assert window.status == "cancelled"
         started, _warnings = schedule(customer, [vpn])
-        service.maintenance_start(maintenance=started)
-        assert service.maintenance_cancel(maintenance=started) is False
+        maintenance_flow.start(maintenance=started)
+        assert maintenance_flow.cancel(maintenance=started) is False
         started.refresh_from_db()
         assert started.status == "in_progress"
         assert events.count("cancelled") == 1
@@ -308,8 +310,8 @@ class TestListsAndDashboard:
         running, _w = schedule(customer, [vpn], starts_at=T0 + HOUR, title="Running")
         upcoming, _w = schedule(customer, [vpn], starts_at=T0 + 20 * DAY, title="Far ahead")
         cancelled, _w = schedule(customer, [vpn], starts_at=T0 + 2 * DAY, title="Called off")
-        service.maintenance_start(maintenance=running)
-        service.maintenance_cancel(maintenance=cancelled)
+        maintenance_flow.start(maintenance=running)
+        maintenance_flow.cancel(maintenance=cancelled)
         client.force_login(account_manager)
         page = client.get(reverse("incidents:maintenance_list")).text
         in_progress, rest = page.split('id="upcoming-heading"')
@@ -320,7 +322,7 @@ class TestListsAndDashboard:
         schedule(customer, [vpn], starts_at=T0 + 10 * DAY, title="Within two weeks")
         schedule(customer, [vpn], starts_at=T0 + 20 * DAY, title="Too far ahead")
         running, _w = schedule(customer, [vpn], starts_at=T0 + HOUR, title="Running now")
-        service.maintenance_start(maintenance=running)
+        maintenance_flow.start(maintenance=running)
         client.force_login(account_manager)
         page = client.get(reverse("incidents:dashboard")).text
         assert "Upcoming maintenance" in page
@@ -332,9 +334,8 @@ class TestDetailShowsWhatTheWindowCovers:
 
     @pytest.fixture
     def broken(self, window, file_server, account_manager):
-        from incidents import services
 
-        services.incident_open(customer=window.customer, title="File server down", category="server",
+        incident_flow.open_incident(customer=window.customer, title="File server down", category="server",
                                severity="critical", message="Looking into it.", author=account_manager,
                                component_statuses={file_server: "major_outage"})
         return window

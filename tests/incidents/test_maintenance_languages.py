@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from comms.models import Stakeholder
-from incidents import maintenance as service
+from flows import maintenance as maintenance_flow
 from incidents.models import Maintenance
 from tests.incidents.test_maintenance import DAY, HTMX, T0, form_data, schedule
 
@@ -104,7 +104,7 @@ class TestServiceKeepsTranslations:
 
     def test_edit_changes_what_it_is_given_and_keeps_the_rest(self, clock, customer, file_server):
         maintenance, _warnings = schedule(customer, [file_server], **DUTCH, translations={"en": ENGLISH})
-        changed = service.maintenance_edit_texts(
+        changed = maintenance_flow.edit_texts(
             maintenance=maintenance, title="Firmware-update firewall (2e poging)",
             translations={"en": {"title": "Firewall firmware update (second attempt)", "customer_action": ""},
                           "de": {"title": "Firewall-Firmware-Update"}})
@@ -115,13 +115,13 @@ class TestServiceKeepsTranslations:
         assert maintenance.translations == {
             "en": {"title": "Firewall firmware update (second attempt)", "expected_impact": ENGLISH["expected_impact"]},
             "de": {"title": "Firewall-Firmware-Update"}}
-        assert service.maintenance_edit_texts(maintenance=maintenance, translations={"en": {}}) is False
+        assert maintenance_flow.edit_texts(maintenance=maintenance, translations={"en": {}}) is False
 
     def test_a_closed_window_keeps_its_texts(self, clock, customer, file_server):
         maintenance, _warnings = schedule(customer, [file_server], **DUTCH)
-        service.maintenance_cancel(maintenance=maintenance)
+        maintenance_flow.cancel(maintenance=maintenance)
         with pytest.raises(ValidationError):
-            service.maintenance_edit_texts(maintenance=maintenance, title="Something else")
+            maintenance_flow.edit_texts(maintenance=maintenance, title="Something else")
         maintenance.refresh_from_db()
         assert maintenance.title == DUTCH["title"]
 
@@ -171,7 +171,7 @@ class TestEditTexts:
         assert "Texts saved" in response.text
 
     def test_a_closed_window_is_refused_with_422(self, as_anna, window):
-        service.maintenance_cancel(maintenance=window)
+        maintenance_flow.cancel(maintenance=window)
         page = as_anna.get(reverse("incidents:maintenance_detail", args=[window.pk])).text
         assert self.url(window) not in page
         response = as_anna.post(self.url(window), {**DUTCH, "title": "Anders", "title__en": "Different"}, **HTMX)

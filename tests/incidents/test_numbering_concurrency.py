@@ -16,7 +16,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from incidents import services
+from flows import incidents as incident_flow
 from kalm.models import ApiToken
 
 pytestmark = [
@@ -67,7 +67,7 @@ def test_parallel_api_openings_get_distinct_numbers(live_server, customer, accou
 def test_parallel_service_openings_get_distinct_numbers(customer, account_manager):
     def open_one(i: int) -> str:
         try:
-            incident = services.incident_open(customer=customer, title=f"Outage {i}", category="server",
+            incident = incident_flow.open_incident(customer=customer, title=f"Outage {i}", category="server",
                                               severity="high", message="We are investigating.",
                                               author=account_manager)
             return incident.customer_links.get().number

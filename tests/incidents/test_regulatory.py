@@ -6,7 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from incidents import regulatory, services
+from flows import incidents as incident_flow
+from incidents import regulatory
 from incidents.models import Customer, RegulatoryClock
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 10:00 in Amsterdam
@@ -23,7 +24,7 @@ def clock(time_machine):
 def open_incident(customer, author, **overrides):
     arguments = {"customer": customer, "title": "Mailbox breach", "category": "security", "severity": "high",
                  "message": "We are investigating unusual mailbox access.", "author": author} | overrides
-    return services.incident_open(**arguments)
+    return incident_flow.open_incident(**arguments)
 
 
 @pytest.fixture
@@ -45,7 +46,7 @@ class TestStart:
     def test_flag_set_by_an_update_starts_the_clock_at_that_moment(self, clock, customer, account_manager):
         incident = open_incident(customer, account_manager)
         clock.move_to(T0 + 2 * HOUR)
-        update = services.incident_post_update(incident=incident, author=account_manager, is_internal=True,
+        update = incident_flow.post_update(incident=incident, author=account_manager, is_internal=True,
                                                message="Mailbox export found.", personal_data_involved=True)
         assert update.facts_changed == ["personal_data_involved"]
         assert clocks_of(incident) == {"gdpr": (T0 + 2 * HOUR, T0 + 74 * HOUR)}

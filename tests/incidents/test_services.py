@@ -8,7 +8,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from incidents import services
+from flows import incidents as incident_flow
 from incidents.models import Component, CustomerIncident, Incident, IncidentUpdate
 from tests.factories import ComponentFactory
 
@@ -18,7 +18,7 @@ AMS = zoneinfo.ZoneInfo("Europe/Amsterdam")
 def open_incident(customer, author, **overrides):
     arguments = {"customer": customer, "title": "Mail down", "category": "email", "severity": "high",
                  "message": "We are looking into it.", "author": author} | overrides
-    return services.incident_open(**arguments)
+    return incident_flow.open_incident(**arguments)
 
 
 class TestOpen:
@@ -73,7 +73,7 @@ class TestOpen:
 
 class TestUpdates:
     def test_status_change_stamps_milestones_in_order(self, incident, account_manager):
-        services.incident_post_update(incident=incident, author=account_manager, status="monitoring",
+        incident_flow.post_update(incident=incident, author=account_manager, status="monitoring",
                                       message="Fix applied, watching.")
         incident.refresh_from_db()
         assert incident.identified_at is not None and incident.monitoring_at is not None
@@ -83,13 +83,13 @@ class TestUpdates:
 
     def test_resolve_needs_a_public_message(self, incident, account_manager):
         with pytest.raises(ValidationError) as error:
-            services.incident_post_update(incident=incident, author=account_manager, status="resolved")
+            incident_flow.post_update(incident=incident, author=account_manager, status="resolved")
         assert "message" in error.value.message_dict
         incident.refresh_from_db()
         assert incident.status == "investigating" and incident.resolved_at is None
 
     def test_resolve_restores_components_and_stops_the_update_clock(self, incident, file_server, account_manager):
-        services.incident_post_update(incident=incident, author=account_manager, status="resolved",
+        incident_flow.post_update(incident=incident, author=account_manager, status="resolved",
                                       message="All systems are back.")
         incident.refresh_from_db()
         file_server.refresh_from_db()
@@ -100,23 +100,23 @@ class TestUpdates:
     def test_component_keeps_worst_status_of_other_open_incidents(self, incident, customer, file_server,
                                                                   account_manager):
         second = open_incident(customer, account_manager, component_statuses={file_server: "degraded_performance"})
-        services.incident_post_update(incident=incident, author=account_manager, status="resolved", message="Fixed.")
+        incident_flow.post_update(incident=incident, author=account_manager, status="resolved", message="Fixed.")
         file_server.refresh_from_db()
         assert file_server.status == "degraded_performance"
-        services.incident_post_update(incident=second, author=account_manager, status="resolved", message="Fixed.")
+        incident_flow.post_update(incident=second, author=account_manager, status="resolved", message="Fixed.")
         file_server.refresh_from_db()
         assert file_server.status == "operational"
 
     def test_internal_note_cannot_change_public_facts(self, incident, account_manager):
         with pytest.raises(ValidationError) as error:
-            services.incident_post_update(incident=incident, author=account_manager, message="psst",
+            incident_flow.post_update(incident=incident, author=account_manager, message="psst",
                                           is_internal=True, status="identified")
         assert "is_internal" in error.value.message_dict
         assert incident.updates.count() == 1
 
     def test_internal_note_does_not_count_as_public_update(self, incident, account_manager):
         before = Incident.objects.get(pk=incident.pk).last_public_update_at
-        services.incident_post_update(incident=incident, author=account_manager, message="vendor called",
+        incident_flow.post_update(incident=incident, author=account_manager, message="vendor called",
                                       is_internal=True)
         incident.refresh_from_db()
         assert incident.last_public_update_at == before
@@ -124,12 +124,12 @@ class TestUpdates:
 
     def test_an_update_that_says_nothing_is_refused(self, incident, account_manager):
         with pytest.raises(ValidationError) as error:
-            services.incident_post_update(incident=incident, author=account_manager)
+            incident_flow.post_update(incident=incident, author=account_manager)
         assert "message" in error.value.message_dict
 
     def test_severity_change_is_recorded_and_tightens_the_cadence(self, incident, account_manager):
-        services.incident_post_update(incident=incident, author=account_manager, severity="high")
-        services.incident_post_update(incident=incident, author=account_manager, severity="critical",
+        incident_flow.post_update(incident=incident, author=account_manager, severity="high")
+        incident_flow.post_update(incident=incident, author=account_manager, severity="critical",
                                       message="Now affecting everyone.")
         update = incident.updates.first()
         incident.refresh_from_db()
@@ -137,21 +137,21 @@ class TestUpdates:
         assert incident.next_update_due_at - incident.last_public_update_at == timedelta(minutes=30)
 
     def test_updates_on_a_resolved_incident_are_refused(self, incident, account_manager):
-        services.incident_post_update(incident=incident, author=account_manager, status="resolved", message="Done.")
+        incident_flow.post_update(incident=incident, author=account_manager, status="resolved", message="Done.")
         with pytest.raises(ValidationError) as error:
-            services.incident_post_update(incident=incident, author=account_manager, message="more")
+            incident_flow.post_update(incident=incident, author=account_manager, message="more")
         assert "status" in error.value.message_dict
 
     def test_a_new_eta_is_a_changed_fact_and_the_same_one_is_not(self, incident, account_manager):
         eta = timezone.now() + timedelta(hours=2)
-        first = services.incident_post_update(incident=incident, author=account_manager, message="By noon.", eta=eta)
-        again = services.incident_post_update(incident=incident, author=account_manager, message="Still noon.",
+        first = incident_flow.post_update(incident=incident, author=account_manager, message="By noon.", eta=eta)
+        again = incident_flow.post_update(incident=incident, author=account_manager, message="Still noon.",
                                               eta=eta)
         incident.refresh_from_db()
         assert (first.facts_changed, again.facts_changed, incident.eta) == (["eta"], [], eta)
 
     def test_component_changes_are_on_the_timeline(self, incident, erp, account_manager):
-        update = services.incident_post_update(incident=incident, author=account_manager,
+        update = incident_flow.post_update(incident=incident, author=account_manager,
                                                component_statuses={erp: "operational"})
         change = update.component_changes.get()
         assert (change.previous_status, change.status) == ("partial_outage", "operational")
@@ -159,8 +159,8 @@ class TestUpdates:
 
 class TestReopen:
     def test_reopen_is_counted_and_recorded(self, incident, file_server, account_manager):
-        services.incident_post_update(incident=incident, author=account_manager, status="resolved", message="Done.")
-        services.incident_reopen(incident=incident, author=account_manager, message="It failed again.")
+        incident_flow.post_update(incident=incident, author=account_manager, status="resolved", message="Done.")
+        incident_flow.reopen(incident=incident, author=account_manager, message="It failed again.")
         incident.refresh_from_db()
         assert incident.status == "investigating" and incident.reopen_count == 1
         assert incident.resolved_at is None and incident.next_update_due_at is not None
@@ -168,14 +168,14 @@ class TestReopen:
 
     def test_only_resolved_incidents_reopen(self, incident, account_manager):
         with pytest.raises(ValidationError):
-            services.incident_reopen(incident=incident, author=account_manager, message="?")
+            incident_flow.reopen(incident=incident, author=account_manager, message="?")
         assert IncidentUpdate.objects.filter(kind="reopened").count() == 0
 
 
 class TestSharedIncident:
     def test_second_customer_gets_its_own_number_and_components(self, incident, other_customer, account_manager):
         vpn = ComponentFactory(customer=other_customer, name="VPN")
-        link = services.incident_add_customer(incident=incident, customer=other_customer, author=account_manager,
+        link = incident_flow.add_customer(incident=incident, customer=other_customer, author=account_manager,
                                               component_statuses={vpn: "major_outage"})
         assert link.number.startswith("NWL-") and link.number.endswith("-001")
         vpn.refresh_from_db()
@@ -184,23 +184,23 @@ class TestSharedIncident:
 
     def test_a_customer_is_added_once(self, incident, customer, account_manager):
         with pytest.raises(ValidationError):
-            services.incident_add_customer(incident=incident, customer=customer, author=account_manager)
+            incident_flow.add_customer(incident=incident, customer=customer, author=account_manager)
         assert incident.customer_links.count() == 1
 
     def test_one_update_changes_components_of_both_customers(self, incident, other_customer, file_server,
                                                             account_manager):
         vpn = ComponentFactory(customer=other_customer, name="VPN")
-        services.incident_add_customer(incident=incident, customer=other_customer, author=account_manager,
+        incident_flow.add_customer(incident=incident, customer=other_customer, author=account_manager,
                                        component_statuses={vpn: "major_outage"})
-        services.incident_post_update(incident=incident, author=account_manager, status="resolved",
+        incident_flow.post_update(incident=incident, author=account_manager, status="resolved",
                                       message="Upstream provider restored service.")
         statuses = set(Component.objects.filter(pk__in=[vpn.pk, file_server.pk]).values_list("status", flat=True))
         assert statuses == {"operational"}
 
 
 def test_reopen_restores_the_components_the_resolution_cleared(incident, file_server, erp, account_manager):
-    services.incident_post_update(incident=incident, author=account_manager, status="resolved", message="Done.")
-    update = services.incident_reopen(incident=incident, author=account_manager, message="It failed again.")
+    incident_flow.post_update(incident=incident, author=account_manager, status="resolved", message="Done.")
+    update = incident_flow.reopen(incident=incident, author=account_manager, message="It failed again.")
     file_server.refresh_from_db()
     erp.refresh_from_db()
     assert (file_server.status, erp.status) == ("major_outage", "partial_outage")
@@ -214,7 +214,7 @@ def test_system_can_open_an_incident_without_an_author(customer):
 
 def test_resolving_cannot_leave_a_component_down(incident, file_server, account_manager):
     with pytest.raises(ValidationError) as error:
-        services.incident_post_update(incident=incident, author=account_manager, status="resolved",
+        incident_flow.post_update(incident=incident, author=account_manager, status="resolved",
                                       message="Done.", component_statuses={file_server: "major_outage"})
     assert "components" in error.value.message_dict
 

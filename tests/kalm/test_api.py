@@ -16,7 +16,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from incidents import services
+from flows import incidents as incident_flow
 from incidents.api_schemas import MAX_LONG_TEXT, MAX_SHORT_TEXT, MAX_TEXT, MAX_TITLE
 from incidents.forms.incident import IncidentOpenForm, IncidentUpdateForm
 from incidents.models import (
@@ -76,7 +76,7 @@ def mail(other_customer) -> Component:
 @pytest.fixture
 def shared_incident(incident, other_customer, mail, manager) -> Incident:
     """The fixture incident also hitting Northwind (an upstream outage)."""
-    services.incident_add_customer(incident=incident, customer=other_customer, author=manager,
+    incident_flow.add_customer(incident=incident, customer=other_customer, author=manager,
                                    component_statuses={mail: "degraded_performance"})
     return incident
 
@@ -372,7 +372,7 @@ def test_open_rejects_a_body_too_large(api, customer, settings):
 
 
 def test_get_incident(api, incident, number, account_manager):
-    services.incident_post_update(incident=incident, author=account_manager, message="Disk array replaced.",
+    incident_flow.post_update(incident=incident, author=account_manager, message="Disk array replaced.",
                                   is_internal=True)
     response = api.get(f"/incidents/{number}")
     assert response.status_code == 200
@@ -423,10 +423,10 @@ def test_reads_take_a_fixed_number_of_queries(api, customer, incident, number, a
     before = count_queries("/incidents", api), count_queries(f"/incidents/{number}", api)
     for i in range(3):
         component = ComponentFactory(customer=customer, name=f"Printer {i}")
-        services.incident_open(customer=customer, title="Another", category="other", severity="low",
+        incident_flow.open_incident(customer=customer, title="Another", category="other", severity="low",
                                message="Looking into it.", author=account_manager,
                                component_statuses={component: "major_outage"})
-        services.incident_post_update(incident=incident, author=account_manager,
+        incident_flow.post_update(incident=incident, author=account_manager,
                                       component_statuses={component: "partial_outage"})
     assert (count_queries("/incidents", api), count_queries(f"/incidents/{number}", api)) == before
 
@@ -442,7 +442,7 @@ def three_incidents(api, customer, account_manager) -> list[str]:
     numbers = [api.post("/incidents", open_body(title=f"Incident {i}", components=[])).json()["number"]
                for i in range(3)]
     incident = CustomerIncident.objects.get(number=numbers[-1]).incident
-    services.incident_post_update(incident=incident, author=account_manager, status="resolved", message="Fixed.")
+    incident_flow.post_update(incident=incident, author=account_manager, status="resolved", message="Fixed.")
     return numbers
 
 
@@ -569,7 +569,7 @@ def test_update_rejects_bad_input(api, number, mail, body, loc):
 
 
 def test_update_on_a_resolved_incident_is_refused(api, incident, number, account_manager):
-    services.incident_post_update(incident=incident, author=account_manager, status="resolved", message="Fixed.")
+    incident_flow.post_update(incident=incident, author=account_manager, status="resolved", message="Fixed.")
     with nothing_written():
         response = api.post(f"/incidents/{number}/updates", {"message": "More news."})
     assert_field_error(response, ("body", "status"))
@@ -587,7 +587,7 @@ def test_reopen_rejects_bad_input(api, number, body, loc):
 
 
 def test_reopen_needs_a_message(api, incident, number, account_manager):
-    services.incident_post_update(incident=incident, author=account_manager, status="resolved", message="Fixed.")
+    incident_flow.post_update(incident=incident, author=account_manager, status="resolved", message="Fixed.")
     with nothing_written():
         response = api.post(f"/incidents/{number}/reopen", {"message": "  "})
     assert_field_error(response, ("body", "message"))

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from comms.models import Communication, Stakeholder
-from incidents import services
+from flows import incidents as incident_flow
 from incidents.api_schemas import MAX_LONG_TEXT, MAX_SHORT_TEXT, MAX_TEXT, MAX_TITLE, ByLanguage
 from incidents.models import CustomerIncident, Incident, Language
 from kalm.models import ApiToken
@@ -49,7 +49,7 @@ def number_of(customer):
 
 @pytest.fixture
 def resolved_number(incident, number_of, account_manager) -> str:
-    services.incident_post_update(incident=incident, author=account_manager, status="resolved", message="Opgelost.")
+    incident_flow.post_update(incident=incident, author=account_manager, status="resolved", message="Opgelost.")
     return number_of(incident)
 
 

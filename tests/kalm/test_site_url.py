@@ -15,7 +15,7 @@ from django.core import mail
 from django.core.exceptions import ImproperlyConfigured
 
 from comms.models import Stakeholder
-from incidents import services
+from flows import incidents as incident_flow
 from kalm.env import default_site_url, env_site_url, site_host
 
 ELSEWHERE = "http://127.0.0.1:18200"
@@ -88,7 +88,7 @@ def test_messages_and_feeds_link_to_the_site_url(client, settings, customer, fil
     Stakeholder.objects.create(customer=customer, name="IT", role="customer_it", audience="technical",
                                language="en", email="it@midsize.example")
     mail.outbox = []
-    services.incident_open(customer=customer, title="File server down", category="server", severity="critical",
+    incident_flow.open_incident(customer=customer, title="File server down", category="server", severity="critical",
                            message="We are looking into it.", author=account_manager,
                            component_statuses={file_server: "major_outage"})
 

@@ -21,7 +21,7 @@ import pytest
 import time_machine
 
 from comms.models import Stakeholder
-from incidents import services
+from flows import incidents as incident_flow
 from incidents.models import Incident
 from reports import rendering
 from reports.models import PostIncidentReview, RemediationAction
@@ -71,7 +71,7 @@ def write_story(customer, author, components: dict) -> Incident:
     """The seed's outage, written through the services at fixed moments."""
     file_server, erp = components["file_server"], components["erp"]
     with time_machine.travel(at(9, 30), tick=False) as traveller:
-        incident = services.incident_open(
+        incident = incident_flow.open_incident(
             customer=customer, title="Storing bestandsserver", category="server", severity="critical",
             message="We onderzoeken een storing van de bestandsserver.", author=author,
             business_impact="Productieplanning en bestandstoegang liggen volledig stil.",
@@ -79,15 +79,15 @@ def write_story(customer, author, components: dict) -> Incident:
             component_statuses={file_server: "major_outage", erp: "partial_outage"},
         )
         traveller.move_to(at(10, 0))
-        services.incident_post_update(incident=incident, author=author, status="identified",
+        incident_flow.post_update(incident=incident, author=author, status="identified",
                                       message="Oorzaak gevonden: defecte schijf in de RAID-array.",
                                       root_cause="A failed disk in the RAID array.")
         traveller.move_to(at(11, 15))
-        services.incident_post_update(incident=incident, author=author, status="monitoring",
+        incident_flow.post_update(incident=incident, author=author, status="monitoring",
                                       message="Het ERP werkt weer; de bestandsserver wordt hersteld.",
                                       component_statuses={erp: "operational"})
         traveller.move_to(at(13, 45))
-        services.incident_post_update(incident=incident, author=author, status="resolved",
+        incident_flow.post_update(incident=incident, author=author, status="resolved",
                                       message="Alles werkt weer. Er is geen data verloren.",
                                       resolution_summary="Defecte schijf vervangen en de RAID-array herbouwd.")
     incident.refresh_from_db()

@@ -8,7 +8,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from comms.models import Communication, Delivery, Stakeholder
-from incidents.cadence import incident_send_post_incident_summary
+from flows.incidents import send_post_incident_summary as incident_send_post_incident_summary
 from incidents.models import ReportDelivery
 from reports import attachments, services
 from reports.models import RenderStatus

@@ -12,6 +12,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
+from flows import incidents as incident_flow
 from reports import rendering, services
 from reports.links import report_link, report_token
 from reports.models import PostIncidentReview, RenderStatus, ReportRender
@@ -57,11 +58,10 @@ class TestPermissions:
 
     def test_shared_incident_shows_each_account_manager_only_their_customers_report(
             self, client, story, other_customer, other_account_manager, account_manager, commit, fake_pdf):
-        from incidents import services as incident_services
 
         story.status = "investigating"  # reopen-free shortcut: adding a customer needs an open incident
         story.save(update_fields=["status"])
-        incident_services.incident_add_customer(incident=story, customer=other_customer, author=account_manager)
+        incident_flow.add_customer(incident=story, customer=other_customer, author=account_manager)
         client.force_login(other_account_manager)
         page = client.get(urls(story)["review"]).text
         assert "Northwind Ltd" in page and f"report-{story.first_link.customer.slug}" not in page

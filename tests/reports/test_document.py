@@ -10,7 +10,7 @@ import pytest
 import time_machine
 
 from comms.models import Communication, Delivery
-from incidents import services
+from flows import incidents as incident_flow
 from incidents.models import RegulatoryClock
 from reports import rendering
 from reports.facts import scope_for, timeline_updates
@@ -28,8 +28,8 @@ def english(customer):
 
 def test_internal_notes_never_appear(story, english, account_manager):
     with time_machine.travel(at(14, 0), tick=False):
-        services.incident_reopen(incident=story, author=account_manager, message="Het probleem is terug.")
-        services.incident_post_update(incident=story, author=account_manager, is_internal=True,
+        incident_flow.reopen(incident=story, author=account_manager, message="Het probleem is terug.")
+        incident_flow.post_update(incident=story, author=account_manager, is_internal=True,
                                       message="Secret: the vendor blamed us.")
     html = rendering.build_html(story, english)
     assert "Secret: the vendor blamed us." not in html
@@ -54,7 +54,7 @@ def test_a_shared_incident_shows_each_customer_only_its_own_part(story, customer
     story.status = "investigating"
     story.save(update_fields=["status"])
     with time_machine.travel(at(14, 0), tick=False):
-        services.incident_add_customer(incident=story, customer=other_customer, author=account_manager,
+        incident_flow.add_customer(incident=story, customer=other_customer, author=account_manager,
                                        component_statuses={northwind_printer: "major_outage"})
     midsize = rendering.build_html(story, customer)
     northwind = rendering.build_html(story, other_customer)

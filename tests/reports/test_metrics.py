@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from incidents import services
+from flows import incidents as incident_flow
 from incidents.models import RegulatoryClock
 from reports import facts, metrics
 from reports.metrics import Change, Point
@@ -163,17 +163,17 @@ class TestFromTheDatabase:
 
     def test_reopening_and_regulatory_clock(self, customer, file_server, account_manager):
         with time_machine.travel(at(9, 0), tick=False) as traveller:
-            incident = services.incident_open(customer=customer, title="Mail", category="email", severity="high",
+            incident = incident_flow.open_incident(customer=customer, title="Mail", category="email", severity="high",
                                               message="Looking into it.", author=account_manager,
                                               component_statuses={file_server: "major_outage"},
                                               personal_data_involved=True)
             traveller.move_to(at(9, 40))
-            services.incident_post_update(incident=incident, author=account_manager, status="resolved",
+            incident_flow.post_update(incident=incident, author=account_manager, status="resolved",
                                           message="Fixed.")
             traveller.move_to(at(11, 0))
-            services.incident_reopen(incident=incident, author=account_manager, message="It is back.")
+            incident_flow.reopen(incident=incident, author=account_manager, message="It is back.")
             traveller.move_to(at(11, 30))
-            services.incident_post_update(incident=incident, author=account_manager, status="resolved",
+            incident_flow.post_update(incident=incident, author=account_manager, status="resolved",
                                           message="Fixed for good.")
         RegulatoryClock.objects.filter(incident=incident).update(filed_at=at(12, 0))
         incident.refresh_from_db()

@@ -5,13 +5,13 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from comms.models import Communication, Stakeholder
-from incidents import services
-from incidents.cadence import incident_send_post_incident_summary
+from flows import incidents as incident_flow
+from flows.incidents import send_post_incident_summary as incident_send_post_incident_summary
 
 
 @pytest.fixture
 def resolved(incident, account_manager):
-    services.incident_post_update(incident=incident, author=account_manager, status="resolved",
+    incident_flow.post_update(incident=incident, author=account_manager, status="resolved",
                                   message="Disk replaced; all systems are back.")
     incident.refresh_from_db()
     return incident

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from incidents import services
+from flows import incidents as incident_flow
 from incidents.models import Maintenance
 
 NOW = datetime(2025, 6, 3, 12, 0, tzinfo=UTC)  # 14:00 in Amsterdam (CEST), 13:00 in London (BST)
@@ -10,12 +10,12 @@ NOW = datetime(2025, 6, 3, 12, 0, tzinfo=UTC)  # 14:00 in Amsterdam (CEST), 13:0
 
 def open_incident(customer, author, *, title="Printer queue stuck", severity="medium", **kwargs):
     kwargs.setdefault("message", f"{title}: we are looking into it.")
-    return services.incident_open(customer=customer, title=title, category="server", severity=severity,
+    return incident_flow.open_incident(customer=customer, title=title, category="server", severity=severity,
                                   author=author, **kwargs)
 
 
 def resolve(incident, author, message="Fixed: service restored."):
-    return services.incident_post_update(incident=incident, author=author, status="resolved", message=message)
+    return incident_flow.post_update(incident=incident, author=author, status="resolved", message=message)
 
 
 def number(incident, customer=None):

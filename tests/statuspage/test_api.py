@@ -8,7 +8,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from incidents import services
+from flows import incidents as incident_flow
 from tests.factories import ComponentFactory
 from tests.statuspage.helpers import NOW, maintenance, number, open_incident, resolve
 from tests.statuspage.schema import DOCUMENTS, validate
@@ -121,7 +121,7 @@ def test_incident_impact_from_severity(get_json, customer, account_manager, seve
 
 
 def test_incident_fields(get_json, customer, incident, file_server, erp, account_manager):
-    services.incident_post_update(incident=incident, author=account_manager, message="Cause found.",
+    incident_flow.post_update(incident=incident, author=account_manager, message="Cause found.",
                                   status="identified", component_statuses={erp: "operational"})
     link = incident.customer_links.get()
 
@@ -144,8 +144,8 @@ def test_incident_fields(get_json, customer, incident, file_server, erp, account
 
 
 def test_only_public_updates(get_json, incident, account_manager):
-    services.incident_post_update(incident=incident, author=account_manager, message=SECRET, is_internal=True)
-    services.incident_post_update(incident=incident, author=account_manager, status="identified",
+    incident_flow.post_update(incident=incident, author=account_manager, message=SECRET, is_internal=True)
+    incident_flow.post_update(incident=incident, author=account_manager, status="identified",
                                   root_cause="ROOTCAUSE-raid")  # a status change without words
 
     for document in ("summary.json", "incidents.json", "incidents/unresolved.json"):
@@ -159,7 +159,7 @@ def test_only_public_updates(get_json, incident, account_manager):
 
 def test_shared_incident_shows_each_customer_its_own(get_json, incident, other_customer, account_manager):
     mail = ComponentFactory(customer=other_customer, name="Mail gateway", group="Cloud")
-    services.incident_add_customer(incident=incident, customer=other_customer, author=account_manager,
+    incident_flow.add_customer(incident=incident, customer=other_customer, author=account_manager,
                                    component_statuses={mail: "partial_outage"})
     ours, theirs = incident.customer_links.get(customer__slug="midsize"), incident.customer_links.get(
         customer=other_customer)
@@ -231,11 +231,11 @@ def test_scheduled_window_moves_along_by_the_clock(get_json, customer, erp):
 def test_page_updated_at_ignores_internal_notes(get_json, customer, account_manager):
     incident = open_incident(customer, account_manager)
     with time_machine.travel(NOW + timedelta(hours=1), tick=False):
-        services.incident_post_update(incident=incident, author=account_manager, message=SECRET, is_internal=True)
+        incident_flow.post_update(incident=incident, author=account_manager, message=SECRET, is_internal=True)
     assert get_json("status.json")["page"]["updated_at"] == "2025-06-03T14:00:00.000+02:00"
 
     with time_machine.travel(NOW + timedelta(hours=2), tick=False):
-        services.incident_post_update(incident=incident, author=account_manager, message="News.")
+        incident_flow.post_update(incident=incident, author=account_manager, message="News.")
     assert get_json("status.json")["page"]["updated_at"] == "2025-06-03T16:00:00.000+02:00"
 
 
@@ -275,7 +275,7 @@ def test_query_count_does_not_grow(client, customer, file_server, erp, account_m
     def add(n):
         incident = open_incident(customer, account_manager, title=f"Outage {n}",
                                  component_statuses={file_server: "partial_outage", erp: "degraded_performance"})
-        services.incident_post_update(incident=incident, author=account_manager, message=f"Update {n}.")
+        incident_flow.post_update(incident=incident, author=account_manager, message=f"Update {n}.")
         maintenance(customer, title=f"Window {n}", start=timedelta(days=n - 5), components=[file_server, erp],
                     now=incident.started_at)
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 
-from incidents import services
+from flows import incidents as incident_flow
 from statuspage.ics import escape, fold
 from tests.factories import ComponentFactory
 from tests.statuspage.helpers import NOW, maintenance, number, open_incident, resolve
@@ -34,7 +34,7 @@ def history(customer, file_server, account_manager):
                                       component_statuses={file_server: "partial_outage"}))
     with time_machine.travel(NOW + timedelta(hours=3), tick=False):
         resolve(made[1], account_manager, message="Second one **fixed**.")
-        services.incident_post_update(incident=made[2], author=account_manager, message=SECRET, is_internal=True)
+        incident_flow.post_update(incident=made[2], author=account_manager, message=SECRET, is_internal=True)
     return made
 
 
@@ -100,7 +100,7 @@ def test_feed_keeps_the_latest_fifty(client, history, monkeypatch):
 def test_feed_shows_only_this_customers_incidents(client, incident, other_customer, account_manager,
                                                   other_account_manager):
     mail = ComponentFactory(customer=other_customer, name="Mail gateway")
-    services.incident_add_customer(incident=incident, customer=other_customer, author=account_manager,
+    incident_flow.add_customer(incident=incident, customer=other_customer, author=account_manager,
                                    component_statuses={mail: "major_outage"})
     open_incident(other_customer, other_account_manager, title="Northwind only")
 

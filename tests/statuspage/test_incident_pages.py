@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-from incidents import services
+from flows import incidents as incident_flow
 from tests.factories import ComponentFactory
 from tests.statuspage.dom import components, find, find_all, parse, text
 from tests.statuspage.helpers import number, open_incident, resolve
@@ -25,8 +25,8 @@ def get(client, path, **params):
 
 
 def test_permalink_shows_the_whole_public_story(client, incident, account_manager):
-    services.incident_post_update(incident=incident, author=account_manager, message=SECRET, is_internal=True)
-    services.incident_post_update(incident=incident, author=account_manager, message="Disk replaced.",
+    incident_flow.post_update(incident=incident, author=account_manager, message=SECRET, is_internal=True)
+    incident_flow.post_update(incident=incident, author=account_manager, message="Disk replaced.",
                                   status="identified", workaround="Use the **backup** share.")
 
     response, page = get(client, f"/status/midsize/incidents/{number(incident)}/")
@@ -47,7 +47,7 @@ def test_permalink_shows_the_whole_public_story(client, incident, account_manage
 
 
 def test_resolved_permalink_promises_nothing(client, incident, account_manager):
-    services.incident_post_update(incident=incident, author=account_manager, message="Try the backup share.",
+    incident_flow.post_update(incident=incident, author=account_manager, message="Try the backup share.",
                                   workaround="Use the backup share.")
     resolve(incident, account_manager)
 
@@ -63,7 +63,7 @@ def test_permalink_of_another_customer_is_404(client, incident, other_customer, 
                                               account_manager):
     theirs = open_incident(other_customer, other_account_manager, title="Northwind thing")
     mail = ComponentFactory(customer=other_customer, name="Mail gateway")
-    services.incident_add_customer(incident=incident, customer=other_customer, author=account_manager,
+    incident_flow.add_customer(incident=incident, customer=other_customer, author=account_manager,
                                    component_statuses={mail: "partial_outage"})
     shared_theirs = number(incident, other_customer)
 

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from django.utils.translation import gettext
 
-from incidents import services
+from flows import incidents as incident_flow
 from tests.factories import ComponentFactory, CustomerFactory
 from tests.statuspage.dom import components, find, find_all, text
 
@@ -30,12 +30,12 @@ def mail(other_customer):
 
 def open_incident(customer, author, *, title="Printer queue stuck", severity="medium", **kwargs):
     kwargs.setdefault("message", f"{title}: we are looking into it.")
-    return services.incident_open(customer=customer, title=title, category="server", severity=severity,
+    return incident_flow.open_incident(customer=customer, title=title, category="server", severity=severity,
                                   author=author, **kwargs)
 
 
 def resolve(incident, author, message="Fixed: service restored."):
-    return services.incident_post_update(incident=incident, author=author, status="resolved", message=message)
+    return incident_flow.post_update(incident=incident, author=author, status="resolved", message=message)
 
 
 def live(page):
@@ -69,7 +69,7 @@ def test_all_quiet_page(get_page, file_server):
 
 def test_active_incident_facts(get_page, incident, account_manager):
     with time_machine.travel(datetime(2025, 6, 3, 9, 0, tzinfo=UTC), tick=False):
-        services.incident_post_update(incident=incident, author=account_manager, message="Cause found.",
+        incident_flow.post_update(incident=incident, author=account_manager, message="Cause found.",
                                       status="identified", workaround="Save your work on the **local** disk.")
         _response, page = get_page()
 
@@ -102,8 +102,8 @@ def test_resolved_incident_promises_no_next_update(get_page, incident, account_m
 
 
 def test_public_updates_newest_first(get_page, incident, account_manager):
-    services.incident_post_update(incident=incident, author=account_manager, message="Second: disk replaced.")
-    services.incident_post_update(incident=incident, author=account_manager, message="Third: restoring data.",
+    incident_flow.post_update(incident=incident, author=account_manager, message="Second: disk replaced.")
+    incident_flow.post_update(incident=incident, author=account_manager, message="Third: restoring data.",
                                   status="monitoring")
 
     _response, page = get_page()
@@ -117,7 +117,7 @@ def test_public_updates_newest_first(get_page, incident, account_manager):
 
 def test_reopened_update_is_labelled(get_page, incident, account_manager):
     resolve(incident, account_manager)
-    services.incident_reopen(incident=incident, author=account_manager, message="The outage is back.")
+    incident_flow.reopen(incident=incident, author=account_manager, message="The outage is back.")
 
     _response, page = get_page()
 
@@ -153,8 +153,8 @@ def test_active_incidents_most_severe_first(get_page, customer, account_manager,
 
 
 def test_internal_notes_authors_and_internal_facts_never_shown(get_page, incident, account_manager):
-    services.incident_post_update(incident=incident, author=account_manager, message=SECRET, is_internal=True)
-    services.incident_post_update(incident=incident, author=account_manager, message="Public news.",
+    incident_flow.post_update(incident=incident, author=account_manager, message=SECRET, is_internal=True)
+    incident_flow.post_update(incident=incident, author=account_manager, message="Public news.",
                                   root_cause="ROOTCAUSE-raid-controller")
 
     for htmx in (False, True):
@@ -169,7 +169,7 @@ def test_internal_notes_authors_and_internal_facts_never_shown(get_page, inciden
 
 def test_shared_incident_shows_each_customer_only_its_own(get_page, incident, other_customer, mail,
                                                          account_manager):
-    services.incident_add_customer(incident=incident, customer=other_customer, author=account_manager,
+    incident_flow.add_customer(incident=incident, customer=other_customer, author=account_manager,
                                    component_statuses={mail: "partial_outage"})
     ours = incident.customer_links.get(customer__slug="midsize").number
     theirs = incident.customer_links.get(customer=other_customer).number
@@ -414,8 +414,8 @@ def test_query_count_does_not_grow_with_incidents(client, customer, file_server,
     def add_incident(n):
         incident = open_incident(customer, account_manager, title=f"Outage {n}",
                                  component_statuses={file_server: "partial_outage", erp: "degraded_performance"})
-        services.incident_post_update(incident=incident, author=account_manager, message=f"Update {n}.")
-        services.incident_post_update(incident=incident, author=account_manager, message="note", is_internal=True)
+        incident_flow.post_update(incident=incident, author=account_manager, message=f"Update {n}.")
+        incident_flow.post_update(incident=incident, author=account_manager, message="note", is_internal=True)
         return incident
 
     resolve(add_incident(0), account_manager)

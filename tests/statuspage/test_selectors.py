@@ -4,7 +4,7 @@ from dataclasses import fields
 
 import pytest
 
-from incidents import services
+from flows import incidents as incident_flow
 from statuspage.selectors import page_state
 from statuspage.states import IncidentState, Indicator, PageState, UpdateState
 
@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 def open_incident(customer, author, severity, component_statuses=None):
-    return services.incident_open(customer=customer, title=f"{severity} problem", category="network",
+    return incident_flow.open_incident(customer=customer, title=f"{severity} problem", category="network",
                                   severity=severity, message="Looking into it.", author=author,
                                   component_statuses=component_statuses)
 
@@ -43,7 +43,7 @@ def test_indicator_is_the_worst_of_components_and_open_incidents(
 
 
 def test_resolved_incidents_do_not_count(customer, incident, account_manager):
-    services.incident_post_update(incident=incident, author=account_manager, status="resolved", message="Fixed.")
+    incident_flow.post_update(incident=incident, author=account_manager, status="resolved", message="Fixed.")
 
     state = page_state(customer)
 
@@ -53,7 +53,7 @@ def test_resolved_incidents_do_not_count(customer, incident, account_manager):
 
 
 def test_monitoring_still_counts(customer, incident, account_manager):
-    services.incident_post_update(incident=incident, author=account_manager, status="monitoring",
+    incident_flow.post_update(incident=incident, author=account_manager, status="monitoring",
                                   message="Fix applied; watching.")
 
     state = page_state(customer)

@@ -7,8 +7,8 @@ from django.core.cache import cache
 from django.utils import timezone
 from kombu.simple import SimpleQueue
 
-from incidents import services
-from incidents.maintenance import maintenance_start
+from flows import incidents as incident_flow
+from flows.maintenance import start as maintenance_start
 from statuspage.publishing import coalescing_key
 from statuspage.snapshot_store import PAGE, document_path
 from statuspage.tasks import publish_status_page
@@ -53,7 +53,7 @@ def queued(snapshots, settings):
 
 def post_updates(incident, author, count):
     for n in range(count):
-        services.incident_post_update(incident=incident, author=author, status="identified",
+        incident_flow.post_update(incident=incident, author=author, status="identified",
                                       message=f"Update {n}: still replacing the disk controller.")
 
 

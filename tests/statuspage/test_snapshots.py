@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from incidents import services
+from flows import incidents as incident_flow
 from statuspage import api, snapshots
 from statuspage.snapshot_store import DOCUMENTS, LIVE, PAGE, document_path, page_directory
 from tests.factories import CustomerFactory
@@ -110,7 +110,7 @@ def test_strong_etag_cache_control_vary_and_language(client, settings, published
 
 def test_a_change_publishes_new_bytes_and_a_new_etag(client, published, incident, account_manager):
     before = client.get("/status/midsize/", {"lang": "en"})
-    services.incident_post_update(incident=incident, author=account_manager, status="identified",
+    incident_flow.post_update(incident=incident, author=account_manager, status="identified",
                                   message="The disk controller failed; a replacement is on its way.")
     assert "en/index.html" in publish(published)
     stale = client.get("/status/midsize/", {"lang": "en"}, headers={"If-None-Match": before["ETag"]})

@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from comms.delivery import outgoing_message
 from comms.models import Delivery, Stakeholder
-from incidents import services
-from incidents.maintenance import maintenance_schedule
+from flows import incidents as incident_flow
+from flows.maintenance import schedule as maintenance_schedule
 from statuspage import subscriptions
 from statuspage.models import Subscription
 from statuspage.subscription_mail import subscriber_extras
@@ -54,7 +54,7 @@ def delivered_to(subscription) -> list[Delivery]:
 
 def post_update(incident, author, commit, *, message="The disk is replaced; we are restoring data.", **kwargs):
     with commit():
-        return services.incident_post_update(incident=incident, author=author, message=message, **kwargs)
+        return incident_flow.post_update(incident=incident, author=author, message=message, **kwargs)
 
 
 def test_only_confirmed_subscribers_get_public_updates_and_never_internal_notes(customer, account_manager, erp,
@@ -153,7 +153,7 @@ def test_two_customers_sharing_an_incident_each_see_only_their_own(customer, oth
     theirs = subscriber(other_customer, "theirs@example.com")
     with commit():
         incident = open_incident(customer, account_manager, component_statuses={erp: "partial_outage"})
-        services.incident_add_customer(incident=incident, customer=other_customer, author=account_manager,
+        incident_flow.add_customer(incident=incident, customer=other_customer, author=account_manager,
                                        component_statuses={northwind_mail: "major_outage"})
     post_update(incident, account_manager, commit)
 

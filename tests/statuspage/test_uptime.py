@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from incidents import services
+from flows import incidents as incident_flow
 from statuspage.uptime import Change, Window, uptime_bars, window_start
 from tests.statuspage.dom import find, find_all, text
 from tests.statuspage.helpers import maintenance, open_incident, resolve
@@ -139,7 +139,7 @@ def crafted_history(customer, file_server, erp, account_manager):
     with time_machine.travel(utc(2025, 11, 23, 8, 0), tick=False):
         incident = open_incident(customer, account_manager, component_statuses={file_server: "partial_outage"})
     with time_machine.travel(utc(2025, 11, 23, 9, 0), tick=False):  # an internal note changes nothing
-        services.incident_post_update(incident=incident, author=account_manager, message="note", is_internal=True)
+        incident_flow.post_update(incident=incident, author=account_manager, message="note", is_internal=True)
     with time_machine.travel(utc(2025, 11, 23, 10, 10), tick=False):
         resolve(incident, account_manager)
     maintenance(customer, title="Patching", start=timedelta(hours=-26), hours=2, components=[erp], now=NOW,

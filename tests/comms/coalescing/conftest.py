@@ -9,7 +9,7 @@ import time_machine
 
 from comms import tasks
 from comms.models import Delivery, Stakeholder
-from incidents import services
+from flows import incidents as incident_flow
 
 T0 = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)  # 10:00 in Amsterdam
 IT, STAFF = "it@midsize.example", "staff@midsize.example"
@@ -53,12 +53,12 @@ def sweep_at(at):
 
 
 def open_incident(customer, author):
-    return services.incident_open(customer=customer, title="File server outage", category="server",
+    return incident_flow.open_incident(customer=customer, title="File server outage", category="server",
                                   severity="high", message="We are investigating.", author=author)
 
 
 def post(incident, author, message="", **facts):
-    return lambda: services.incident_post_update(incident=incident, author=author, message=message, **facts)
+    return lambda: incident_flow.post_update(incident=incident, author=author, message=message, **facts)
 
 
 def inbox(smtp_server, address):

@@ -15,8 +15,8 @@ from django.urls import reverse
 
 from comms.coalescing import is_routine
 from comms.models import Communication, Delivery, DeliveryState, Stakeholder
-from incidents import services
-from incidents.maintenance import maintenance_schedule
+from flows import incidents as incident_flow
+from flows.maintenance import schedule as maintenance_schedule
 from tests.comms.coalescing.conftest import IT, STAFF, T0, deliveries, html, inbox, open_incident, plain, post
 
 
@@ -191,13 +191,13 @@ def test_a_deferred_message_starts_an_interval_when_it_is_sent_not_when_it_was_w
 ])
 def test_is_routine(customer, account_manager, file_server, facts, routine):
     incident = open_incident(customer, account_manager)
-    update = services.incident_post_update(incident=incident, author=account_manager, **facts)
+    update = incident_flow.post_update(incident=incident, author=account_manager, **facts)
     assert is_routine(update) is routine
 
 
 def test_a_component_change_is_not_routine(customer, account_manager, file_server):
     incident = open_incident(customer, account_manager)
-    update = services.incident_post_update(incident=incident, author=account_manager, message="Partly back.",
+    update = incident_flow.post_update(incident=incident, author=account_manager, message="Partly back.",
                                            component_statuses={file_server: "degraded_performance"})
     assert not is_routine(update)
 
