@@ -1,50 +1,76 @@
 """The Kalm JSON API under /api/v1/ (django-ninja); the schema is at /api/v1/openapi.json.
 
-Clients send ``Authorization: Bearer <token>`` (``manage.py create_api_token``); the
-token's user must be active MSP staff, and then sees what the console would show them.
-Bearer tokens are not sent by browsers on their own, so the API needs no CSRF token.
+Clients send ``Authorization: Bearer <token>`` (the console's API tokens page, or
+``manage.py create_api_token``); the token's user must be active MSP staff, and then sees
+what the console would show them. Bearer tokens are not sent by browsers on their own, so
+the API needs no CSRF token.
+
+Refusals answer ``{"detail": "..."}``: 401 without a known token (``"Unauthorized"``), or
+with one that has expired (``"Token expired."``) or was revoked (``"Token revoked."``); 403
+for a read-only token on anything but GET or HEAD (``"This token can only read."``) and for a
+user who is not MSP staff.
 
 Bad input never becomes a 500. Whether pydantic or a service finds it, the answer is 422
 (400 for a body that is not JSON, 413 for one that is too large) in one shape:
 ``{"detail": [{"loc": ["body", "title"], "msg": "...", "type": "..."}]}``.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthorizationError, HttpError, ValidationError, ValidationErrorContext
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError, ValidationErrorContext
 from ninja.security import HttpBearer
 
 from incidents.api import router as incidents_router
 from incidents.selectors import user_is_msp_staff
-from kalm.models import ApiToken, token_hash
+from kalm.models import ApiToken, TokenState, token_hash
 from reports.api import router as reports_router
+
+READ_METHODS = frozenset({"GET", "HEAD"})
 
 
 class BearerToken(HttpBearer):
-    """An ``ApiToken`` of an active user; users who are not MSP staff get 403."""
+    """An active ``ApiToken`` of an active user; users who are not MSP staff get 403.
+
+    An unknown token is a bare 401. An expired or revoked one says which: whoever sends it
+    holds the token itself, so naming its state tells them nothing about anyone else's.
+    """
 
     def authenticate(self, request: HttpRequest, token: str) -> AbstractBaseUser | None:
         api_token = ApiToken.objects.select_related("user").filter(key_hash=token_hash(token)).first()
         if api_token is None or not api_token.user.is_active:
             return None
+        now = timezone.now()
+        match api_token.state_at(now):
+            case TokenState.REVOKED:
+                raise AuthenticationError(message=_("Token revoked."))
+            case TokenState.EXPIRED:
+                raise AuthenticationError(message=_("Token expired."))
         if not user_is_msp_staff(api_token.user):
             raise AuthorizationError(message="Only MSP staff may use the API: no customers are assigned to this user.")
-        _note_use(api_token)
+        if not api_token.can_write and request.method not in READ_METHODS:
+            raise AuthorizationError(message=_("This token can only read."))
+        _note_use(api_token, now)
         return api_token.user
 
 
-def _note_use(api_token: ApiToken) -> None:
-    """Record when a token was last used, at most once a minute (not a write per request)."""
-    now = timezone.now()
-    if api_token.last_used_at is None or now - api_token.last_used_at > timedelta(minutes=1):
-        ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
+def _note_use(api_token: ApiToken, now: datetime) -> None:
+    """Record when a token was last used, at most once a minute (not a write per request).
+
+    The condition is in the UPDATE too, so concurrent requests write it once between them.
+    """
+    stale = now - timedelta(minutes=1)
+    if api_token.last_used_at is None or api_token.last_used_at <= stale:
+        ApiToken.objects.filter(Q(last_used_at__isnull=True) | Q(last_used_at__lte=stale),
+                                pk=api_token.pk).update(last_used_at=now)
 
 
 class KalmAPI(NinjaAPI):

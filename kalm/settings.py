@@ -8,6 +8,7 @@ and ``REDIS_URL`` switch to PostgreSQL and Redis. See the README's configuration
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -248,6 +249,11 @@ KALM_SMS_PROVIDER = env_str("KALM_SMS_PROVIDER", "console")
 SMS_API_URL = env_str("SMS_API_URL")
 SMS_API_TOKEN = env_str("SMS_API_TOKEN")
 SMS_SENDER = env_str("SMS_SENDER", "Kalm")
+
+# API tokens (kalm.models.ApiToken): how many days a new token lasts unless its creator chooses.
+KALM_API_TOKEN_DAYS = env_int("KALM_API_TOKEN_DAYS", 90)
+if not 1 <= KALM_API_TOKEN_DAYS <= 365:
+    raise ImproperlyConfigured(f"KALM_API_TOKEN_DAYS must be between 1 and 365; got {KALM_API_TOKEN_DAYS}")
 
 # Public status pages refresh themselves this often (seconds).
 KALM_STATUS_POLL_SECONDS = env_int("KALM_STATUS_POLL_SECONDS", 30)

@@ -26,6 +26,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("console/", include("incidents.urls")),
     path("console/", include("comms.urls")),
+    path("console/api-tokens/", include("kalm.tokens.urls")),
     path("status/", include("statuspage.urls")),
     path("", include("reports.urls")),
     path("api/v1/", api.urls),

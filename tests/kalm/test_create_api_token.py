@@ -1,5 +1,6 @@
 """``manage.py create_api_token``: stdout carries the token and nothing else."""
 
+from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
@@ -62,3 +63,46 @@ def test_warns_on_stderr_when_the_user_is_not_staff_yet(db):
     assert stdout.strip().startswith("kalm_")
     assert "403" in stderr
     assert ApiToken.objects.filter(user__username="newbie").exists()
+
+
+# --- scope and expiry --------------------------------------------------------------------
+
+
+T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+def test_scope_and_days(account_manager, incident, time_machine):
+    time_machine.move_to(T0, tick=False)
+    stdout, stderr = create_api_token("anna", "--scope", "read", "--days", "7")
+    raw = stdout.strip()
+    assert stdout == raw + "\n" and stderr == ""
+    token = ApiToken.objects.get()
+    assert (token.scope, token.expires_at) == ("read", T0 + timedelta(days=7))
+    headers = {"Authorization": f"Bearer {raw}"}
+    assert Client().get("/api/v1/incidents", headers=headers).status_code == 200
+    refused = Client().post("/api/v1/incidents", {}, content_type="application/json", headers=headers)
+    assert (refused.status_code, refused.json()) == (403, {"detail": "This token can only read."})
+
+
+def test_defaults_are_write_and_KALM_API_TOKEN_DAYS(account_manager, settings, time_machine):
+    """Scripts written before scopes existed keep getting tokens that can write."""
+    time_machine.move_to(T0, tick=False)
+    settings.KALM_API_TOKEN_DAYS = 14
+    create_api_token("anna")
+    token = ApiToken.objects.get()
+    assert (token.scope, token.expires_at) == ("write", T0 + timedelta(days=14))
+
+
+@pytest.mark.parametrize("days", ["0", "366", "-1"])
+def test_days_out_of_range_is_an_error(account_manager, days):
+    with pytest.raises(CommandError, match="between 1 and 365"):
+        create_api_token("anna", "--days", days)
+    assert not ApiToken.objects.exists()
+
+
+@pytest.mark.parametrize(("args", "message"), [(["--scope", "admin"], "invalid choice"),
+                                               (["--days", "ninety"], "invalid int value")])
+def test_bad_scope_or_days_is_an_error(account_manager, args, message):
+    with pytest.raises(CommandError, match=message):
+        create_api_token("anna", *args)
+    assert not ApiToken.objects.exists()

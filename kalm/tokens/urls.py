@@ -1,0 +1,10 @@
+from django.urls import path
+
+from kalm.tokens import views
+
+app_name = "tokens"
+
+urlpatterns = [
+    path("", views.api_tokens, name="list"),
+    path("<int:pk>/revoke/", views.api_token_revoke, name="revoke"),
+]

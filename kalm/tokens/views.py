@@ -1,0 +1,48 @@
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from incidents.console import add_service_errors, staff_required
+from incidents.selectors import user_is_manager
+from kalm.models import ApiToken
+from kalm.tokens import selectors
+from kalm.tokens.forms import ApiTokenForm
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+@never_cache  # the answer to a create request holds the raw token: no cache may keep it
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """The list and the form for a new token; a valid POST answers with the token, shown this once."""
+    form = ApiTokenForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        try:
+            token, raw = ApiToken.issue(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return render(request, "kalm/api_token_created.html",
+                          {"token": token, "raw_token": raw, "time_zone": settings.KALM_DEFAULT_TIME_ZONE})
+    context = {
+        "form": form,
+        "tokens": selectors.tokens_for_user(request.user),
+        "sees_everyone": user_is_manager(request.user),
+        "time_zone": settings.KALM_DEFAULT_TIME_ZONE,
+    }
+    return render(request, "kalm/api_tokens.html", context, status=422 if form.is_bound else 200)
+
+
+@require_POST
+@staff_required
+def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = selectors.token_for_user_or_404(request.user, pk=pk)
+    if token.revoke(by=request.user):
+        messages.success(request, _("Token %(prefix)s… revoked: it no longer works.") % {"prefix": token.prefix})
+    else:
+        messages.info(request, _("Token %(prefix)s… was already revoked.") % {"prefix": token.prefix})
+    return redirect("tokens:list")
