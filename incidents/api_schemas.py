@@ -19,7 +19,7 @@ from incidents.models import Category, ComponentStatus, DetectedBy, Language, Se
 
 MAX_TEXT = 10_000  # a message
 MAX_TITLE = 200
-# The console's forms (incidents.forms.incident) cap these; a longer text written here would
+# The console's forms (console.forms.incident) cap these; a longer text written here would
 # stop every later update in the console, whose form sends the text back as it stands.
 MAX_SHORT_TEXT = 2_000  # impact, workaround
 MAX_LONG_TEXT = 5_000  # root cause, resolution summary

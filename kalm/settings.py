@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "reports",
     "flows",
     "cadence",
+    "console",
 ]
 
 MIDDLEWARE = [
@@ -77,7 +78,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "comms.context_processors.delivery_alerts",
+                "console.context_processors.delivery_alerts",
             ],
             "builtins": ["django.templatetags.i18n", "django.templatetags.static", "core.templatetags.formatting"],
         },

@@ -22,7 +22,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
-from incidents.console import add_service_errors
+from core.forms import add_service_errors
 from incidents.models import Customer
 from statuspage import subscriptions
 from statuspage.access import Access, mark_private, resolve_access  # one rule for who may see a page

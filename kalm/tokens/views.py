@@ -7,7 +7,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from incidents.console import add_service_errors, staff_required
+from console.access import staff_required
+from core.forms import add_service_errors
 from incidents.selectors import user_is_manager
 from kalm.models import ApiToken
 from kalm.tokens import selectors

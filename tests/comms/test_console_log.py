@@ -15,14 +15,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from comms.context_processors import delivery_alerts
 from comms.models import Communication, Delivery, DeliveryAttempt, EndpointHealth, Stakeholder
+from console.context_processors import delivery_alerts
 from incidents.models import CustomerIncident, Incident
 from incidents.selectors import VIEW_ALL_PERMISSION
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 TEAMS_URL = "https://midsize.webhook.office.com/webhookb2/abc"
-PROCESSOR = "comms.context_processors.delivery_alerts"
+PROCESSOR = "console.context_processors.delivery_alerts"
 ALERTS_INCLUDE = '{% include "comms/_alerts.html" %}'
 
 
@@ -352,7 +352,7 @@ class TestEndpointRelease:
 
 
 def test_webhook_and_chat_urls_show_only_their_host():
-    from comms.views.log import masked_address
+    from console.views.log import masked_address
 
     assert masked_address("slack", "https://hooks.slack.com/services/T0/B0/secret") == "https://hooks.slack.com/…"
     assert masked_address("webhook", "https://hooks.example/kalm?token=abc") == "https://hooks.example/…"

@@ -14,7 +14,7 @@ from comms.stakeholders import (
     stakeholder_create,
     stakeholders_import,
 )
-from comms.views.stakeholders import stakeholder_import_example
+from console.views.stakeholders import stakeholder_import_example
 from tests.factories import ComponentFactory
 
 HEADER = "name,role,audience,language,email,phone,teams_webhook_url,slack_webhook_url,webhook_url,components\n"

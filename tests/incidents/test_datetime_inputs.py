@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from incidents.forms import ExtendDueForm, IncidentOpenForm, LocalDateTimeField, MaintenanceForm
-from incidents.forms.datetimes import LocalDateTimeInput, format_date, parse_date
+from console.forms import ExtendDueForm, IncidentOpenForm, LocalDateTimeField, MaintenanceForm
+from console.forms.datetimes import LocalDateTimeInput, format_date, parse_date
 from incidents.models import Incident, Maintenance
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 10:00 in Amsterdam

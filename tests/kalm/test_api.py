@@ -16,9 +16,9 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from console.forms.incident import IncidentOpenForm, IncidentUpdateForm
 from flows import incidents as incident_flow
 from incidents.api_schemas import MAX_LONG_TEXT, MAX_SHORT_TEXT, MAX_TEXT, MAX_TITLE
-from incidents.forms.incident import IncidentOpenForm, IncidentUpdateForm
 from incidents.models import (
     AffectedComponent,
     Component,

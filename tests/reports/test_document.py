@@ -10,11 +10,11 @@ import pytest
 import time_machine
 
 from comms.models import Communication, Delivery
+from console.forms.reports import parse_actions
 from flows import incidents as incident_flow
 from incidents.models import RegulatoryClock
 from reports import rendering
 from reports.facts import scope_for, timeline_updates
-from reports.forms import parse_actions
 from tests.factories import ComponentFactory
 from tests.reports.fixtures import at
 

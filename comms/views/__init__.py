@@ -1,1 +1,0 @@
-"""Console pages for communications; one module per area, all thin over comms services."""

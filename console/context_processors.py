@@ -1,0 +1,61 @@
+"""Delivery problems shown on every console page: failed deliveries and quarantined endpoints.
+
+The numbers are read lazily: nothing is queried unless a template shows them (htmx
+partials do not, so pollers stay cheap); then the staff check, one COUNT and one short
+SELECT, both scoped by the user's customers.
+"""
+
+from datetime import timedelta
+from functools import cached_property
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.http import HttpRequest
+from django.utils import timezone
+
+from comms import selectors
+from comms.addresses import masked_address
+from comms.models import EndpointHealth
+from incidents.selectors import user_is_msp_staff
+
+CONSOLE_PREFIX = "/console/"
+ALERT_WINDOW = timedelta(days=7)
+
+
+class DeliveryAlerts:
+    def __init__(self, user: AbstractBaseUser) -> None:
+        self._user = user
+
+    @cached_property
+    def _is_staff(self) -> bool:
+        return user_is_msp_staff(self._user)
+
+    @cached_property
+    def failed_count(self) -> int:
+        """FAILED deliveries created in the last seven days."""
+        if not self._is_staff:
+            return 0
+        return selectors.failed_delivery_count(self._user, since=timezone.now() - ALERT_WINDOW)
+
+    @property
+    def mailbox_available(self) -> bool:
+        """The development mail viewer exists (DEBUG with file-based e-mail)."""
+        from console.views.mailbox import mail_directory
+
+        return settings.DEBUG and mail_directory() is not None
+
+    @cached_property
+    def quarantined(self) -> list[EndpointHealth]:
+        endpoints = selectors.quarantined_endpoints_for_user(self._user) if self._is_staff else []
+        for endpoint in endpoints:  # the URL's path is a secret: show the host only
+            endpoint.shown_address = masked_address(endpoint.channel, endpoint.address)
+        return endpoints
+
+
+def delivery_alerts(request: HttpRequest) -> dict[str, DeliveryAlerts]:
+    if not request.path.startswith(CONSOLE_PREFIX):
+        return {}
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"delivery_alerts": DeliveryAlerts(user)}

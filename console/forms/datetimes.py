@@ -1,0 +1,113 @@
+"""Dates and times typed in the console, in the console language's own way.
+
+A native ``<input type="datetime-local">`` follows the browser's locale, not the page's: a
+Dutch console in an English browser showed ``mm/dd/yyyy``. These are plain text inputs that
+show and read the active language's format, with a placeholder that names it:
+
+=====  ====================  ====================
+ nl     31-05-2025 14:00      dd-mm-jjjj uu:mm
+ de     31.05.2025 14:00      TT.MM.JJJJ hh:mm
+ en     31/05/2025 14:00      dd/mm/yyyy hh:mm
+=====  ====================  ====================
+
+Every field accepts each of these (all are day-month-year, so nothing is ambiguous) and ISO
+``2025-05-31T14:00`` / ``2025-05-31 14:00``, so API-like input and old bookmarks keep working.
+Dates alone (the report's remediation actions) follow the same rules: ``format_date``,
+``parse_date``.
+The format and its placeholder live together here, keyed by language like Django's own locale
+format modules, so the hint can never drift from what is accepted. The value is still a wall
+time: the forms read it in the customer's time zone (``console.forms.common.in_zone``).
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django import forms
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+EXAMPLE = datetime(2025, 5, 31, 14, 0)  # noqa: DTZ001 - a wall time shown as an example, no zone
+
+
+@dataclass(frozen=True)
+class InputFormat:
+    datetime: str  # strftime/strptime
+    date: str
+    datetime_hint: str  # the placeholder, in the language's own letters
+    date_hint: str
+
+
+INPUT_FORMATS: dict[str, InputFormat] = {
+    "en": InputFormat("%d/%m/%Y %H:%M", "%d/%m/%Y", "dd/mm/yyyy hh:mm", "dd/mm/yyyy"),
+    "nl": InputFormat("%d-%m-%Y %H:%M", "%d-%m-%Y", "dd-mm-jjjj uu:mm", "dd-mm-jjjj"),
+    "de": InputFormat("%d.%m.%Y %H:%M", "%d.%m.%Y", "TT.MM.JJJJ hh:mm", "TT.MM.JJJJ"),
+}
+ISO_DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
+ISO_DATE_FORMATS = ["%Y-%m-%d"]
+ACCEPTED_DATETIME_FORMATS = [*(f.datetime for f in INPUT_FORMATS.values()), *ISO_DATETIME_FORMATS]
+ACCEPTED_DATE_FORMATS = [*(f.date for f in INPUT_FORMATS.values()), *ISO_DATE_FORMATS]
+
+
+def active_format() -> InputFormat:
+    """The format of the language being rendered (English for anything unknown)."""
+    language = (get_language() or "en").split("-")[0]
+    return INPUT_FORMATS.get(language, INPUT_FORMATS["en"])
+
+
+def format_datetime(value: datetime) -> str:
+    """``value``'s wall time written as the active language types it: "31-05-2025 14:00"."""
+    return value.strftime(active_format().datetime)
+
+
+def format_date(value: date) -> str:
+    return value.strftime(active_format().date)
+
+
+def parse_date(text: str) -> date | None:
+    """A date typed in any accepted format, or None."""
+    text = text.strip()
+    for pattern in ACCEPTED_DATE_FORMATS:
+        try:
+            return datetime.strptime(text, pattern).date()  # noqa: DTZ007 - a calendar date, no time
+        except ValueError:
+            continue
+    return None
+
+
+class LocalDateTimeInput(forms.TextInput):
+    """Shows a datetime as the active language writes it; the placeholder names the format."""
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        super().__init__({"class": "datetime", "autocomplete": "off", "spellcheck": "false", **(attrs or {})})
+
+    def format_value(self, value):
+        if isinstance(value, datetime):
+            return format_datetime(value)
+        return super().format_value(value)
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"].setdefault("placeholder", active_format().datetime_hint)
+        return context
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    """A wall time in the active language's format (or ISO); a bad value says which format is meant."""
+
+    widget = LocalDateTimeInput
+    input_formats = ACCEPTED_DATETIME_FORMATS
+    default_error_messages = {
+        "invalid": _("Enter the date and time as %(format)s, for example %(example)s."),
+    }
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except forms.ValidationError as error:
+            if error.code != "invalid":
+                raise
+            shape = active_format()
+            raise forms.ValidationError(
+                self.error_messages["invalid"], code="invalid",
+                params={"format": shape.datetime_hint, "example": EXAMPLE.strftime(shape.datetime)},
+            ) from None
