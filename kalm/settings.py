@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "flows",
     "cadence",
     "console",
+    "api",
+    "demo",
 ]
 
 MIDDLEWARE = [

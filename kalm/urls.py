@@ -7,7 +7,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 from django.views.generic import RedirectView
 
-from kalm.api import api
+from api.root import api
 from kalm.health import healthz, readyz
 
 
@@ -26,7 +26,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("console/", include("console.urls.incidents")),
     path("console/", include("console.urls.comms")),
-    path("console/api-tokens/", include("kalm.tokens.urls")),
+    path("console/api-tokens/", include("console.urls.tokens")),
     path("status/", include("statuspage.urls")),
     path("", include("console.urls.reports")),
     path("api/v1/", api.urls),

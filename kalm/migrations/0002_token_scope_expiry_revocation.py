@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import migrations, models
 from django.utils import timezone
 
-import kalm.models
+import api.models
 
 # Tokens issued before tokens expired keep working: scope "write" (what they could do so far)
 # and an expiry 90 days after this migration runs, so no script in use breaks silently today.
@@ -42,7 +42,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='apitoken',
             name='expires_at',
-            field=models.DateTimeField(default=kalm.models.default_expiry),
+            field=models.DateTimeField(default=api.models.default_expiry),
         ),
         migrations.AddField(
             model_name='apitoken',

@@ -16,8 +16,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from api.models import ApiToken
 from flows import incidents as incident_flow
-from kalm.models import ApiToken
 
 pytestmark = [
     pytest.mark.postgres,

@@ -10,8 +10,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
 from core.markdown import render_markdown
+from demo.data import load_demo
 from incidents.models import Component, Customer, Incident, Maintenance
-from kalm.demo import load_demo
 from kalm.env import env_bool, env_int, env_str
 
 

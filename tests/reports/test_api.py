@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 
-from kalm.models import ApiToken
+from api.models import ApiToken
 from reports import rendering, services
 from reports.models import RenderStatus, ReportRender
 from tests.reports.fixtures import FAKE_PDF
@@ -72,7 +72,7 @@ def test_same_permissions_as_the_rest_of_the_api(story, number, other_account_ma
 
 
 def test_two_routers_share_the_incidents_prefix(story, number, account_manager):
-    """django-ninja mounts reports.api.router next to incidents.api.router on "/incidents"."""
+    """django-ninja mounts api.reports.router next to api.incidents.router on "/incidents"."""
     assert api_get(f"/incidents/{number}", account_manager).json()["number"] == number
     assert api_get(f"/incidents/{number}/report.pdf", account_manager).status_code == 202
     schema = Client().get("/api/v1/openapi.json").json()

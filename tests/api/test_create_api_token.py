@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from kalm.models import ApiToken, token_hash
+from api.models import ApiToken, token_hash
 from tests.factories import UserFactory
 
 

@@ -17,7 +17,7 @@ from datetime import datetime
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
 
-from incidents.api_schemas import IncidentNumber
+from api.schemas import IncidentNumber
 from incidents.models import CustomerIncident
 from incidents.selectors import customers_for_user
 from reports import services

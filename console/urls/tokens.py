@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kalm.tokens import views
+from console.views import tokens as views
 
 app_name = "tokens"
 

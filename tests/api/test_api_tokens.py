@@ -16,10 +16,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from api.models import ApiToken, token_hash
 from incidents.models import Incident
-from kalm.models import ApiToken, token_hash
 from tests.factories import UserFactory
-from tests.kalm.test_api import ApiClient, nothing_written, open_body
+from tests.api.test_api import ApiClient, nothing_written, open_body
 from tests.statuspage.dom import find, find_all, parse, text
 
 URL = "/console/api-tokens/"

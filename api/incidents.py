@@ -21,10 +21,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router
 from ninja.errors import ValidationError as BodyError
 
-from core.formatting import label
-from core.texts import Translations
-from flows import incidents as incident_flow
-from incidents.api_schemas import (
+from api.schemas import (
     ByLanguage,
     ComponentChangeOut,
     ComponentOut,
@@ -41,6 +38,9 @@ from incidents.api_schemas import (
     UpdateOut,
     UpdateResult,
 )
+from core.formatting import label
+from core.texts import Translations
+from flows import incidents as incident_flow
 from incidents.models import OPEN_STATUSES, Component, Incident, IncidentUpdate, Language, Status
 from incidents.selectors import (
     components_for_customer,

@@ -29,10 +29,10 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError, ValidationErrorContext
 from ninja.security import HttpBearer
 
-from incidents.api import router as incidents_router
+from api.incidents import router as incidents_router
+from api.models import ApiToken, TokenState, token_hash
+from api.reports import router as reports_router
 from incidents.selectors import user_is_msp_staff
-from kalm.models import ApiToken, TokenState, token_hash
-from reports.api import router as reports_router
 
 READ_METHODS = frozenset({"GET", "HEAD"})
 

@@ -16,9 +16,10 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from api.models import ApiToken
+from api.schemas import MAX_LONG_TEXT, MAX_SHORT_TEXT, MAX_TEXT, MAX_TITLE
 from console.forms.incident import IncidentOpenForm, IncidentUpdateForm
 from flows import incidents as incident_flow
-from incidents.api_schemas import MAX_LONG_TEXT, MAX_SHORT_TEXT, MAX_TEXT, MAX_TITLE
 from incidents.models import (
     AffectedComponent,
     Component,
@@ -28,7 +29,6 @@ from incidents.models import (
     IncidentNumberCounter,
     IncidentUpdate,
 )
-from kalm.models import ApiToken
 from tests.factories import ComponentFactory, UserFactory
 
 API = "/api/v1"
@@ -614,7 +614,7 @@ def test_swagger_page_is_off_because_the_csp_forbids_it(client):
 
 
 def test_token_use_is_recorded_at_most_once_a_minute(api, account_manager):
-    from kalm.models import ApiToken
+    from api.models import ApiToken
 
     api.get("/incidents")
     first = ApiToken.objects.get(user=account_manager).last_used_at

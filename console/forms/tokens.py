@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kalm.models import MAX_DAYS, MIN_DAYS, ApiToken, Scope, default_days
+from api.models import MAX_DAYS, MIN_DAYS, ApiToken, Scope, default_days
 
 
 class ApiTokenForm(forms.Form):

@@ -2,7 +2,7 @@
 
 A token has a scope (``read``: GET and HEAD only; ``write``: everything its user may do), an
 expiry (``KALM_API_TOKEN_DAYS`` from now unless chosen, 1 to ``MAX_DAYS`` days) and can be
-revoked; an expired or revoked token no longer authenticates (``kalm.api.BearerToken``).
+revoked; an expired or revoked token no longer authenticates (``api.root.BearerToken``).
 """
 
 import hashlib
@@ -61,6 +61,7 @@ class ApiToken(models.Model):
                                    related_name="+", help_text="Empty when revoked from the command line.")
 
     class Meta:
+        db_table = "kalm_apitoken"  # moved from the kalm app with its rows (api/migrations/0001)
         ordering = ["-created_at"]
 
     def __str__(self) -> str:

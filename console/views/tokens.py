@@ -7,12 +7,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from api import selectors as token_selectors
+from api.models import ApiToken
 from console.access import staff_required
+from console.forms.tokens import ApiTokenForm
 from core.forms import add_service_errors
 from incidents.selectors import user_is_manager
-from kalm.models import ApiToken
-from kalm.tokens import selectors
-from kalm.tokens.forms import ApiTokenForm
 
 
 @require_http_methods(["GET", "POST"])
@@ -27,21 +27,21 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            return render(request, "kalm/api_token_created.html",
+            return render(request, "tokens/api_token_created.html",
                           {"token": token, "raw_token": raw, "time_zone": settings.KALM_DEFAULT_TIME_ZONE})
     context = {
         "form": form,
-        "tokens": selectors.tokens_for_user(request.user),
+        "tokens": token_selectors.tokens_for_user(request.user),
         "sees_everyone": user_is_manager(request.user),
         "time_zone": settings.KALM_DEFAULT_TIME_ZONE,
     }
-    return render(request, "kalm/api_tokens.html", context, status=422 if form.is_bound else 200)
+    return render(request, "tokens/api_tokens.html", context, status=422 if form.is_bound else 200)
 
 
 @require_POST
 @staff_required
 def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    token = selectors.token_for_user_or_404(request.user, pk=pk)
+    token = token_selectors.token_for_user_or_404(request.user, pk=pk)
     if token.revoke(by=request.user):
         messages.success(request, _("Token %(prefix)s… revoked: it no longer works.") % {"prefix": token.prefix})
     else:

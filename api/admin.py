@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from kalm.models import ApiToken
+from api.models import ApiToken
 
 
 @admin.register(ApiToken)

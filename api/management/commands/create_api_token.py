@@ -11,8 +11,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from api.models import MAX_DAYS, MIN_DAYS, ApiToken, Scope
 from incidents.selectors import user_is_msp_staff
-from kalm.models import MAX_DAYS, MIN_DAYS, ApiToken, Scope
 
 NAME_MAX_LENGTH = ApiToken._meta.get_field("name").max_length
 

@@ -4,8 +4,8 @@ Dutch page shows Dutch names and texts, its English variant English ones."""
 import pytest
 
 from comms.models import Communication
+from demo.data import CUSTOMERS, OLD_TITLE, load_demo
 from incidents.models import Component, Customer, Incident, Maintenance
-from kalm.demo import CUSTOMERS, OLD_TITLE, load_demo
 from tests.statuspage.dom import find, find_all, parse, text
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Q
 
-from kalm.models import PREFIX_LENGTH, RAW_PREFIX, ApiToken, token_hash
+from api.models import PREFIX_LENGTH, RAW_PREFIX, ApiToken, token_hash
 
 
 class Command(BaseCommand):

@@ -5,8 +5,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 from django.http import Http404
 
+from api.models import ApiToken
 from incidents.selectors import user_is_manager
-from kalm.models import ApiToken
 
 
 def tokens_for_user(user: AbstractBaseUser) -> QuerySet[ApiToken]:

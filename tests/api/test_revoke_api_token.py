@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, ManagementUtility, call_command
 from django.test import Client
 
-from kalm.models import ApiToken
+from api.models import ApiToken
 
 
 def revoke_api_token(*args: str) -> tuple[str, str]:

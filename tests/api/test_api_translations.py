@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
+from api.models import ApiToken
+from api.schemas import MAX_LONG_TEXT, MAX_SHORT_TEXT, MAX_TEXT, MAX_TITLE, ByLanguage
 from comms.models import Communication, Stakeholder
 from flows import incidents as incident_flow
-from incidents.api_schemas import MAX_LONG_TEXT, MAX_SHORT_TEXT, MAX_TEXT, MAX_TITLE, ByLanguage
 from incidents.models import CustomerIncident, Incident, Language
-from kalm.models import ApiToken
-from tests.kalm.test_api import ApiClient, assert_field_error, nothing_written, open_body
+from tests.api.test_api import ApiClient, assert_field_error, nothing_written, open_body
 from tests.statuspage.dom import find_all, parse, text
 
 DUTCH = {"title": "Mail ligt eruit", "message": "We onderzoeken de storing in de e-mail.",
