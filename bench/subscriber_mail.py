@@ -29,8 +29,8 @@ import django  # noqa: E402
 
 django.setup()
 
-from comms.delivery import outgoing_message  # noqa: E402
 from comms.models import Communication, Delivery, Stakeholder  # noqa: E402
+from comms.outbox.delivery import outgoing_message  # noqa: E402
 from comms.transports.email import EmailTransport  # noqa: E402
 from incidents.models import Customer  # noqa: E402
 from statuspage.subscription_mail import subscriber_extras  # noqa: E402

@@ -1,6 +1,6 @@
 """The tick's escalation jobs: late updates and time thresholds reach the escalation matrix (and
 the managers); legal clocks and post-incident summaries are deadlines the account managers
-and managers are reminded of (comms.staff_notices)."""
+and managers are reminded of (comms.messages.staff_notices)."""
 
 from datetime import datetime, timedelta
 from functools import partial
@@ -8,9 +8,9 @@ from functools import partial
 from django.db.models import F
 
 from cadence.ledger import Due, Job, claimed, incident_items, shifted, still_open
-from comms import staff_notices
-from comms.escalation_notices import escalation_send, eta_passed_reason, open_too_long_reason, overdue_reason
+from comms.messages import staff_notices
 from comms.models import EscalationTrigger as T
+from comms.outbox.escalation import escalation_send, eta_passed_reason, open_too_long_reason, overdue_reason
 from incidents.models import OPEN_STATUSES, Incident, RegulatoryClock, Status
 
 # Late updates and time thresholds reach the matrix (and the managers); legal clocks and

@@ -9,7 +9,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from cadence.ledger import Due, Job, incident_items, shifted, still_open
-from comms import staff_notices
+from comms.messages import staff_notices
 from flows import incidents as incident_flow
 from incidents.models import Incident, Status
 

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from cadence.ledger import Due, Job, claimed
-from comms.maintenance_messages import maintenance_remind
+from comms.outbox.maintenance import maintenance_remind
 from flows import maintenance as maintenance_flow
 from incidents.models import Maintenance, MaintenanceStatus
 

@@ -81,7 +81,7 @@ class EndpointHealthAdmin(admin.ModelAdmin):
 
 @admin.register(EscalationRule)
 class EscalationRuleAdmin(admin.ModelAdmin):
-    """Per-customer overrides of comms.escalation.DEFAULT_ESCALATION (trigger → roles)."""
+    """Per-customer overrides of comms.directory.escalation.DEFAULT_ESCALATION (trigger → roles)."""
 
     list_display = ["customer", "trigger", "roles"]
     list_filter = ["customer", "trigger"]

@@ -4,7 +4,7 @@ The outbox is two tables. A ``Communication`` is one rendered message (kind × a
 language for one customer of an incident); it is written in the same transaction as the
 incident facts it reports. Its ``Delivery`` rows are one per recipient × channel, each a
 state machine (queued → sending → sent | failed; a routine update may first wait as
-deferred, then be queued or superseded: comms.coalescing) that a worker claims with a
+deferred, then be queued or superseded: comms.outbox.coalescing) that a worker claims with a
 conditional UPDATE, so a delivery is never sent by two workers. ``DeliveryAttempt`` keeps
 the history.
 """
@@ -117,7 +117,7 @@ class DistributionGroup(models.Model):
 
 
 class RoutingRule(models.Model):
-    """A customer's override of the default routing table (comms.routing.DEFAULT_ROUTING).
+    """A customer's override of the default routing table (comms.directory.routing.DEFAULT_ROUTING).
 
     ``min_severity`` is the least severe level at which the role receives the kind; an
     empty value switches the kind off for the role.
@@ -205,7 +205,7 @@ class DeliveryState(models.TextChoices):
     SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
-    # A routine update inside the recipient's interval (comms.coalescing): it waits until
+    # A routine update inside the recipient's interval (comms.outbox.coalescing): it waits until
     # next_attempt_at, then goes out merged with what came after it, or is superseded.
     DEFERRED = "deferred", _("Deferred until the recipient's interval ends")
     # Never sent because a later message to the same address about the same incident
@@ -233,7 +233,7 @@ class Delivery(models.Model):
     superseded_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
                                       related_name="superseded")
     # IncidentUpdate ids of superseded deliveries whose public messages this one carries
-    # under "Earlier updates" (comms.earlier_updates); empty for almost every delivery.
+    # under "Earlier updates" (comms.outbox.earlier_updates); empty for almost every delivery.
     earlier_update_ids = models.JSONField(default=list, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -302,7 +302,7 @@ class EscalationTrigger(models.TextChoices):
 
 
 class EscalationRule(models.Model):
-    """A customer's override of comms.escalation.DEFAULT_ESCALATION: which roles a trigger reaches."""
+    """A customer's override of comms.directory.escalation.DEFAULT_ESCALATION: which roles a trigger reaches."""
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="escalation_rules")
     trigger = models.CharField(_("trigger"), max_length=32, choices=EscalationTrigger)

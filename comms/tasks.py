@@ -1,10 +1,11 @@
-"""Celery tasks: thin, idempotent, by primary key. The logic lives in outbox.py and delivery.py."""
+"""Celery tasks: thin, idempotent, by primary key. The logic lives in comms.outbox (expansion,
+delivery, sweeper); comms.outbox.planning enqueues ``expand_communication`` on commit."""
 
 import logging
 
 from celery import shared_task
 
-from comms import delivery, outbox, sweeper
+from comms.outbox import delivery, expansion, sweeper
 
 BATCH_SIZE = 50  # deliveries one task sends over one transport session (one SMTP connection)
 
@@ -27,7 +28,7 @@ def enqueue(task, *args) -> bool:
 
 @shared_task(ignore_result=True, acks_late=True)
 def expand_communication(communication_id: int) -> None:
-    enqueue_deliveries(outbox.communication_expand(communication_id))
+    enqueue_deliveries(expansion.communication_expand(communication_id))
 
 
 @shared_task(ignore_result=True, acks_late=True)

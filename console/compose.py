@@ -19,10 +19,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from comms.checks import message_warnings
+from comms.messages.checks import message_warnings
+from comms.messages.rendering import RenderedMessage
 from comms.models import Audience, Communication, MessageKind, Stakeholder
-from comms.outbox import GroupKey, PlannedMessage
-from comms.rendering import RenderedMessage
+from comms.outbox.planning import GroupKey, PlannedMessage
 from flows import incidents as incident_flow
 from incidents.models import Incident, IncidentUpdate
 

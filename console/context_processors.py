@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from comms import selectors
-from comms.addresses import masked_address
+from comms.directory.addresses import masked_address
 from comms.models import EndpointHealth
 from incidents.selectors import user_is_msp_staff
 

@@ -4,7 +4,7 @@ Every change takes the same path, visible here rather than behind signals:
 
 1. the facts: ``incidents.services`` / ``incidents.cadence`` validate and write the incident
    and its timeline entry;
-2. the messages: ``comms.outbox`` writes the Communications the entry calls for, in the
+2. the messages: ``comms.outbox.planning`` writes the Communications the entry calls for, in the
    same transaction, so they commit with the facts or not at all (the transactional outbox;
    sending is enqueued after commit);
 3. the public face: ``statuspage.publishing`` re-publishes the affected customers' pages
@@ -20,9 +20,10 @@ from typing import Any
 
 from django.db import transaction
 
-from comms.outbox import acknowledgment_release, communications_for_update
+from comms.outbox.planning import acknowledgment_release, communications_for_update
 from incidents import cadence, services
 from incidents.models import Customer, CustomerIncident, Incident, IncidentUpdate, UpdateKind
+from reports.links import summary_facts
 from statuspage.publishing import publish_after_commit
 
 
@@ -77,8 +78,11 @@ def release_acknowledgment(**facts: Any) -> IncidentUpdate | None:
 
 @transaction.atomic
 def send_post_incident_summary(**facts: Any) -> IncidentUpdate:
+    """The summary carries each customer's report: its signed link, or the PDF attached (reports.links)."""
     update = cadence.incident_send_post_incident_summary(**facts)
-    _tell(update)
+    reports = {link.customer_id: summary_facts(update.incident, link.customer)
+               for link in update.incident.customer_links.select_related("customer")}
+    _tell(update, options={"facts": reports})
     return update
 
 

@@ -1,11 +1,11 @@
 """What happens when a maintenance window changes: the facts (incidents.maintenance), the
-message the change calls for (comms.maintenance_messages), and the customer's public page."""
+message the change calls for (comms.outbox.maintenance), and the customer's public page."""
 
 from typing import Any
 
 from django.db import transaction
 
-from comms.maintenance_messages import maintenance_notify
+from comms.outbox.maintenance import maintenance_notify
 from incidents import maintenance as facts
 from incidents.models import Maintenance
 from statuspage.publishing import publish_after_commit

@@ -205,7 +205,7 @@ def incident_post_update(
                                                            "personal_data_involved": personal_data_involved})
     changed |= _changed_translations(incident, incident_texts)
     if eta is not None and eta != incident.eta:
-        changed["eta"] = eta  # recorded like the other facts: a new ETA is news (comms.coalescing)
+        changed["eta"] = eta  # recorded like the other facts: a new ETA is news (comms.outbox.coalescing)
     _check_update(incident=incident, message=message, is_internal=is_internal, status=status,
                   severity=severity, component_statuses=component_statuses, changed=changed)
 

@@ -163,6 +163,12 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Kalm <kalm@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Where a stakeholder's reply goes: messages say "reply to this message", so it must reach people.
 KALM_REPLY_TO = env_str("KALM_REPLY_TO", DEFAULT_FROM_EMAIL)
+# What apps above comms add to a delivery (comms.outbox.delivery.extras_providers): the one
+# extension point of the delivery engine, declared here rather than registered at start-up.
+KALM_DELIVERY_EXTRAS = [
+    "statuspage.subscription_mail.subscriber_extras",  # a subscriber's List-Unsubscribe and footer
+    "reports.attachments.report_extras",  # the PDF attached to a post-incident summary, when chosen
+]
 if _email_host:
     MAILERS = {
         "default": {
@@ -241,7 +247,7 @@ KALM_LOGO_PATH = env_str("KALM_LOGO_PATH") or None  # image file for the PDF rep
 KALM_REPORT_RENDERER = env_str("KALM_REPORT_RENDERER", "prewarmed")
 KALM_MAIL_DOMAIN = env_str("KALM_MAIL_DOMAIN", "kalm.localhost")  # right-hand side of Message-IDs
 # Routine updates to an address that heard about the same incident less than this ago wait until it has
-# passed, then go out as one message (over-communication guard, comms.coalescing); 0 = never wait.
+# passed, then go out as one message (over-communication guard, comms.outbox.coalescing); 0 = never wait.
 KALM_COALESCE_MINUTES = env_int("KALM_COALESCE_MINUTES", 10)
 # Delivery engine: a 'sending' delivery older than the lease belongs to a dead worker and is
 # queued again; the sweeper leaves the on-commit path this grace period before re-driving work.

@@ -8,16 +8,6 @@ class ReportsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Post-incident summary messages link the report, or attach it for customers who chose
-        # that; comms asks through these hooks because it must not import reports (which builds on comms).
-        from comms import context, delivery
-        from reports.attachments import attachment_name, report_extras
-        from reports.links import report_link
-
-        context.report_link_builder = report_link
-        context.report_attachment_namer = attachment_name
-        if report_extras not in delivery.extras_providers:
-            delivery.extras_providers.append(report_extras)
         _prewarm_in_report_workers()
 
 

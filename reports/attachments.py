@@ -3,9 +3,9 @@
 ``Customer.report_delivery`` is "link" (the default: a signed, expiring link, ``links.py``)
 or "attachment". Two hooks into comms, registered in ``ReportsConfig.ready``:
 
-- ``attachment_name`` (``comms.context.report_attachment_namer``), when the summary is
+- ``attachment_name`` (``comms.messages.context.report_attachment_namer``), when the summary is
   written: the file name, so the text says "attached" instead of showing the link.
-- ``report_extras`` (``comms.delivery.extras_providers``), per delivery: the PDF itself,
+- ``report_extras`` (named in ``settings.KALM_DELIVERY_EXTRAS``), per delivery: the PDF itself,
   for e-mail deliveries only. SMS, chat and webhooks cannot carry a file.
 
 No finished report when the summary is written (or one too big for mail): the summary is

@@ -6,12 +6,14 @@ a report regenerated after a correction reaches the customer through the same li
 """
 
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
 from incidents.models import Customer, Incident
+from reports.attachments import attachment_name
 from reports.models import ReportRender
 from reports.services import current_render
 
@@ -36,6 +38,16 @@ def report_link(incident: Incident, customer: Customer | None = None) -> str | N
     if current_render(incident, customer) is None:
         return None
     return settings.SITE_URL + reverse("reports:public", args=[report_token(incident.pk, customer.pk)])
+
+
+def summary_facts(incident: Incident, customer: Customer) -> dict[str, Any]:
+    """The report in ``customer``'s post-incident summary: ``report_attached`` + ``report_filename`` when
+    the e-mail carries the PDF itself (the customer's setting, a finished report), else ``report_url``
+    (empty while no report is finished)."""
+    filename = attachment_name(incident, customer)
+    if filename:
+        return {"report_attached": True, "report_filename": filename}
+    return {"report_url": report_link(incident, customer) or ""}
 
 
 def render_for_token(token: str) -> ReportRender | None:

@@ -4,7 +4,7 @@
   is subscribed already, a note with the preferences link), in the subscriber's language,
   straight through ``mailers.default``: it is not an incident message, so it stays out of
   the stakeholder pipeline and its log.
-- ``subscriber_extras``: registered in ``comms.delivery.extras_providers``; gives every
+- ``subscriber_extras``: named in ``settings.KALM_DELIVERY_EXTRAS``; gives every
   e-mail to a subscriber the RFC 8058 one-click unsubscribe headers and a footer with the
   preferences and unsubscribe links. It runs once per delivery in a fan-out of thousands,
   so it reads only what the delivery has loaded (stakeholder, communication, customer) and

@@ -51,7 +51,7 @@ class Attachment:
 
 @dataclass(frozen=True)
 class MessageExtras:
-    """What an app adds to one delivery's message (see ``comms.delivery.extras_providers``)."""
+    """What an app adds to one delivery's message (see ``settings.KALM_DELIVERY_EXTRAS``)."""
 
     headers: dict[str, str] = field(default_factory=dict)
     footer_text: str = ""

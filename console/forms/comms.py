@@ -1,6 +1,6 @@
 """Console forms for the communication log filter, stakeholders and the stakeholder import.
 
-Forms parse input; the rules live in ``comms.stakeholders`` (services) and come back as
+Forms parse input; the rules live in ``comms.directory.stakeholders`` (services) and come back as
 ValidationErrors that the views put next to the fields.
 """
 
@@ -13,14 +13,14 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from comms.models import Audience, Channel, DeliveryState, MessageKind, Role, Stakeholder
-from comms.stakeholders import (
+from comms.directory.stakeholders import (
     MAX_IMPORT_BYTES,
     StakeholderData,
     import_rows_from_csv,
     import_text_from_bytes,
     stakeholder_data_of,
 )
+from comms.models import Audience, Channel, DeliveryState, MessageKind, Role, Stakeholder
 from incidents.models import Component, Customer, Language
 
 PERIOD_CHOICES = [("", _("Any time")), ("1", _("Last 24 hours")), ("7", _("Last 7 days")),

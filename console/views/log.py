@@ -19,11 +19,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from comms import delivery as delivery_engine
 from comms import selectors
-from comms.addresses import masked_address
-from comms.earlier_updates import message_texts
+from comms.directory.addresses import masked_address
 from comms.models import Delivery, DeliveryState
+from comms.outbox import delivery as delivery_engine
+from comms.outbox.earlier_updates import message_texts
 from console.access import staff_required
 from console.forms.comms import DeliveryFilterForm
 from incidents.models import Incident

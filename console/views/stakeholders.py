@@ -1,7 +1,7 @@
 """Stakeholders per customer: which customer, list, add/edit (deactivate, never delete), and the CSV import.
 
 Only the customer's account managers and managers reach these pages; anyone else gets
-404, as for incidents. Writes go through ``comms.stakeholders``.
+404, as for incidents. Writes go through ``comms.directory.stakeholders``.
 """
 
 import csv
@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from comms import selectors
-from comms import stakeholders as services
+from comms.directory import stakeholders as services
 from comms.models import Audience, Role, Stakeholder
 from console.access import staff_required
 from console.forms.comms import StakeholderForm, StakeholderImportConfirmForm, StakeholderImportForm

@@ -14,10 +14,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from comms.context import ALLOWED_VARIABLES, sample_context
-from comms.message_templates import message_template_reset, message_template_save
+from comms.messages.context import ALLOWED_VARIABLES, sample_context
+from comms.messages.rendering import RenderError, render_text, template_source
+from comms.messages.templates import message_template_reset, message_template_save
 from comms.models import Audience, MessageKind, MessageTemplate
-from comms.rendering import RenderError, render_text, template_source
 from console.access import staff_required
 from core.forms import add_service_errors
 from incidents import selectors

@@ -18,8 +18,8 @@ from django.urls import reverse
 
 from api.models import ApiToken, token_hash
 from incidents.models import Incident
-from tests.factories import UserFactory
 from tests.api.test_api import ApiClient, nothing_written, open_body
+from tests.factories import UserFactory
 from tests.statuspage.dom import find, find_all, parse, text
 
 URL = "/console/api-tokens/"

@@ -20,8 +20,8 @@ from django.utils.translation import gettext, ngettext
 
 from cadence import incident_jobs, ledger, tasks, tick
 from cadence.models import CadenceEvent
-from comms import sweeper
 from comms.models import Communication, Stakeholder
+from comms.outbox import sweeper
 from flows import incidents as incident_flow
 from flows.incidents import release_acknowledgment as incident_release_acknowledgment
 from flows.maintenance import schedule as maintenance_schedule

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 from django.utils import translation
 
-from comms.checks import (
+from comms.messages.checks import (
     BLAME_WORDS,
     JARGON_WORDS,
     blame_found,

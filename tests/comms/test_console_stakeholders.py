@@ -6,14 +6,14 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from comms.models import Stakeholder
-from comms.stakeholders import (
+from comms.directory.stakeholders import (
     MAX_IMPORT_ROWS,
     StakeholderData,
     import_rows_from_csv,
     stakeholder_create,
     stakeholders_import,
 )
+from comms.models import Stakeholder
 from console.views.stakeholders import stakeholder_import_example
 from tests.factories import ComponentFactory
 

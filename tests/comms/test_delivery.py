@@ -6,9 +6,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from comms import delivery, sweeper
 from comms.models import Communication, Delivery, DeliveryAttempt, EndpointHealth, Stakeholder
-from comms.outbox import communication_expand
+from comms.outbox import delivery, sweeper
+from comms.outbox.expansion import communication_expand
 from comms.transports import transport_for
 from flows import incidents as incident_flow
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from comms.escalation import DEFAULT_ESCALATION, escalation_matrix, role_kinds_for_update, update_triggers
+from comms.directory.escalation import DEFAULT_ESCALATION, escalation_matrix, role_kinds_for_update, update_triggers
 from comms.models import Communication, EscalationRule, Stakeholder
 from flows import incidents as incident_flow
 

@@ -1,9 +1,9 @@
-"""Nobody hears of an incident first from a later phase (comms.lifecycle, comms.routing)."""
+"""Nobody hears of an incident first from a later phase (comms.directory.lifecycle, comms.directory.routing)."""
 
 import pytest
 
+from comms.directory.routing import routing_table
 from comms.models import Communication, RoutingRule, Stakeholder
-from comms.routing import routing_table
 from flows import incidents as incident_flow
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ import time_machine
 from django.urls import reverse
 
 from cadence import tick as cadence_tick
-from comms.maintenance_messages import maintenance_context
 from comms.models import Communication, Stakeholder
+from comms.outbox.maintenance import maintenance_context
 from flows.maintenance import cancel as maintenance_cancel
 from flows.maintenance import schedule as maintenance_schedule
 from incidents.models import Component, Maintenance

@@ -6,8 +6,8 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from comms import outbox
 from comms.models import Communication, Delivery, DeliveryState, RoutingRule, Stakeholder
+from comms.outbox import expansion
 from flows import incidents as incident_flow
 
 
@@ -92,7 +92,8 @@ def test_customer_override_switches_a_cell_off(customer, people, account_manager
 
 
 def test_a_switched_off_acknowledgment_comes_back_where_later_messages_go(customer, people, account_manager):
-    """Nobody's first message is a later phase: a role that gets updates is acknowledged too (comms.lifecycle)."""
+    """Nobody's first message is a later phase: a role that gets updates is acknowledged too
+    (comms.directory.lifecycle)."""
     RoutingRule.objects.create(customer=customer, role="affected_users", kind="acknowledgment", min_severity="")
     incident = open_incident(customer, account_manager)
     assert any(kind == "acknowledgment" and audience == "end_user" for kind, audience, _ in groups(incident))
@@ -118,8 +119,8 @@ def test_shared_incident_tells_each_customer_its_own_number(incident, other_cust
 def test_expansion_makes_one_delivery_per_channel_and_is_idempotent(customer, people, account_manager):
     incident = open_incident(customer, account_manager)
     technical = Communication.objects.get(incident=incident, audience="technical")
-    first = outbox.communication_expand(technical.pk)
-    again = outbox.communication_expand(technical.pk)
+    first = expansion.communication_expand(technical.pk)
+    again = expansion.communication_expand(technical.pk)
     assert again == [] and len(first) == 2
     assert set(Delivery.objects.values_list("channel", "address")) == {("email", "it@midsize.example"),
                                                                         ("sms", "+31612345678")}
@@ -130,7 +131,7 @@ def test_a_deactivated_stakeholder_is_skipped_at_expansion(customer, people, acc
     people["users"].is_active = False
     people["users"].save()
     end_user = Communication.objects.get(incident=incident, audience="end_user")
-    assert outbox.communication_expand(end_user.pk) == []
+    assert expansion.communication_expand(end_user.pk) == []
     end_user.refresh_from_db()
     assert end_user.state == "done"
 
@@ -141,16 +142,16 @@ def test_a_routine_update_inside_the_interval_is_deferred_and_a_resolution_takes
     settings.KALM_COALESCE_MINUTES = 10
     incident = open_incident(customer, account_manager)
     for communication in Communication.objects.filter(incident=incident):
-        outbox.communication_expand(communication.pk)
+        expansion.communication_expand(communication.pk)
     acknowledged = dict(Delivery.objects.filter(stakeholder=people["it"]).values_list("channel", "next_attempt_at"))
     incident_flow.post_update(incident=incident, author=account_manager, message="Still on it.")
     incident_flow.post_update(incident=incident, author=account_manager, status="resolved", message="Fixed.")
     update = Communication.objects.get(incident=incident, kind="update", audience="technical")
     resolution = Communication.objects.get(incident=incident, kind="resolution", audience="technical")
-    outbox.communication_expand(update.pk)
+    expansion.communication_expand(update.pk)
     assert {(d.channel, d.state, d.next_attempt_at) for d in update.deliveries.all()} == {
         (channel, DeliveryState.DEFERRED, at + timedelta(minutes=10)) for channel, at in acknowledged.items()}
-    outbox.communication_expand(resolution.pk)
+    expansion.communication_expand(resolution.pk)
     carriers = dict(resolution.deliveries.values_list("channel", "id"))
     assert set(resolution.deliveries.values_list("state", flat=True)) == {DeliveryState.QUEUED}
     assert {(d.state, d.superseded_by_id) for d in update.deliveries.all()} == {
@@ -165,14 +166,14 @@ def test_summaries_and_maintenance_notices_are_never_held_back(customer, people,
     settings.KALM_COALESCE_MINUTES = 10
     incident = open_incident(customer, account_manager)
     for communication in Communication.objects.filter(incident=incident):
-        outbox.communication_expand(communication.pk)
+        expansion.communication_expand(communication.pk)
     for kind in ("post_incident", "management_summary", "maintenance_announcement", "maintenance_reminder"):
         later = Communication.objects.create(
             customer=customer, incident=incident, kind=kind, audience="technical", language="nl", subject=kind,
             body_text=kind, body_html=kind, short_text=kind, send_at=timezone.now(),
             recipient_ids=list(Stakeholder.objects.filter(customer=customer).values_list("pk", flat=True)),
         )
-        outbox.communication_expand(later.pk)
+        expansion.communication_expand(later.pk)
         assert set(later.deliveries.values_list("state", flat=True)) == {DeliveryState.QUEUED}, kind
 
 

@@ -7,11 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from comms import rendering
-from comms.checks import message_warnings
-from comms.context import ALLOWED_VARIABLES, MAINTENANCE_VARIABLES, message_context, sample_context
-from comms.models import Audience, MessageKind, MessageTemplate
-from comms.rendering import (
+from comms.messages import rendering
+from comms.messages.checks import message_warnings
+from comms.messages.context import ALLOWED_VARIABLES, MAINTENANCE_VARIABLES, message_context, sample_context
+from comms.messages.rendering import (
     SUBJECT_TAGS,
     RenderError,
     default_template,
@@ -20,6 +19,7 @@ from comms.rendering import (
     render_text,
     template_errors,
 )
+from comms.models import Audience, MessageKind, MessageTemplate
 from flows import incidents as incident_flow
 from incidents.models import Incident
 from tests.factories import ComponentFactory, CustomerFactory
@@ -76,7 +76,7 @@ class TestDefaults:
 
     @pytest.mark.parametrize(("kind", "audience", "language"), ALL_DEFAULTS)
     def test_default_renders_when_optional_facts_are_empty(self, kind, audience, language):
-        from comms.context import sparse_sample_context
+        from comms.messages.context import sparse_sample_context
 
         message = render_default(kind, audience, language, sparse_sample_context(language))
         assert message.body_text.strip()

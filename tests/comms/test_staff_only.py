@@ -11,9 +11,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from comms.context import message_context
+from comms.messages.context import message_context
+from comms.messages.rendering import render_message
 from comms.models import Audience, MessageKind
-from comms.rendering import render_message
 from flows import incidents as incident_flow
 from flows.incidents import extend_due as incident_extend_due
 from incidents.visibility import FACT_VISIBILITY, Visibility, visible_to

@@ -276,7 +276,7 @@ def test_deliveries_wait_out_an_smtp_outage_and_arrive_once(
         assert "SMTP unavailable" in row.last_error
         assert row.next_attempt_at > timezone.now() + timedelta(seconds=20)  # backed off
     smtp_server.start()
-    # The first retry is due after 30 s (comms.delivery.retry_delay). The backoff clock is
+    # The first retry is due after 30 s (comms.outbox.delivery.retry_delay). The backoff clock is
     # covered in-process (test_delivery.py); here only "a due retry reaches the server" is
     # tested, so the retries are made due now instead of waiting half a minute.
     Delivery.objects.filter(state="queued").update(next_attempt_at=timezone.now())

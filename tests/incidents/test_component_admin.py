@@ -4,7 +4,7 @@ the status page's language variants and the messages of readers of that language
 import pytest
 from django.urls import reverse
 
-from comms.context import message_context
+from comms.messages.context import message_context
 from comms.models import Communication, Stakeholder
 from flows import incidents as incident_flow
 from incidents.models import Component, Customer

@@ -138,7 +138,7 @@ def test_one_query_round_per_communication_not_per_delivery(four_it, rendered, c
     with django_capture_on_commit_callbacks(execute=False):  # written, not sent: we call the provider ourselves
         update = incident_send_post_incident_summary(incident=rendered, author=account_manager, message=SUMMARY)
     communication = Communication.objects.get(update=update, audience="technical")
-    from comms.outbox import communication_expand
+    from comms.outbox.expansion import communication_expand
 
     ids = communication_expand(communication.pk)
     deliveries = list(Delivery.objects.select_related("communication__incident", "communication__customer")
@@ -167,8 +167,8 @@ def test_the_setting_is_in_the_customer_admin(admin_client, customer):
     assert b'value="attachment"' in response.content
 
 
-def test_reports_app_registers_its_attachment_hooks_once():
-    from comms import context, delivery
+def test_the_delivery_engine_loads_the_attachment_from_the_setting():
+    """An extension point declared in settings (KALM_DELIVERY_EXTRAS), loaded once, not registered at start-up."""
+    from comms.outbox import delivery
 
-    assert context.report_attachment_namer is attachments.attachment_name
-    assert delivery.extras_providers.count(attachments.report_extras) == 1
+    assert delivery.extras_providers().count(attachments.report_extras) == 1

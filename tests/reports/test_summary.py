@@ -33,9 +33,9 @@ def it_contact(customer):
 
 def test_summary_reaches_routed_stakeholders_and_stops_the_clock(it_contact, resolved, customer, account_manager,
                                                                monkeypatch):
-    from comms import context
+    from flows import incidents as flows
 
-    monkeypatch.setattr(context, "report_link_builder", lambda incident, customer: "https://kalm.example/r/abc/")
+    monkeypatch.setattr(flows, "summary_facts", lambda incident, customer: {"report_url": "https://kalm.example/r/abc/"})
     update = incident_send_post_incident_summary(incident=resolved, author=account_manager,
                                                  message="A disk failed; we replaced it and added monitoring.")
     communication = Communication.objects.get(update=update)
@@ -45,11 +45,11 @@ def test_summary_reaches_routed_stakeholders_and_stops_the_clock(it_contact, res
     assert resolved.post_incident_sent_at == update.created_at
 
 
-def test_reports_app_registers_its_link_builder():
-    from comms import context
-    from reports.links import report_link
+def test_the_summary_links_the_finished_report_with_a_signed_link(it_contact, resolved, customer, account_manager):
+    """flows.incidents asks reports for each customer's link: none before a report is finished."""
+    from reports.links import summary_facts
 
-    assert context.report_link_builder is report_link
+    assert summary_facts(resolved, customer) == {"report_url": ""}
 
 
 def test_console_button_sends_the_summary(client, it_contact, resolved, account_manager):

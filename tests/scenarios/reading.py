@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from comms.messages.rendering import DEFAULTS_DIR
 from tests.scenarios.story import TEXTS
 
 LANGUAGES = ("en", "nl", "de")
@@ -42,7 +43,7 @@ def sentences() -> dict[str, frozenset[str]]:
 
 
 def _template_fragments(language: str) -> set[str]:
-    path = Path(settings.BASE_DIR) / "comms" / "default_templates" / f"{language}.toml"
+    path = DEFAULTS_DIR / f"{language}.toml"
     templates = tomllib.loads(path.read_text(encoding="utf-8"))
     fragments = set()
     for kind in templates.values():

@@ -14,8 +14,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from comms.delivery import outgoing_message
 from comms.models import Delivery, Stakeholder
+from comms.outbox.delivery import outgoing_message
 from flows import incidents as incident_flow
 from flows.maintenance import schedule as maintenance_schedule
 from statuspage import subscriptions

@@ -1,4 +1,4 @@
-"""The coalescing tests (comms.coalescing): a stopped clock at T0 (10:00 in Amsterdam), two
+"""The coalescing tests (comms.outbox.coalescing): a stopped clock at T0 (10:00 in Amsterdam), two
 stakeholders (IT in Dutch, staff in English), and steps that run what they enqueue, as the
 workers would. Messages go to the real SMTP server on loopback (``smtp_server``)."""
 

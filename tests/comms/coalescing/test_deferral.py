@@ -13,8 +13,8 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from comms.coalescing import is_routine
 from comms.models import Communication, Delivery, DeliveryState, Stakeholder
+from comms.outbox.coalescing import is_routine
 from flows import incidents as incident_flow
 from flows.maintenance import schedule as maintenance_schedule
 from tests.comms.coalescing.conftest import IT, STAFF, T0, deliveries, html, inbox, open_incident, plain, post

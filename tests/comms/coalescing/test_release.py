@@ -9,8 +9,9 @@ import time_machine
 from django.db import connection
 from django.db.models.query import QuerySet
 
-from comms import coalescing, delivery, sweeper, tasks
+from comms import tasks
 from comms.models import Delivery, DeliveryState, Stakeholder
+from comms.outbox import coalescing, delivery, sweeper
 from tests.comms.coalescing.conftest import IT, STAFF, T0, inbox, open_incident, plain, post
 
 

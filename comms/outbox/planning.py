@@ -22,21 +22,19 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from comms import coalescing, escalation
-from comms.context import message_context
-from comms.delivery import communication_finish_if_done
-from comms.lifecycle import AFTERWARDS, DURING, in_order, introduced_ids
+from comms.directory import escalation
+from comms.directory.lifecycle import AFTERWARDS, DURING, in_order, introduced_ids
+from comms.directory.routing import kind_for_role, routing_table
+from comms.messages.context import message_context
+from comms.messages.rendering import RenderedMessage, render_message, render_plain
 from comms.models import (
     Communication,
     CommunicationState,
-    Delivery,
-    DeliveryState,
     MessageKind,
     Role,
     Stakeholder,
 )
-from comms.rendering import RenderedMessage, render_message, render_plain
-from comms.routing import kind_for_role, routing_table
+from comms.tasks import enqueue, expand_communication
 from incidents.models import Customer, Incident, IncidentUpdate, Severity, UpdateKind
 
 GroupKey = tuple[str, str, str]  # kind, audience, language
@@ -67,7 +65,7 @@ def kinds_for_update(update: IncidentUpdate) -> list[str]:
         # messages the opening entry held back (acknowledgment_release), never new ones.
         return []
     if update.kind == UpdateKind.POST_INCIDENT:
-        return [MessageKind.POST_INCIDENT]  # with the report link (comms.context report_url)
+        return [MessageKind.POST_INCIDENT]  # with the report link (comms.messages.context report_url)
     if update.kind == UpdateKind.HOLDING:
         return [MessageKind.HOLDING]  # the tick's automatic "still working on it"
     if update.kind == UpdateKind.RESOLVED:
@@ -79,12 +77,15 @@ def kinds_for_update(update: IncidentUpdate) -> list[str]:
     return [MessageKind.UPDATE]
 
 
-def plan_for_update(update: IncidentUpdate, *, customer: Customer | None = None) -> list[PlannedMessage]:
+def plan_for_update(update: IncidentUpdate, *, customer: Customer | None = None,
+                    facts: Mapping[int, Mapping[str, Any]] | None = None) -> list[PlannedMessage]:
     """What would be sent for this entry: one rendered message per kind × audience × language.
 
     Routing picks each stakeholder's kind from ``kinds_for_update``; the escalation matrix
     replaces it with an escalation (or regulatory) notice for the roles the entry's
-    triggers reach, also roles that routing would not tell (comms.escalation).
+    triggers reach, also roles that routing would not tell (comms.directory.escalation).
+    ``facts`` (customer id → template facts) adds what others know, e.g. the report link
+    that flows.incidents gives a post-incident summary.
     """
     kinds = kinds_for_update(update)
     if not kinds and not escalation.update_triggers(update):
@@ -96,18 +97,21 @@ def plan_for_update(update: IncidentUpdate, *, customer: Customer | None = None)
     for each in customers:
         forced = escalation.role_kinds_for_update(update, each)
         if kinds or forced:
-            plans += plan_messages(incident=incident, customer=each, update=update, kinds=kinds, forced=forced)
+            plans += plan_messages(incident=incident, customer=each, update=update, kinds=kinds, forced=forced,
+                                   facts=(facts or {}).get(each.pk))
     return plans
 
 
 def plan_messages(
     *, incident: Incident, customer: Customer, kinds: list[str], forced: Mapping[str, str] | None = None,
     update: IncidentUpdate | None = None, message: Callable[[str], str] | None = None,
+    facts: Mapping[str, Any] | None = None,
 ) -> list[PlannedMessage]:
     """One rendered message per kind × audience × language for ``customer``'s stakeholders.
 
     ``forced`` (role → kind) overrides routing for those roles. ``message`` (language → text)
-    fills ``{{ message }}`` when no timeline entry speaks (the tick's escalations).
+    fills ``{{ message }}`` when no timeline entry speaks (the tick's escalations); ``facts``
+    are added to every context (only names of comms.messages.context.ALLOWED_VARIABLES).
     """
     groups = _recipient_groups(customer, incident_id=incident.pk, kinds=kinds, severity=incident.severity,
                                forced=forced or {})
@@ -116,7 +120,7 @@ def plan_messages(
     for (kind, audience, language), ids in sorted(groups.items()):
         if language not in contexts:
             contexts[language] = message_context(incident=incident, customer=customer, update=update,
-                                                 language=language)
+                                                 language=language) | dict(facts or {})
         context = dict(contexts[language])
         if message is not None:
             context["message"] = message(language)
@@ -136,7 +140,7 @@ def _recipient_groups(customer: Customer, *, incident_id: int, kinds: list[str],
     """
     table = routing_table(customer)
     # Once it is over, everyone who was told about it hears how it ended, whatever the severity is now
-    # (comms.lifecycle keeps it to the people who were introduced).
+    # (comms.directory.lifecycle keeps it to the people who were introduced).
     after = {kind: Severity.LOW for kind in kinds if kind in AFTERWARDS}
     kind_of_role = {role: kind for role in Role.values
                     if (kind := forced.get(role) or kind_for_role(table, role=role, kinds=kinds, severity=severity)
@@ -195,13 +199,14 @@ def communications_for_update(
 
     ``options`` may carry ``texts`` ({(customer_id, kind, audience, language): (subject, body)})
     with what the account manager edited in the composer, ``send_at`` for a scheduled send,
-    and ``automatic`` for entries the system wrote (holding updates are always automatic).
+    ``automatic`` for entries the system wrote (holding updates are always automatic), and
+    ``facts`` ({customer_id: template facts}) that only the caller knows.
     """
     options = options or {}
     texts: Mapping[GroupKey, tuple[str, str]] = options.get("texts", {})
     requested: datetime | None = options.get("send_at")
     plans = [replace(plan, rendered=_edited(plan, texts, update) or plan.rendered)
-             for plan in plan_for_update(update, customer=customer)]
+             for plan in plan_for_update(update, customer=customer, facts=options.get("facts"))]
     return communications_write(
         plans, incident=update.incident, update=update, author=author or update.author,
         automatic=bool(options.get("automatic")) or update.kind == UpdateKind.HOLDING,
@@ -248,52 +253,8 @@ def _edited(plan: PlannedMessage, texts: Mapping, update: IncidentUpdate) -> Ren
 
 
 def _enqueue_expansion(communication_ids: Iterable[int]) -> None:
-    from comms.tasks import enqueue, expand_communication  # tasks import this module
-
     for communication_id in communication_ids:
         enqueue(expand_communication, communication_id)
-
-
-def communication_expand(communication_id: int) -> list[int]:
-    """Create the Deliveries of a queued Communication; returns the ids now queued for sending.
-
-    Claims the row with SELECT … FOR UPDATE SKIP LOCKED and a state check, so a duplicate
-    task or a sweep racing the first run does nothing; the whole expansion is one
-    transaction, so a crash leaves the Communication queued for the sweeper. A routine
-    update to someone inside their interval is written DEFERRED; a delivery that goes now
-    takes over the deferred ones to its address about the incident (comms.coalescing).
-    """
-    with transaction.atomic():
-        communication = (
-            Communication.objects.select_for_update(skip_locked=True)
-            .filter(pk=communication_id, state=CommunicationState.QUEUED, send_at__lte=timezone.now())
-            .first()
-        )
-        if communication is None:
-            return []
-        deliveries = _deliveries_for(communication)
-        absorbed = coalescing.absorb_deferred(communication, deliveries)
-        Delivery.objects.bulk_create(deliveries, batch_size=1000, ignore_conflicts=True)
-        coalescing.supersede_absorbed(communication, absorbed)
-        communication.state = CommunicationState.SENDING if deliveries else CommunicationState.DONE
-        communication.save(update_fields=["state"])
-    for superseded in sorted(absorbed.communications):
-        communication_finish_if_done(superseded)
-    return list(communication.deliveries.filter(state=DeliveryState.QUEUED).values_list("id", flat=True))
-
-
-def _deliveries_for(communication: Communication) -> list[Delivery]:
-    now = timezone.now()
-    recipients = Stakeholder.objects.filter(pk__in=communication.recipient_ids, is_active=True)
-    pairs = [(stakeholder, channel, address) for stakeholder in recipients.iterator(chunk_size=2000)
-             for channel, address in stakeholder.addresses()]
-    waits = coalescing.deferred_until(communication, {(channel, address) for _, channel, address in pairs}, now)
-    return [
-        Delivery(communication=communication, stakeholder=stakeholder, channel=channel, address=address,
-                 state=DeliveryState.DEFERRED if (channel, address) in waits else DeliveryState.QUEUED,
-                 next_attempt_at=waits.get((channel, address), now))
-        for stakeholder, channel, address in pairs
-    ]
 
 
 # --- acknowledgment with approval (issue 4) --------------------------------------------

@@ -54,7 +54,6 @@ Incident contexts carry the maintenance keys as empty strings, and maintenance c
 the incident keys, so every template renders against every context.
 """
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -76,7 +75,6 @@ from incidents.models import (
     IncidentUpdate,
     Severity,
     Status,
-    UpdateKind,
 )
 from incidents.visibility import Visibility, texts_for
 
@@ -94,25 +92,6 @@ ALLOWED_VARIABLES: frozenset[str] = INCIDENT_VARIABLES | CUSTOMER_VARIABLES | MA
 
 _LIST_VARIABLES = frozenset({"components"})
 _BOOL_VARIABLES = frozenset({"personal_data", "reopened", "report_attached"})
-
-# reports/ registers its builders here at start-up (ReportsConfig.ready): comms must not
-# import reports, which builds on comms. Both take (incident, customer). The link builder
-# answers an absolute URL or None; the attachment namer answers the file name when the
-# summary e-mail carries the PDF itself (the customer's setting, and a finished report
-# exists), else None. reports.attachments adds that file to the e-mail deliveries.
-report_link_builder: Callable[[Incident, Customer], str | None] | None = None
-report_attachment_namer: Callable[[Incident, Customer], str | None] | None = None
-
-
-def _report_facts(incident: Incident, customer: Customer, update: IncidentUpdate | None) -> dict[str, Any]:
-    """``report_attached`` + ``report_filename`` or ``report_url`` (or neither) for a post-incident summary."""
-    if update is None or update.kind != UpdateKind.POST_INCIDENT:
-        return {}
-    filename = report_attachment_namer(incident, customer) if report_attachment_namer is not None else None
-    if filename:
-        return {"report_attached": True, "report_filename": filename}
-    return {"report_url": (report_link_builder(incident, customer) if report_link_builder is not None else "") or ""}
-
 
 def empty_context() -> dict[str, Any]:
     """Every allowed key with an empty value of its type: the base every context starts from."""
@@ -172,7 +151,6 @@ def message_context(
             "personal_data": bool(incident.personal_data_involved),
             "reopened": incident.reopen_count > 0,
         }
-        facts |= _report_facts(incident, customer, update)
         return empty_context() | customer_context(customer=customer, language=language, now=now) | facts
 
 

@@ -28,7 +28,7 @@ DEFAULT_ROUTING: dict[str, dict[str, str]] = {
                       K.RESOLUTION: MEDIUM_UP, K.ESCALATION: ALWAYS, K.MANAGEMENT_SUMMARY: ALWAYS,
                       K.POST_INCIDENT: MEDIUM_UP, K.MAINTENANCE_ANNOUNCEMENT: ALWAYS},
     # "Material impact, risk, decisions needed" — when relevant. Told at the start of anything whose
-    # end they will hear of (comms.lifecycle): a High incident reaches them from its acknowledgment on.
+    # end they will hear of (comms.directory.lifecycle): a High incident reaches them from its acknowledgment on.
     Role.EXECUTIVES: {K.ACKNOWLEDGMENT: HIGH_UP, K.UPDATE: CRITICAL_ONLY, K.RESOLUTION: HIGH_UP,
                       K.ESCALATION: HIGH_UP, K.MANAGEMENT_SUMMARY: HIGH_UP, K.POST_INCIDENT: HIGH_UP},
     # "Per contract": the formal loop of acknowledgment, resolution and report.
@@ -58,7 +58,8 @@ def routing_table(customer: Customer) -> dict[str, dict[str, str]]:
 
 
 def _acknowledged_first(kinds: dict[str, str]) -> dict[str, str]:
-    """The role's cells with the acknowledgment reaching every severity a later kind reaches (comms.lifecycle)."""
+    """The role's cells with the acknowledgment reaching every severity a later kind reaches
+    (comms.directory.lifecycle)."""
     later = [kinds[kind] for kind in _FOLLOW_ACKNOWLEDGMENT if kind in kinds]
     if not later:
         return kinds

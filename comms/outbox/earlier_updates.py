@@ -1,4 +1,4 @@
-"""The "Earlier updates" section of a delivery that took over deferred messages (comms.coalescing).
+"""The "Earlier updates" section of a delivery that took over deferred messages (comms.outbox.coalescing).
 
 A delivery that superseded deferred ones lists their public messages — what a person
 wrote, with its time (HH:MM in the customer's time zone) — under a heading in the
@@ -14,8 +14,8 @@ from datetime import datetime
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from comms.messages.rendering import layout_phrase
 from comms.models import Delivery
-from comms.rendering import layout_phrase
 from core.markdown import render_markdown
 from incidents.models import IncidentUpdate
 

@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from comms.addresses import masked_address
+from comms.directory.addresses import masked_address
 from comms.models import Channel
 from core.formatting import Clock
 from incidents.models import Customer, Incident, RegulatoryClock
@@ -138,7 +138,7 @@ def post_incident_overdue(*, incident: Incident, due_at: datetime) -> int:
 def endpoint_quarantined(*, customer: Customer, channel: str, address: str, failures: int, error: str) -> int:
     """To the customer's account managers, when one of its webhook or chat endpoints is quarantined.
 
-    The caller mails this once per quarantine (comms.delivery, under the endpoint's row lock).
+    The caller mails this once per quarantine (comms.outbox.delivery, under the endpoint's row lock).
     The address is masked: a webhook URL's path works like a password.
     """
     with translation.override(settings.LANGUAGE_CODE):

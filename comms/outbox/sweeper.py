@@ -4,7 +4,7 @@ The on-commit enqueue is the fast path. This is the safety net: a broker that wa
 at commit time, a worker killed mid-send (its lease expires), a retry whose time has
 come, a scheduled message whose time has come. Everything it finds is re-enqueued; the
 claims in outbox.py and delivery.py make a duplicate enqueue harmless. It is also where a
-deferred routine update goes out once its recipient's interval has ended (comms.coalescing).
+deferred routine update goes out once its recipient's interval has ended (comms.outbox.coalescing).
 """
 
 from dataclasses import dataclass
@@ -13,9 +13,9 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from comms.coalescing import release_due
-from comms.delivery import communication_finish_if_done, lease
 from comms.models import Communication, CommunicationState, Delivery, DeliveryState
+from comms.outbox.coalescing import release_due
+from comms.outbox.delivery import communication_finish_if_done, lease
 
 MAX_PER_SWEEP = 20_000
 

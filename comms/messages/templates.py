@@ -5,8 +5,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from comms.messages.rendering import template_errors
 from comms.models import Audience, MessageKind, MessageTemplate
-from comms.rendering import template_errors
 from incidents.models import Customer, Language
 
 

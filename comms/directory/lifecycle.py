@@ -10,7 +10,7 @@ introduced it to them — the acknowledgment, or an escalation or regulatory not
   introduced: nobody first hears of an incident from the message that says it is over.
   Everyone who was introduced does hear how it ended, also when a lowered severity would no
   longer route the resolution to their role.
-- ``routing_table`` (comms.routing) widens each role's acknowledgment to the severities at
+- ``routing_table`` (comms.directory.routing) widens each role's acknowledgment to the severities at
   which the role receives anything later, so the defaults and a customer's overrides agree
   with this rule before a single message is planned.
 """

@@ -8,7 +8,7 @@ customer (a whole trigger at a time) by ``EscalationRule`` rows. There are two c
   ESCALATION (or REGULATORY) message from that entry *instead of* what routing would give
   them, so nobody receives two messages about one entry;
 - the tick, for triggers that are about time (open too long, ETA passed, update overdue):
-  cadence.escalation_jobs finds them, and ``comms.escalation_notices.escalation_send``
+  cadence.escalation_jobs finds them, and ``comms.outbox.escalation.escalation_send``
   writes ESCALATION Communications to the trigger's roles.
 
 The matrix decides *who* is told even where the routing table would not send them
@@ -38,7 +38,7 @@ DEFAULT_ESCALATION: dict[str, list[str]] = {
     # "Regulatory threshold (personal data) → compliance/legal".
     T.REGULATORY: [Role.REGULATOR, Role.MANAGEMENT],
     # A late update is the MSP's failure to fix, not the customer's: by default only the
-    # MSP's own people hear it (the managers also get a staff e-mail, comms.staff_notices).
+    # MSP's own people hear it (the managers also get a staff e-mail, comms.messages.staff_notices).
     T.UPDATE_OVERDUE: [Role.INTERNAL_MSP],
 }
 

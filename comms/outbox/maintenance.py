@@ -18,12 +18,12 @@ from typing import Any
 
 from django.utils import timezone, translation
 
-from comms import outbox
-from comms.context import customer_context, empty_context
+from comms.directory.routing import routed, routing_table
+from comms.messages.context import customer_context, empty_context
+from comms.messages.rendering import render_message
 from comms.models import Communication, MessageKind
-from comms.outbox import PlannedMessage
-from comms.rendering import render_message
-from comms.routing import routed, routing_table
+from comms.outbox import planning as outbox
+from comms.outbox.planning import PlannedMessage
 from core.formatting import Clock, label
 from core.texts import localized
 from incidents.models import ComponentStatus, Maintenance, Severity

@@ -5,7 +5,7 @@ Templates are Jinja2 source written by MSP staff (or shipped with Kalm, see
 with no globals, a handful of string filters, no loader (no include/import/extends), a
 ban on ``**`` and on multiplying strings or lists into something huge, and
 ``StrictUndefined``, so a typo is an error instead of a silently empty sentence. The
-context they see is plain values only (``comms.context``).
+context they see is plain values only (``comms.messages.context``).
 
 Which source is used, most specific first: the customer's own ``MessageTemplate``, the
 MSP-wide one (customer empty), the shipped default for the language, the English default.
@@ -35,7 +35,7 @@ from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from comms.context import ALLOWED_VARIABLES, sample_context, sparse_sample_context
+from comms.messages.context import ALLOWED_VARIABLES, sample_context, sparse_sample_context
 from comms.models import MessageKind, MessageTemplate, Role
 from core.formatting import label
 from core.markdown import render_markdown

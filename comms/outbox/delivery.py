@@ -18,6 +18,7 @@ the sweeper cannot hand a delivery to a second worker while the first may still 
 (one send is bounded by the transports' time-outs, 10 s per exchange, far below 150 s).
 """
 
+import functools
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -28,10 +29,10 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
-from comms import staff_notices
-from comms.addresses import masked_address
-from comms.earlier_updates import EarlierUpdate, message_texts
+from comms.directory.addresses import masked_address
+from comms.messages import staff_notices
 from comms.models import (
     FINAL_DELIVERY_STATES,
     Communication,
@@ -41,6 +42,7 @@ from comms.models import (
     DeliveryState,
     EndpointHealth,
 )
+from comms.outbox.earlier_updates import EarlierUpdate, message_texts
 from comms.transports import MessageExtras, OutgoingMessage, Transport, TransportError, transport_for
 from core.links import status_page_url
 
@@ -54,10 +56,12 @@ ENDPOINT_CHANNELS = ("teams", "slack", "webhook")
 CLAIM_CHUNK = 25
 
 
-# Apps that add to a delivery's message register here in their AppConfig.ready():
-# statuspage (a subscriber's List-Unsubscribe headers and footer), reports (the PDF attached
-# instead of linked). Each is called once per delivery, so it must not query per call.
-extras_providers: list[Callable[[Delivery], MessageExtras | None]] = []
+@functools.cache
+def extras_providers() -> tuple[Callable[[Delivery], MessageExtras | None], ...]:
+    """What other apps add to a delivery's message, declared in ``settings.KALM_DELIVERY_EXTRAS``:
+    a subscriber's List-Unsubscribe and footer (statuspage), the PDF attached instead of linked
+    (reports). Each is called once per delivery, so it must not query per call."""
+    return tuple(import_string(path) for path in settings.KALM_DELIVERY_EXTRAS)
 
 
 def lease() -> timedelta:
@@ -217,7 +221,7 @@ def outgoing_message(delivery: Delivery, facts: BatchFacts | None = None) -> Out
 
 def _extras(delivery: Delivery) -> MessageExtras:
     """All registered providers' additions, merged (later providers win on a header clash)."""
-    found = [extras for provider in extras_providers if (extras := provider(delivery)) is not None]
+    found = [extras for provider in extras_providers() if (extras := provider(delivery)) is not None]
     if not found:
         return MessageExtras()
     return MessageExtras(

@@ -11,7 +11,7 @@ A deferred delivery ends in one of two ways, and nothing a person wrote is lost:
 
 - another message about the incident goes to that address first (``absorb_deferred``, when
   it is expanded): the deferred ones become SUPERSEDED by it, and it carries their public
-  messages under "Earlier updates" (``comms.earlier_updates``);
+  messages under "Earlier updates" (``comms.outbox.earlier_updates``);
 - otherwise the interval ends and the sweeper (``release_due``, every minute) queues the newest
   deferred one, carrying the older ones' messages; they become SUPERSEDED by it.
 

@@ -1,5 +1,5 @@
 """Escalation notices the tick sends for triggers about time (open too long, ETA passed, update
-overdue): ESCALATION messages to the roles the escalation matrix (comms.escalation) names,
+overdue): ESCALATION messages to the roles the escalation matrix (comms.directory.escalation) names,
 with why we escalate, in each reader's language."""
 
 from collections.abc import Callable
@@ -10,9 +10,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from comms import outbox
-from comms.escalation import escalation_matrix
+from comms.directory.escalation import escalation_matrix
 from comms.models import Communication, MessageKind
+from comms.outbox import planning as outbox
 from core.formatting import Clock
 from incidents.models import Customer, Incident
 
