@@ -8,29 +8,27 @@ every failure ends as ``failed`` with a readable error. A row that no worker fin
 the requester always gets an answer instead of a spinner.
 """
 
-import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from comms.tasks import enqueue
 from incidents.models import Customer, CustomerIncident, Incident
 from reports import rendering
 from reports.models import IN_PROGRESS, PostIncidentReview, RemediationAction, RenderStatus, ReportRender
-from reports.pdf import RenderFailed
 from reports.summary import draft_summary
+from reports.tasks import render_report
 
 logger = logging.getLogger(__name__)
 
 PENDING_STALE = timedelta(minutes=10)  # nobody consumed the "reports" queue
 RENDERING_GRACE = timedelta(seconds=30)  # past the task's hard time limit
-ERROR_MAX = 2000
 
 
 @dataclass(frozen=True)
@@ -129,38 +127,4 @@ def render_request(*, incident: Incident, customer: Customer, user: AbstractBase
 
 
 def _enqueue(render_id: int) -> None:
-    from comms.tasks import enqueue
-    from reports.tasks import render_report
-
     enqueue(render_report, render_id)
-
-
-def render_run(render_id: int, *, template: str | None = None) -> ReportRender | None:
-    """The task's body: claim a pending render, make the PDF, store it; None if not ours to do."""
-    claimed = ReportRender.objects.filter(pk=render_id, status=RenderStatus.PENDING).update(
-        status=RenderStatus.RENDERING, started_at=timezone.now())
-    if not claimed:
-        return None
-    render = ReportRender.objects.select_related("incident", "customer").get(pk=render_id)
-    try:
-        html = rendering.build_html(render.incident, render.customer, version=render.version, template=template)
-        result = rendering.make_pdf(html)
-    except RenderFailed as error:
-        return _fail(render, str(error))
-    except Exception as error:  # any failure is the requester's to see, never a hang or a lost task
-        logger.exception("report render %s failed", render_id)
-        return _fail(render, f"{type(error).__name__}: {error}")
-    number = CustomerIncident.objects.values_list("number", flat=True).get(incident=render.incident,
-                                                                         customer=render.customer)
-    render.file.save(f"{number}-v{render.version}.pdf", ContentFile(result.pdf), save=False)
-    render.content_hash = hashlib.sha256(result.pdf).hexdigest()
-    render.size, render.pages = len(result.pdf), result.pages
-    render.status, render.finished_at, render.error = RenderStatus.DONE, timezone.now(), ""
-    render.save(update_fields=["file", "content_hash", "size", "pages", "status", "finished_at", "error"])
-    return render
-
-
-def _fail(render: ReportRender, error: str) -> ReportRender:
-    render.status, render.error, render.finished_at = RenderStatus.FAILED, error[:ERROR_MAX], timezone.now()
-    render.save(update_fields=["status", "error", "finished_at"])
-    return render

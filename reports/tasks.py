@@ -1,4 +1,4 @@
-"""Celery tasks: thin, by primary key, idempotent (the logic lives in services.py).
+"""Celery tasks: thin, by primary key, idempotent (the logic lives in runs.py; services.py enqueues).
 
 Routed to their own queue (``CELERY_TASK_ROUTES = {"reports.tasks.*": {"queue": "reports"}}``)
 so a burst of renders never delays incident messages; workers consume it with
@@ -8,7 +8,7 @@ service at ``KALM_REPORT_TIMEOUT_SECONDS`` (50 s) first, and the failure recorde
 
 from celery import shared_task
 
-from reports import services
+from reports import runs
 
 SOFT_TIME_LIMIT = 60
 TIME_LIMIT = 75
@@ -16,4 +16,4 @@ TIME_LIMIT = 75
 
 @shared_task(ignore_result=True, acks_late=True, soft_time_limit=SOFT_TIME_LIMIT, time_limit=TIME_LIMIT)
 def render_report(render_id: int) -> None:
-    services.render_run(render_id)
+    runs.render_run(render_id)

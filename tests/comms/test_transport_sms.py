@@ -204,8 +204,8 @@ def test_http_provider_refusing_our_credentials_is_transient_and_logged(sms_api,
 
 
 def test_an_sms_refused_for_our_credentials_stays_queued_for_a_retry(settings, sms_api, customer, account_manager):
-    from comms.outbox import delivery
     from comms.models import Communication, Delivery, Stakeholder
+    from comms.outbox import delivery
     from comms.outbox.expansion import communication_expand
 
     Stakeholder.objects.create(customer=customer, name="On call", role="customer_it", audience="technical",

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from api.models import ApiToken
-from reports import rendering, services
+from reports import rendering, runs, services
 from reports.models import RenderStatus, ReportRender
 from tests.reports.fixtures import FAKE_PDF
 
@@ -27,7 +27,7 @@ def test_first_request_queues_a_render_and_answers_202_then_the_pdf(story, numbe
     assert (body["number"], body["version"], body["status"]) == (number, 1, "pending")
     assert api_get(f"/incidents/{number}/report.pdf", account_manager).status_code == 202  # no second render
     assert ReportRender.objects.count() == 1
-    services.render_run(ReportRender.objects.get().pk)  # the worker
+    runs.render_run(ReportRender.objects.get().pk)  # the worker
     done = api_get(f"/incidents/{number}/report.pdf", account_manager)
     assert done.status_code == 200 and done["Content-Type"] == "application/pdf" and done.content == FAKE_PDF
     assert done["X-Content-SHA256"] == ReportRender.objects.get().content_hash
@@ -40,7 +40,7 @@ def test_eager_worker_renders_at_once(story, number, manager, django_capture_on_
 
 
 def test_regeneration_in_progress_answers_202(story, number, account_manager, fake_pdf):
-    services.render_run(services.render_request(incident=story, customer=story.first_link.customer).pk)
+    runs.render_run(services.render_request(incident=story, customer=story.first_link.customer).pk)
     services.render_request(incident=story, customer=story.first_link.customer)
     assert api_get(f"/incidents/{number}/report.pdf", account_manager).status_code == 202
 
@@ -50,7 +50,7 @@ def test_failed_render_serves_the_previous_version_or_409(story, number, account
 
     def render_with(template: str) -> None:
         monkeypatch.setattr(rendering, "TEMPLATE", template)
-        services.render_run(services.render_request(incident=story, customer=customer).pk)
+        runs.render_run(services.render_request(incident=story, customer=customer).pk)
 
     render_with(broken)
     failed = api_get(f"/incidents/{number}/report.pdf", account_manager)

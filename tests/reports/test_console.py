@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from flows import incidents as incident_flow
-from reports import rendering, services
+from reports import rendering, runs, services
 from reports.links import report_link, report_token
 from reports.models import PostIncidentReview, RenderStatus, ReportRender
 from tests.reports.fixtures import FAKE_PDF
@@ -45,7 +45,7 @@ class TestPermissions:
             assert response.status_code == 302 and response.url.startswith(reverse("login")), url
 
     def test_other_account_manager_gets_404_everywhere(self, client, other_account_manager, story, fake_pdf):
-        services.render_run(services.render_request(incident=story, customer=story.first_link.customer).pk)
+        runs.render_run(services.render_request(incident=story, customer=story.first_link.customer).pk)
         client.force_login(other_account_manager)
         for name, url in urls(story).items():
             response = client.post(url, review_data()) if name in ("review", "regenerate") else client.get(url)
@@ -146,7 +146,7 @@ class TestRenderingWorkflow:
         assert response.status_code == 200 and 'hx-trigger="every 2s"' in response.text
         assert client.get(urls(story)["status"], **HTMX).status_code == 200  # still polling
         assert client.get(urls(story)["download"]).status_code == 404  # nothing finished yet
-        services.render_run(ReportRender.objects.get().pk)
+        runs.render_run(ReportRender.objects.get().pk)
         polled = client.get(urls(story)["status"], **HTMX)
         assert polled.status_code == 286 and "hx-trigger" not in polled.text and "Download PDF" in polled.text
         download = client.get(urls(story)["download"])
@@ -177,8 +177,8 @@ class TestRenderingWorkflow:
 
     def test_a_task_for_a_claimed_render_does_nothing(self, story, fake_pdf):
         render = services.render_request(incident=story, customer=story.first_link.customer)
-        assert services.render_run(render.pk) is not None
-        assert services.render_run(render.pk) is None  # a redelivered task
+        assert runs.render_run(render.pk) is not None
+        assert runs.render_run(render.pk) is None  # a redelivered task
 
     def test_renders_nobody_finishes_are_failed_when_read(self, story):
         customer = story.first_link.customer
@@ -197,23 +197,23 @@ class TestGuards:
 
     def test_time_limit(self, settings, story):
         settings.KALM_REPORT_TIMEOUT_SECONDS = 0.05
-        render = services.render_run(services.render_request(incident=story, customer=story.first_link.customer).pk)
+        render = runs.render_run(services.render_request(incident=story, customer=story.first_link.customer).pk)
         assert render.status == RenderStatus.FAILED and "longer than" in render.error
 
     def test_memory_bound(self, settings, story):
         settings.KALM_REPORT_MEMORY_MB = 64  # below what importing WeasyPrint needs
-        render = services.render_run(services.render_request(incident=story, customer=story.first_link.customer).pk)
+        render = runs.render_run(services.render_request(incident=story, customer=story.first_link.customer).pk)
         assert render.status == RenderStatus.FAILED and "memory" in render.error.lower()
 
 
 class TestSignedLink:
     def test_none_until_a_report_is_done(self, story, fake_pdf):
         assert report_link(story) is None
-        services.render_run(services.render_request(incident=story, customer=story.first_link.customer).pk)
+        runs.render_run(services.render_request(incident=story, customer=story.first_link.customer).pk)
         assert report_link(story).startswith("http://127.0.0.1:8000/reports/")
 
     def test_serves_the_current_pdf_without_login_for_14_days(self, client, story, fake_pdf):
-        services.render_run(services.render_request(incident=story, customer=story.first_link.customer).pk)
+        runs.render_run(services.render_request(incident=story, customer=story.first_link.customer).pk)
         path = report_link(story).removeprefix("http://127.0.0.1:8000")
         response = client.get(path)
         assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
@@ -224,7 +224,7 @@ class TestSignedLink:
             assert client.get(path).status_code == 404
 
     def test_tampered_or_foreign_tokens_are_404(self, client, story, other_customer, fake_pdf):
-        services.render_run(services.render_request(incident=story, customer=story.first_link.customer).pk)
+        runs.render_run(services.render_request(incident=story, customer=story.first_link.customer).pk)
         token = report_token(story.pk, story.first_link.customer_id)
         assert client.get(reverse("reports:public", args=[token[:-2] + "xx"])).status_code == 404
         assert client.get(reverse("reports:public", args=["nonsense"])).status_code == 404
