@@ -16,6 +16,7 @@ from django.utils import timezone
 from comms import selectors
 from comms.directory.addresses import masked_address
 from comms.models import EndpointHealth
+from console.mailbox import mail_directory
 from incidents.selectors import user_is_msp_staff
 
 CONSOLE_PREFIX = "/console/"
@@ -40,8 +41,6 @@ class DeliveryAlerts:
     @property
     def mailbox_available(self) -> bool:
         """The development mail viewer exists (DEBUG with file-based e-mail)."""
-        from console.views.mailbox import mail_directory
-
         return settings.DEBUG and mail_directory() is not None
 
     @cached_property

@@ -118,7 +118,7 @@ def read_result(work: Path, returncode: int, stderr: str, memory_mb: int) -> Pdf
 
 def html_to_pdf(html: str, *, stylesheet: str, allowed_files: Iterable[str] = ()) -> tuple[bytes, int]:
     """(PDF, page count), rendered in this process: what the child runs (tests call it directly too)."""
-    from weasyprint import CSS, HTML
+    from weasyprint import CSS, HTML  # only in the render process: WeasyPrint's weight stays out of web and worker
 
     fetcher = _local_fetcher([stylesheet, *allowed_files])
     document = HTML(string=html, base_url=str(Path(stylesheet).parent), url_fetcher=fetcher).render(
@@ -127,7 +127,7 @@ def html_to_pdf(html: str, *, stylesheet: str, allowed_files: Iterable[str] = ()
 
 
 def _local_fetcher(allowed: Iterable[str]):
-    from weasyprint.urls import URLFetcher
+    from weasyprint.urls import URLFetcher  # only in the render process, like html_to_pdf's import
 
     allowed_paths = {str(Path(path).resolve()) for path in allowed}
 

@@ -26,6 +26,8 @@ import traceback
 from pathlib import Path
 from typing import BinaryIO
 
+from reports.pdf import html_to_pdf, run_job
+
 HEADER = struct.Struct(">I")
 MESSAGE_MAX = 1 << 20  # a job is a folder path; anything longer is a broken pipe, not a job
 
@@ -62,8 +64,6 @@ def receive(stream: BinaryIO) -> dict | None:
 
 
 def _warm(stylesheet: str) -> None:
-    from reports.pdf import html_to_pdf
-
     # A page in the report's stylesheet loads the fonts it names, so the first job pays nothing.
     html_to_pdf('<h1>Kalm</h1><p>Warm <b>up</b> <i>fonts</i> 0123456789 äöüß ±×€</p>', stylesheet=stylesheet)
 
@@ -79,8 +79,6 @@ def _fork_job(folder: Path, pipes: tuple[int, ...]) -> int:
         error_log = os.open(folder / "stderr.txt", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.dup2(error_log, 2)
         os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
-        from reports.pdf import run_job
-
         code = run_job(folder)
     except BaseException:  # noqa: BLE001 - run_job reports its own failures; this is for the set-up above
         traceback.print_exc()

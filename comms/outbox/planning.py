@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -172,8 +173,6 @@ def _wants_incident(customer: Customer, incident_id: int) -> Q:
 
 def _ids_by_role_audience_language(recipients: QuerySet) -> Iterable[tuple[str, str, str, list[int]]]:
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.aggregates import ArrayAgg
-
         return recipients.values("role", "audience", "language").annotate(ids=ArrayAgg("id")).values_list(
             "role", "audience", "language", "ids")
     grouped: dict[tuple[str, str, str], list[int]] = defaultdict(list)  # SQLite (development, tests)
