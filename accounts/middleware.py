@@ -59,7 +59,7 @@ def mfa_required_for(user) -> bool:
 
 
 def signed_in_through_idp(request: HttpRequest) -> bool:
-    records = get_authentication_records(request) if hasattr(request, "session") else []
+    records = get_authentication_records(request, request.user) if hasattr(request, "session") else []
     return any(record.get("method") == "socialaccount" for record in records)
 
 
