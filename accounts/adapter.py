@@ -81,9 +81,15 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
 
 
 def sso_roles(sociallogin: SocialLogin) -> services.SsoRoles:
+    """The roles the IdP's claims grant: the groups claim of the ID token and of userinfo (Entra ID
+    puts groups only in the ID token); a provider may name its own claim (``"groups_claim"`` in
+    its ``settings`` in KALM_OIDC_PROVIDERS)."""
     data = sociallogin.account.extra_data or {}
+    app = getattr(sociallogin.provider, "app", None)
+    claim = (getattr(app, "settings", None) or {}).get("groups_claim")
     groups = services.groups_from_claims(data.get("id_token"), data.get("userinfo"),
-                                         data if "id_token" not in data and "userinfo" not in data else None)
+                                         data if "id_token" not in data and "userinfo" not in data else None,
+                                         claim=claim)
     return services.roles_for_groups(groups)
 
 

@@ -56,9 +56,10 @@ class SsoRoles:
         return self.manager or bool(self.customer_slugs)
 
 
-def groups_from_claims(*claim_sets: dict | None) -> set[str]:
-    """The configured groups claim from the ID token and userinfo (a list, or one string such as ``hd``)."""
-    name = settings.KALM_OIDC["groups_claim"]
+def groups_from_claims(*claim_sets: dict | None, claim: str | None = None) -> set[str]:
+    """The groups claim (``claim``, else ``KALM_OIDC_GROUPS_CLAIM``) from the ID token and userinfo:
+    a list, or one string such as Google's hosted domain ``hd``."""
+    name = claim or settings.KALM_OIDC["groups_claim"]
     groups: set[str] = set()
     for claims in claim_sets:
         value = (claims or {}).get(name)
