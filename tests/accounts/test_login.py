@@ -101,3 +101,15 @@ def test_the_admin_login_page_hands_over_to_the_kalm_login(client, manager):
     response = client.get("/admin/login/?next=/admin/")
     assert response.status_code == 302 and response.url.startswith("/accounts/login/")
     assert "next=%2Fadmin%2F" in response.url
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("nl", ["Inloggen bij Kalm", "Gebruikersnaam", "Wachtwoord vergeten?", "Meld je aan met een passkey"]),
+    ("de", ["Bei Kalm anmelden", "Benutzername", "Passwort vergessen?", "Mit einem Passkey anmelden"]),
+])
+def test_the_login_page_speaks_the_consoles_language(client, settings, language, words):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    html = client.get("/accounts/login/").text
+    for word in words:
+        assert word in html, word
+    assert "Forgot your password?" not in html and "Log in to Kalm" not in html
