@@ -5,6 +5,7 @@ server (files under ``var/``), so ``make run`` works on a fresh machine. ``DATAB
 and ``REDIS_URL`` switch to PostgreSQL and Redis. See the README's configuration table.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -12,7 +13,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
-from kalm.env import env_bool, env_int, env_list, env_site_url, env_str, site_host
+from accounts.oidc_settings import oidc_role_mapping, openid_connect_apps
+from core.env import env_bool, env_int, env_list, env_site_url, env_str, site_host
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("KALM_VAR_DIR", str(BASE_DIR / "var")))
@@ -36,6 +38,14 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    # Before allauth: accounts/templates/ styles allauth's pages to the console.
+    "accounts",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "axes",
     "core",
     "kalm",
     "incidents",
@@ -58,10 +68,15 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",  # login stages (password → second factor)
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # After CSP (its response passes first): the sign-in pages may post to the IdPs; the
+    # second-factor requirement (KALM_MFA_REQUIRED); the console language a user picks.
+    "accounts.middleware.AccountsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "kalm.middleware.HtmxMessagesMiddleware",  # after messages and htmx: adds pending messages to htmx swaps
+    "axes.middleware.AxesMiddleware",  # last, as axes asks: turns a locked-out sign-in into the lockout page
 ]
 
 ROOT_URLCONF = "kalm.urls"
@@ -81,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "console.context_processors.delivery_alerts",
+                "accounts.context_processors.account_links",
             ],
             "builtins": ["django.templatetags.i18n", "django.templatetags.static", "core.templatetags.formatting"],
         },
@@ -116,9 +132,60 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "login"
+LOGIN_URL = "login"  # /accounts/login/, django-allauth's login view under Kalm's old URL name
 LOGIN_REDIRECT_URL = "incidents:dashboard"
 LOGOUT_REDIRECT_URL = "login"
+
+# Sign-in (accounts/, README "Sign-in and accounts"): django-allauth for username/password,
+# password reset by e-mail, second factors and OpenID Connect; django-axes locks out guessing.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out username+address before any check
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"  # no public sign-up; mail in the user's language
+SOCIALACCOUNT_ADAPTER = "accounts.adapter.SocialAccountAdapter"  # IdP groups → Kalm roles, or refused
+ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm"}
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email", "password1*", "password2*"]  # sign-up is closed (adapter)
+ACCOUNT_EMAIL_VERIFICATION = "none"  # staff are created by managers/admins with their work address
+ACCOUNT_SESSION_REMEMBER = True  # sessions last as before (SESSION_COOKIE_AGE), no "remember me" box
+ACCOUNT_LOGOUT_REDIRECT_URL = LOGOUT_REDIRECT_URL
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Kalm] "
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False  # a reset asked for an unknown address sends nothing (and says the same)
+# django-axes does the per-user lockout; allauth keeps only its burst limit per client address.
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip"}
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_FORMS = {"authenticate": "accounts.forms.MfaAuthenticateForm"}  # the code step counts towards the lockout
+MFA_PASSKEY_LOGIN_ENABLED = True  # "Sign in with a passkey" on the login page
+MFA_TOTP_ISSUER = "Kalm"  # the name authenticator apps show beside the code
+# allauth refuses a second factor while the user has an unverified address (against sign-up
+# squatting); Kalm has no sign-up and no address verification, so that would block everyone.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
+# "" (nobody is forced), "managers" or "everyone": who must set up a second factor before the console.
+KALM_MFA_REQUIRED = env_str("KALM_MFA_REQUIRED", "").strip().lower()
+# OpenID Connect single sign-on (accounts/oidc_settings.py): KALM_OIDC_ISSUER/CLIENT_ID/CLIENT_SECRET/NAME,
+# or KALM_OIDC_PROVIDERS as JSON; the IdP's groups claim maps to Managers and to customers' account managers.
+SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"APPS": openid_connect_apps()}}
+SOCIALACCOUNT_AUTO_SIGNUP = True  # only for users the mapping grants a role (the adapter refuses the rest)
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True  # KALM_OIDC_LINK_BY_EMAIL links existing users
+SOCIALACCOUNT_STORE_TOKENS = False  # Kalm calls no IdP API after sign-in
+KALM_OIDC = oidc_role_mapping()
+KALM_MANAGERS_GROUP = env_str("KALM_MANAGERS_GROUP", "Managers")
+# django-axes: KALM_LOGIN_FAILURE_LIMIT failures for one username from one address lock that pair
+# out for KALM_LOGIN_LOCKOUT_MINUTES (the database handler: every gunicorn worker sees the same count).
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env_int("KALM_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("KALM_LOGIN_LOCKOUT_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the lockout lasts its time from the last counted failure
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # the console's lockout page lists recent failures
+AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"  # honours KALM_TRUSTED_PROXY_COUNT
+AXES_USERNAME_CALLABLE = "accounts.security.attempted_username"  # case-insensitive, as allauth's login is
+AXES_VERBOSE = False
 
 # i18n: the console follows the browser (or the switch); public pages follow the customer.
 LANGUAGE_CODE = "en"
@@ -147,7 +214,7 @@ SECURE_CSP = {
     "img-src": [CSP.SELF, "data:"],
     "connect-src": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
-    "form-action": [CSP.SELF],
+    "form-action": [CSP.SELF],  # the sign-in pages add the IdPs' origins (accounts.middleware)
     "base-uri": [CSP.NONE],
     "object-src": [CSP.NONE],
 }

@@ -6,7 +6,7 @@ required; the development fallback is refused.
 
 from django.core.exceptions import ImproperlyConfigured
 
-from kalm.env import env_bool, env_int
+from core.env import env_bool, env_int
 from kalm.settings import *  # noqa: F403
 from kalm.settings import MAILERS, SECRET_KEY
 

@@ -1,5 +1,6 @@
+from allauth.account import views as allauth_views
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponseRedirect
 from django.templatetags.static import static
 from django.urls import include, path
@@ -19,11 +20,19 @@ def favicon(request: HttpRequest) -> HttpResponseRedirect:
     return response
 
 
+# The admin has no login page of its own: it sends people to /accounts/login/, where the
+# second factor and the lockout apply (otherwise /admin/login/ would sign in without them).
+admin.site.login = secure_admin_login(admin.site.login)
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="incidents:dashboard", permanent=False)),
     path("favicon.ico", favicon, name="favicon"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # django-allauth's views under Kalm's URL names (LOGIN_URL = "login"); allauth's own names
+    # (account_login, account_logout, ...) come from allauth.urls below and resolve to the same URLs.
+    path("accounts/login/", allauth_views.login, name="login"),
+    path("accounts/logout/", allauth_views.logout, name="logout"),
+    path("accounts/", include("allauth.urls")),
+    path("console/security/", include("accounts.urls")),
     path("console/", include("console.urls.incidents")),
     path("console/", include("console.urls.comms")),
     path("console/api-tokens/", include("console.urls.tokens")),

@@ -18,6 +18,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from core.http import client_ip
+
 CACHE_PREFIX = "kalm:subscribe-rate:"
 
 
@@ -25,22 +27,6 @@ CACHE_PREFIX = "kalm:subscribe-rate:"
 class RateVerdict:
     allowed: bool
     retry_after: int  # seconds; meaningful when not allowed
-
-
-def client_ip(request: HttpRequest) -> str:
-    """REMOTE_ADDR, or with N trusted proxies in front the N-th X-Forwarded-For entry from the right.
-
-    Each trusted proxy appends the address it received the request from, so the entries a
-    client may have forged are all to the left of the one our outermost proxy wrote.
-    """
-    remote = request.META.get("REMOTE_ADDR", "")
-    trusted = settings.KALM_TRUSTED_PROXY_COUNT
-    if trusted <= 0:
-        return remote
-    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
-    if not hops:
-        return remote
-    return hops[-trusted] if len(hops) >= trusted else hops[0]
 
 
 def signup_rate_check(request: HttpRequest) -> RateVerdict:

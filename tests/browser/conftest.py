@@ -26,6 +26,15 @@ def browser():
         chromium.close()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_sign_in_counters():
+    """Browser tests sign in through the form from one address: allauth's per-address rate limits
+    (in the cache) must not carry over from earlier tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def new_page(browser):
     """``new_page(**context_options)``; every context is closed after the test (no page keeps polling)."""

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-APPS = ["core", "kalm", "incidents", "comms", "statuspage", "reports", "flows", "cadence", "console", "api"]
+APPS = ["core", "kalm", "incidents", "comms", "statuspage", "reports", "flows", "cadence", "console", "api", "accounts"]
 GETTEXT_NAMES = {"_", "gettext", "gettext_lazy", "ngettext", "pgettext", "pgettext_lazy", "ngettext_lazy"}
 
 

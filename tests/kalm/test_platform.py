@@ -9,10 +9,10 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
+from core.env import env_bool, env_int, env_str
 from core.markdown import render_markdown
 from demo.data import load_demo
 from incidents.models import Component, Customer, Incident, Maintenance
-from kalm.env import env_bool, env_int, env_str
 
 
 @pytest.mark.django_db

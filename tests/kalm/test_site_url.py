@@ -15,8 +15,8 @@ from django.core import mail
 from django.core.exceptions import ImproperlyConfigured
 
 from comms.models import Stakeholder
+from core.env import default_site_url, env_site_url, site_host
 from flows import incidents as incident_flow
-from kalm.env import default_site_url, env_site_url, site_host
 
 ELSEWHERE = "http://127.0.0.1:18200"
 
