@@ -6,8 +6,8 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
-from demo.data import DEMO_PASSWORD, load_demo
 
+from demo.data import DEMO_PASSWORD, load_demo
 from tests.accounts.conftest import log_in
 
 pytestmark = pytest.mark.django_db

@@ -13,8 +13,8 @@ from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from django.urls import reverse
 from django.utils import timezone
-from api.models import ApiToken
 
+from api.models import ApiToken
 from tests.accounts.conftest import PASSWORD, log_in
 
 pytestmark = pytest.mark.django_db

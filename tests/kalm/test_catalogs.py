@@ -15,8 +15,8 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-SOURCES = ["core", "kalm", "incidents", "comms", "statuspage", "reports", "flows", "cadence", "console", "api", "accounts",
-           "templates", "locale"]
+SOURCES = ["core", "kalm", "incidents", "comms", "statuspage", "reports", "flows", "cadence", "console", "api",
+           "accounts", "templates", "locale"]
 
 
 @pytest.fixture(scope="module")
