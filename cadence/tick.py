@@ -1,4 +1,4 @@
-"""The cadence tick (DESIGN decision 3, docs/architecture.md): every minute, find what is due and do it, once.
+"""The cadence tick (docs/architecture.md, decision 3): every minute, find what is due and do it, once.
 
 Each job is a pair. ``find(now)`` is ONE query for everything the job has due, leaving out
 what the ledger (CadenceEvent) already records, so finding costs the same however many

@@ -273,7 +273,7 @@ else:
         "store_processed": False,
     }
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_TASK_ACKS_LATE = True  # safe: every task is idempotent (DESIGN.md decision 2)
+CELERY_TASK_ACKS_LATE = True  # safe: every task is idempotent (docs/architecture.md, decision 2)
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
@@ -281,7 +281,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 # PDF renders run on their own queue so a burst of reports never delays message delivery.
 CELERY_TASK_ROUTES = {"reports.tasks.*": {"queue": "reports"}}
-# Time-driven work is a tick that finds what is due in the database (DESIGN.md decision 3).
+# Time-driven work is a tick that finds what is due in the database (docs/architecture.md, decision 3).
 CELERY_BEAT_SCHEDULE = {
     "comms-sweep": {"task": "comms.tasks.sweep", "schedule": 60.0},
     # Cadence: reminders, holding updates, escalations, clocks, maintenance (cadence.tick).
@@ -342,7 +342,7 @@ KALM_SUBSCRIBE_RATE_WINDOW_SECONDS = env_int("KALM_SUBSCRIBE_RATE_WINDOW_SECONDS
 KALM_TRUSTED_PROXY_COUNT = env_int("KALM_TRUSTED_PROXY_COUNT", 0)
 KALM_SUBSCRIBER_WEBHOOK_ALLOW_PRIVATE = env_bool("KALM_SUBSCRIBER_WEBHOOK_ALLOW_PRIVATE", False)
 
-# Published status pages (DESIGN.md decision 4; statuspage.snapshots): public pages are rendered
+# Published status pages (docs/architecture.md, decision 4; statuspage.snapshots): public pages are rendered
 # into files that Django (and nginx, deploy/nginx.conf) serve without reading the database.
 KALM_STATUS_SNAPSHOTS = env_bool("KALM_STATUS_SNAPSHOTS", True)
 KALM_SNAPSHOT_DIR = Path(env_str("KALM_SNAPSHOT_DIR", str(VAR_DIR / "snapshots")))

@@ -2,7 +2,7 @@
 
 The steps, each a short transaction of its own:
 1. claim: ``UPDATE … SET state='sending' WHERE id=… AND state='queued' AND due`` — only the
-   worker that changed one row goes on (DESIGN.md decision 2);
+   worker that changed one row goes on (docs/architecture.md, decision 2);
 2. write a DeliveryAttempt row *before* the external call;
 3. call the transport;
 4. record the outcome: sent; queued again with exponential backoff (transient error); or

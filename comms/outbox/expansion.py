@@ -1,4 +1,4 @@
-"""Step 2 of the outbox (DESIGN decision 1): a committed Communication becomes one Delivery per
+"""Step 2 of the outbox (docs/architecture.md, decision 1): a committed Communication becomes one Delivery per
 recipient × channel. Run by the ``expand_communication`` task (enqueued on commit, re-driven
 by the sweeper); idempotent: Delivery is unique per (communication, channel, address)."""
 

@@ -1,6 +1,6 @@
 """The transactional outbox: turn a timeline entry into Communications, then into Deliveries.
 
-Two steps, on purpose (DESIGN.md decision 1):
+Two steps, on purpose (docs/architecture.md, decision 1):
 
 1. ``communications_for_update`` runs inside the transaction that wrote the incident
    update. It decides the message kind per stakeholder, groups recipients by
