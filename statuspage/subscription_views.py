@@ -28,8 +28,9 @@ from statuspage import subscriptions
 from statuspage.access import Access, mark_private, resolve_access  # one rule for who may see a page
 from statuspage.forms import PreferencesForm, SubscribeForm
 from statuspage.models import Subscription, SubscriptionChannel, SubscriptionState
+from statuspage.responses import chosen_language
 from statuspage.signup_guard import signup_rate_check
-from statuspage.views import Site, chosen_language
+from statuspage.site import Site
 
 TEMPLATES = "statuspage/subscriptions"
 
@@ -161,8 +162,7 @@ def _token_page(request: HttpRequest, subscription: Subscription, template: str,
 
 def _render(request: HttpRequest, customer: Customer, template: str, context: dict[str, Any], *, private: bool,
             status: int, token: str, language: str) -> HttpResponse:
-    site = Site(name=customer.name, slug=customer.slug, time_zone=customer.time_zone, private=private,
-                lang=chosen_language(request) or "", token=token)
+    site = Site.of(customer, private=private, lang=chosen_language(request) or "", token=token)
     with translation.override(language), timezone.override(customer.tzinfo):
         response = render(request, template, {**context, "site": site}, status=status)
     response.headers["Content-Language"] = language
