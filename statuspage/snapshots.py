@@ -69,6 +69,20 @@ def publish(customer: Customer) -> list[str]:
         return changed
 
 
+def publish_by_id(customer_id: int) -> list[str]:
+    """What a queued publish does: the customer's page, or (the customer is gone) prune the store."""
+    customer = Customer.objects.filter(pk=customer_id).first()
+    if customer is None:
+        prune_store()
+        return []
+    return publish(customer)
+
+
+def public_customer_ids() -> list[int]:
+    """The customers whose pages belong in the store."""
+    return list(Customer.objects.filter(status_page_public=True).values_list("pk", flat=True))
+
+
 def unpublish(slug: str) -> None:
     """Take the page out of the store now (it answers from the computed path from then on)."""
     with page_lock(slug):
