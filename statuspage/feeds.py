@@ -1,73 +1,55 @@
 """RSS and Atom feeds of a customer's incident history (the 50 most recent incidents,
 newest first). Each item links to the incident's permalink; its description holds the
-public updates. Built per request for one ``Access`` (a private page's feed links carry
-its secret link token, so a feed reader can open them) and language (a feed read with
-``?lang=`` links to the pages in that language)."""
+public updates. The links carry the query the feed was read with (a private page's secret
+link token, so a feed reader can open them; a chosen language, so they open in it).
 
-from django.contrib.syndication.views import Feed
+Built with Django's feed generators directly rather than ``contrib.syndication.views.Feed``:
+that class needs a request (for a domain our absolute links do not use), and the snapshot
+publisher has none. The fields are the ones ``Feed.get_feed`` would fill from this page.
+"""
+
 from django.template.loader import render_to_string
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
 from django.utils.translation import gettext as _
 
-from statuspage.access import Access
-from statuspage.links import absolute, incident_url, lang_query, page_url
+from incidents.models import Customer
+from statuspage.links import absolute, incident_url, page_url
 from statuspage.selectors import incident_states
+from statuspage.site import Site
 from statuspage.states import IncidentState
 
 FEED_ITEMS = 50
+FEED_TYPES: dict[str, type[SyndicationFeed]] = {"history-rss": Rss201rev2Feed, "history-atom": Atom1Feed}
 
 
-class IncidentHistoryFeed(Feed):
-    def __init__(self, access: Access, feed_type: type[SyndicationFeed], view_name: str, *, lang: str = "") -> None:
-        super().__init__()
-        self.access = access
-        # Links open where the feed was read: the secret link's token, the language it was asked in.
-        self.query = lang_query(lang, **access.link_params)
-        self.customer = access.customer
-        self.feed_type = feed_type
-        self.view_name = view_name
-
-    def title(self) -> str:
-        return _("%(name)s – incident history") % {"name": self.customer.name}
-
-    def description(self) -> str:
-        return _("Incidents and their public updates on the %(name)s status page.") % {"name": self.customer.name}
-
-    def subtitle(self) -> str:
-        return self.description()
-
-    def link(self) -> str:
-        return page_url(self.customer.slug, query=self.query)
-
-    def feed_url(self) -> str:
-        return absolute(self.view_name, self.customer.slug, query=self.query)
-
-    def feed_guid(self) -> str:
-        return absolute(self.view_name, self.customer.slug)
-
-    def items(self) -> list[IncidentState]:
-        return incident_states(self.customer, limit=FEED_ITEMS)
-
-    def item_title(self, item: IncidentState) -> str:
-        return f"{item.title} ({item.status_label})"
-
-    def item_description(self, item: IncidentState) -> str:
-        return render_to_string("statuspage/feed_item.html", {"incident": item})
-
-    def item_link(self, item: IncidentState) -> str:
-        return incident_url(self.customer.slug, item.number, query=self.query)
-
-    def item_guid(self, item: IncidentState) -> str:
-        return incident_url(self.customer.slug, item.number)
-
-    def item_guid_is_permalink(self, item: IncidentState) -> bool:
-        return not self.access.link_query
-
-    def item_pubdate(self, item: IncidentState):
-        return item.started_at
-
-    def item_updateddate(self, item: IncidentState):
-        return item.updated_at
+def feed_incidents(customer: Customer) -> list[IncidentState]:
+    """What a feed lists: the most recent incidents, newest first."""
+    return incident_states(customer, limit=FEED_ITEMS)
 
 
-FEED_TYPES = {"history-rss": Rss201rev2Feed, "history-atom": Atom1Feed}
+def history_feed(incidents: list[IncidentState], kind: str, *, site: Site, language: str) -> SyndicationFeed:
+    """The filled feed generator (``kind``: a key of FEED_TYPES, also its URL name); call inside the
+    page's language and time zone, as the item descriptions are rendered here."""
+    query = site.machine_query
+    description = _("Incidents and their public updates on the %(name)s status page.") % {"name": site.name}
+    feed = FEED_TYPES[kind](
+        title=_("%(name)s – incident history") % {"name": site.name},
+        subtitle=description,
+        link=page_url(site.slug, query=query),
+        description=description,
+        language=language,
+        feed_url=absolute(kind, site.slug, query=query),
+        feed_guid=absolute(kind, site.slug),
+    )
+    for incident in incidents:
+        feed.add_item(
+            title=f"{incident.title} ({incident.status_label})",
+            link=incident_url(site.slug, incident.number, query=query),
+            description=render_to_string("statuspage/feed_item.html", {"incident": incident}),
+            unique_id=incident_url(site.slug, incident.number),
+            # With a secret token in the link, the guid (without it) would not open the item.
+            unique_id_is_permalink=not site.token,
+            pubdate=incident.started_at,
+            updateddate=incident.updated_at,
+        )
+    return feed

@@ -26,31 +26,35 @@ def calendar_disposition(slug: str) -> str:
     return f'inline; filename="{slug}-maintenance.ics"'
 
 
-def maintenance_calendar(customer: Customer, *, now: datetime, query: str = "") -> str:
-    """The calendar; ``query`` ("?token=…" for a private page, "lang=…" for a chosen language) is added
-    to each event's link."""
-    windows = sorted(maintenance_states(customer, now=now, since=now - HISTORY), key=lambda m: (m.scheduled_for, m.id))
-    name = _("%(name)s – planned maintenance") % {"name": customer.name}
+def calendar_windows(customer: Customer, *, now: datetime) -> list[MaintenanceState]:
+    """What the calendar lists: windows of the last HISTORY and after, soonest first."""
+    return sorted(maintenance_states(customer, now=now, since=now - HISTORY), key=lambda m: (m.scheduled_for, m.id))
+
+
+def maintenance_calendar(windows: list[MaintenanceState], *, name: str, slug: str, query: str = "") -> str:
+    """The calendar of the page ``name``/``slug``; ``query`` ("?token=…" for a private page, "lang=…"
+    for a chosen language) is added to each event's link. Call inside the page's language."""
+    title = _("%(name)s – planned maintenance") % {"name": name}
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
         "PRODID:-//Kalm//Status page maintenance//EN",
         "CALSCALE:GREGORIAN",
         "METHOD:PUBLISH",
-        f"NAME:{escape(name)}",
-        f"X-WR-CALNAME:{escape(name)}",
+        f"NAME:{escape(title)}",
+        f"X-WR-CALNAME:{escape(title)}",
         "REFRESH-INTERVAL;VALUE=DURATION:PT1H",
         "X-PUBLISHED-TTL:PT1H",
     ]
     for window in windows:
-        lines += _event(customer, window, query)
+        lines += _event(slug, window, query)
     lines.append("END:VCALENDAR")
     return "".join(fold(line) + "\r\n" for line in lines)
 
 
-def _event(customer: Customer, window: MaintenanceState, query: str) -> list[str]:
+def _event(slug: str, window: MaintenanceState, query: str) -> list[str]:
     host = urlsplit(settings.SITE_URL).hostname or "kalm.invalid"
-    url = page_url(customer.slug, query=f"{query}#maintenance-{window.id}")
+    url = page_url(slug, query=f"{query}#maintenance-{window.id}")
     summary = _("Maintenance: %(title)s") % {"title": window.title}  # not inside an f-string: xgettext finds it
     return [
         "BEGIN:VEVENT",

@@ -1,9 +1,10 @@
 """Publish a customer's status page into the snapshot store (DESIGN.md decision 4).
 
 ``publish(customer)`` renders every document of a PUBLIC page, in every variant the store
-knows (``statuspage.snapshot_store``), through the same render functions the views use, so
-a snapshot holds the bytes a computed response would. A page that is not public (made
-private, deleted, renamed) has no directory: ``publish`` and ``prune_store`` remove it.
+knows (``statuspage.snapshot_store``), with the functions the views call
+(``statuspage.documents``; no request involved), so a snapshot holds the bytes a computed
+response would. A page that is not public (made private, deleted, renamed) has no directory:
+``publish`` and ``prune_store`` remove it.
 
 Files are written atomically (temp file + ``os.replace``) and only when their bytes
 changed, so an unchanged document keeps its file, its mtime and so its ETag. One lock file
@@ -18,21 +19,18 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
-from django.http import HttpRequest
-from django.test import RequestFactory
-from django.urls import reverse
 from django.utils import timezone, translation
-from django_htmx.middleware import HtmxDetails
 
 from incidents.models import Customer
-from statuspage import api, endpoints
-from statuspage.access import Access
+from statuspage import api, documents
+from statuspage.feeds import feed_incidents
+from statuspage.ics import calendar_windows
+from statuspage.maintenance import MaintenanceState
 from statuspage.selectors import page_state
+from statuspage.site import Site
 from statuspage.snapshot_store import (
     DEFAULT_VARIANT,
     LANGUAGE_LINK,
@@ -43,13 +41,15 @@ from statuspage.snapshot_store import (
     page_directory,
     store_root,
 )
-from statuspage.views import render_status_page
+from statuspage.states import IncidentState, PageState
 
 Documents = dict[tuple[str, str], bytes]  # (variant, document) → bytes
+FEEDS = {"history.rss": "history-rss", "history.atom": "history-atom"}  # store name → feed kind (URL name)
 
 
 class SnapshotError(Exception):
-    """A rendered document holds something per-request (a CSRF token, a nonce): never publish it."""
+    """A rendered page holds a CSP nonce (per request): never publish it. (A CSRF token cannot get
+    in: ``documents`` refuses to render one.)"""
 
 
 def publish(customer: Customer) -> list[str]:
@@ -62,11 +62,25 @@ def publish(customer: Customer) -> list[str]:
         if current is None or not current.status_page_public:
             _remove(customer.slug)
             return []
-        documents = render_documents(current)
-        changed = [f"{variant}/{name}" for (variant, name), body in documents.items()
+        files = render_documents(current)
+        changed = [f"{variant}/{name}" for (variant, name), body in files.items()
                    if _write(document_path(current.slug, variant, name), body)]
         _link_language(current)
         return changed
+
+
+def publish_by_id(customer_id: int) -> list[str]:
+    """What a queued publish does: the customer's page, or (the customer is gone) prune the store."""
+    customer = Customer.objects.filter(pk=customer_id).first()
+    if customer is None:
+        prune_store()
+        return []
+    return publish(customer)
+
+
+def public_customer_ids() -> list[int]:
+    """The customers whose pages belong in the store."""
+    return list(Customer.objects.filter(status_page_public=True).values_list("pk", flat=True))
 
 
 def unpublish(slug: str) -> None:
@@ -90,58 +104,59 @@ def prune_store() -> list[str]:
 
 def render_documents(customer: Customer) -> Documents:
     """Every document of a public page, keyed by (variant, document)."""
-    access = Access(customer=customer, private=False)
-    documents: Documents = {}
+    now = timezone.now()
+    # Plain data the templates render in whatever language is active: read once for all languages.
+    incidents, windows = feed_incidents(customer), calendar_windows(customer, now=now)
+    files: Documents = {}
     for language in languages():
-        documents |= _render_language(customer, access, language)
-    return documents
+        with translation.override(language):
+            state = page_state(customer)  # the uptime labels are translated as they are built
+        # One ApiData per language, shared by its variants' JSON: it caches texts in the active language.
+        reads = _Reads(state=state, data=api.ApiData(customer, now=now), incidents=incidents, windows=windows)
+        for variant in _variants(customer, language):
+            site = Site.of(customer, lang="" if variant == DEFAULT_VARIANT else language)
+            files |= {(variant, name): body for name, body in _variant(site, language, reads).items()}
+    return files
 
 
-def _render_language(customer: Customer, access: Access, language: str) -> Documents:
-    """A language's variant, and for the customer's own language also the default one: the same
-    language, but every link differs (a chosen language's links carry ``?lang=`` on)."""
-    base = reverse("statuspage:page", args=[customer.slug])
-    with translation.override(language):
-        state = page_state(customer)  # the uptime labels are translated as they are built
-    data = api.ApiData(customer, now=timezone.now())  # read once, shared by the variants' JSON
-    variants = [language, DEFAULT_VARIANT] if language == customer.language else [language]
-    documents: Documents = {}
-    for variant in variants:
-        lang = None if variant == DEFAULT_VARIANT else language
-        for name, partial in ((PAGE, False), (LIVE, True)):
-            request = _request(base, lang=lang, htmx=partial)
-            documents[(variant, name)] = _checked(request, render_status_page(
-                request, access, partial=partial, page=state).content)
-        for name in api.ENDPOINTS:
-            response = endpoints.render_api_document(_request(base + f"api/v2/{name}", lang=lang), access,
-                                                     document=name, data=data)
-            documents[(variant, f"api/v2/{name}")] = response.content
-        for feed, name in (("history-rss", "history.rss"), ("history-atom", "history.atom")):
-            response = endpoints.render_history_feed(_request(base + name, lang=lang), access, feed=feed)
-            documents[(variant, name)] = response.content
-        documents[(variant, "maintenance.ics")] = endpoints.render_maintenance_ics(
-            _request(base + "maintenance.ics", lang=lang), access).content
-        documents[(variant, "badge.svg")] = endpoints.render_badge(
-            _request(base + "badge.svg", lang=lang), access, state=state).content
-    return documents
+def _variants(customer: Customer, language: str) -> list[str]:
+    """The customer's own language is also the default variant: the same language, but every link
+    differs (a chosen language's links carry ``?lang=`` on)."""
+    return [language, DEFAULT_VARIANT] if language == customer.language else [language]
 
 
-def _request(path: str, *, lang: str | None, htmx: bool = False) -> HttpRequest:
-    """An anonymous GET as a visitor of SITE_URL sends it (feeds read the host from it)."""
-    site = urlsplit(settings.SITE_URL)
-    request = RequestFactory().get(path, {"lang": lang} if lang else {}, secure=site.scheme == "https",
-                                   headers={"HX-Request": "true"} if htmx else None,
-                                   HTTP_HOST=site.netloc or "localhost")
-    request.user = AnonymousUser()
-    request.htmx = HtmxDetails(request)
-    return request
+@dataclass(frozen=True, slots=True)
+class _Reads:
+    """What one language's documents render from."""
+
+    state: PageState
+    data: api.ApiData
+    incidents: list[IncidentState]
+    windows: list[MaintenanceState]
 
 
-def _checked(request: HttpRequest, body: bytes) -> bytes:
-    if request.META.get("CSRF_COOKIE_NEEDS_UPDATE") or b"nonce=" in body:
-        raise SnapshotError(f"{request.path} rendered a CSRF token or a CSP nonce; a snapshot is shared by "
-                            "every visitor, so the page cannot be published with it")
-    return body
+def _variant(site: Site, language: str, reads: _Reads) -> dict[str, bytes]:
+    """One variant's documents by store name, rendered by the functions the views call."""
+    rendered = {
+        PAGE: documents.page_html(reads.state, site=site, language=language),
+        LIVE: documents.page_html(reads.state, site=site, language=language, fragment=True),
+        **{f"api/v2/{name}": documents.api_json(reads.data, name, site=site, language=language)
+           for name in api.ENDPOINTS},
+        **{name: documents.history_feed(reads.incidents, kind, site=site, language=language)
+           for name, kind in FEEDS.items()},
+        "maintenance.ics": documents.maintenance_ics(reads.windows, site=site, language=language),
+        "badge.svg": documents.badge_svg(reads.state, language=language),
+    }
+    for name in (PAGE, LIVE):
+        _checked(site, name, rendered[name].body)
+    return {name: document.body for name, document in rendered.items()}
+
+
+def _checked(site: Site, name: str, body: bytes) -> None:
+    """A nonce attribute means a per-request value reached a shared document: never publish it."""
+    if b"nonce=" in body:
+        raise SnapshotError(f"{site.slug}/{name} rendered a CSP nonce; a snapshot is shared by every visitor, "
+                            "so the page cannot be published with it")
 
 
 def _write(path: Path, body: bytes) -> bool:

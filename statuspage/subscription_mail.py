@@ -24,7 +24,7 @@ from core.texts import localized
 from incidents.models import Language
 from statuspage import links
 from statuspage.models import Subscription, SubscriptionState
-from statuspage.subscriptions import confirm_token, manage_token
+from statuspage.subscription_tokens import confirm_token, manage_token
 
 TEMPLATE_DIR = "statuspage/subscriptions/email"
 

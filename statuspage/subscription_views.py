@@ -1,5 +1,5 @@
 """The public subscription pages: sign up, confirm, preferences, unsubscribe. Thin: the
-rules live in statuspage.subscriptions.
+rules live in statuspage.subscriptions, the signed tokens in statuspage.subscription_tokens.
 
 - ``/subscribe/`` is open to whoever may see the page (a private page needs its secret
   link, cookie or a console login, as in statuspage.access); sign-up POSTs are rate-limited
@@ -24,12 +24,13 @@ from django.views.decorators.vary import vary_on_headers
 
 from core.forms import add_service_errors
 from incidents.models import Customer
-from statuspage import subscriptions
+from statuspage import subscription_tokens, subscriptions
 from statuspage.access import Access, mark_private, resolve_access  # one rule for who may see a page
 from statuspage.forms import PreferencesForm, SubscribeForm
 from statuspage.models import Subscription, SubscriptionChannel, SubscriptionState
+from statuspage.responses import chosen_language
 from statuspage.signup_guard import signup_rate_check
-from statuspage.views import Site, chosen_language
+from statuspage.site import Site
 
 TEMPLATES = "statuspage/subscriptions"
 
@@ -68,14 +69,14 @@ def subscribe(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def confirm(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     customer = get_object_or_404(Customer, slug=slug)
-    subscription = subscriptions.subscription_for_confirm_token(customer, token)
+    subscription = subscription_tokens.subscription_for_confirm_token(customer, token)
     if subscription is None:
         raise Http404("No such subscription")
     if request.method == "POST":
         subscription = subscriptions.confirm(subscription=subscription)
     return _token_page(request, subscription, f"{TEMPLATES}/confirm.html", {
         "done": subscription.state == SubscriptionState.CONFIRMED and request.method == "POST",
-        "manage_token": subscriptions.manage_token(subscription.stakeholder_id),
+        "manage_token": subscription_tokens.manage_token(subscription.stakeholder_id),
     })
 
 
@@ -115,7 +116,7 @@ def unsubscribe(request: HttpRequest, slug: str, token: str) -> HttpResponse:
 
 def _by_manage_token(slug: str, token: str) -> Subscription:
     customer = get_object_or_404(Customer, slug=slug)
-    subscription = subscriptions.subscription_for_manage_token(customer, token)
+    subscription = subscription_tokens.subscription_for_manage_token(customer, token)
     if subscription is None:
         raise Http404("No such subscription")
     return subscription
@@ -161,8 +162,7 @@ def _token_page(request: HttpRequest, subscription: Subscription, template: str,
 
 def _render(request: HttpRequest, customer: Customer, template: str, context: dict[str, Any], *, private: bool,
             status: int, token: str, language: str) -> HttpResponse:
-    site = Site(name=customer.name, slug=customer.slug, time_zone=customer.time_zone, private=private,
-                lang=chosen_language(request) or "", token=token)
+    site = Site.of(customer, private=private, lang=chosen_language(request) or "", token=token)
     with translation.override(language), timezone.override(customer.tzinfo):
         response = render(request, template, {**context, "site": site}, status=status)
     response.headers["Content-Language"] = language

@@ -3,20 +3,14 @@
 A subscriber is a ``comms.Stakeholder`` with ``self_subscribed`` (role affected users,
 audience end user, their language, their components), inactive until confirmed and after
 unsubscribing, so the ordinary pipeline delivers to it and logs what it sent. This module
-keeps that stakeholder and its ``Subscription`` row in step.
-
-Links carry signed ids, not stored secrets (django.core.signing):
-- the confirmation token signs (subscription id, how often it was unsubscribed) and expires
-  after CONFIRM_MAX_AGE, so an old confirmation link cannot undo a later unsubscribe;
-- the manage token signs the stakeholder id and does not expire: it is in every update's
-  footer and List-Unsubscribe header, and the delivery that builds it must not query.
+keeps that stakeholder and its ``Subscription`` row in step. The links' signed tokens are
+``statuspage.subscription_tokens``; the confirmation mail goes through
+``subscription_tasks.send_subscription_mail`` on commit.
 """
 
 import secrets
-from datetime import timedelta
 
 from django.conf import settings
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -27,55 +21,7 @@ from comms.tasks import enqueue
 from incidents.models import Component, Customer
 from statuspage.models import Subscription, SubscriptionChannel, SubscriptionState
 from statuspage.signup_guard import validate_subscriber_webhook
-
-CONFIRM_SALT = "statuspage.subscription.confirm"
-MANAGE_SALT = "statuspage.subscription.manage"
-CONFIRM_MAX_AGE = timedelta(days=7)
-
-
-# --- tokens -------------------------------------------------------------------------------
-
-
-def confirm_token(subscription: Subscription) -> str:
-    return signing.dumps([subscription.pk, _generation(subscription)], salt=CONFIRM_SALT)
-
-
-def manage_token(stakeholder_id: int) -> str:
-    # Zero-padded: every token has the same length, which lets the e-mail transport compose a
-    # Communication's message once and swap each subscriber's token in (OutgoingMessage.personal).
-    return signing.Signer(salt=MANAGE_SALT).sign(f"{stakeholder_id:010d}")
-
-
-def subscription_for_confirm_token(customer: Customer, token: str) -> Subscription | None:
-    """The subscription a valid, unexpired confirmation token names on this page; None otherwise."""
-    try:
-        pk, generation = signing.loads(token, salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE)
-    except (signing.BadSignature, TypeError, ValueError):
-        return None
-    subscription = _subscription(customer, pk=pk)
-    if subscription is None or _generation(subscription) != generation:
-        return None
-    return subscription
-
-
-def subscription_for_manage_token(customer: Customer, token: str) -> Subscription | None:
-    try:
-        stakeholder_id = int(signing.Signer(salt=MANAGE_SALT).unsign(token))
-    except (signing.BadSignature, ValueError):
-        return None
-    return _subscription(customer, stakeholder_id=stakeholder_id)
-
-
-def _subscription(customer: Customer, **lookup: int) -> Subscription | None:
-    key = "stakeholder_id" if "stakeholder_id" in lookup else "pk"
-    return (Subscription.objects.select_related("stakeholder", "customer")
-            .filter(customer=customer, **{key: lookup[key]}).first())
-
-
-def _generation(subscription: Subscription) -> int:
-    """Changes each time the subscription is unsubscribed: older confirmation links stop working."""
-    return int(subscription.unsubscribed_at.timestamp()) if subscription.unsubscribed_at else 0
-
+from statuspage.subscription_tasks import send_subscription_mail
 
 # --- writes -------------------------------------------------------------------------------
 
@@ -102,7 +48,7 @@ def subscribe(*, customer: Customer, channel: str, address: str, language: str,
         with transaction.atomic():
             subscription = _subscribe(customer=customer, channel=channel, address=address, language=language,
                                       components=components, contact_email=contact_email)
-    transaction.on_commit(lambda: _send_confirmation(subscription.pk))
+    transaction.on_commit(lambda: enqueue(send_subscription_mail, subscription.pk))
     return subscription
 
 
@@ -209,9 +155,3 @@ def check_webhook_address(url: str) -> None:
         validate_subscriber_webhook(url)
     except ValidationError as error:
         raise ValidationError({"webhook_url": error.messages}) from None
-
-
-def _send_confirmation(subscription_id: int) -> None:
-    from statuspage.subscription_tasks import send_subscription_mail  # it imports this module
-
-    enqueue(send_subscription_mail, subscription_id)

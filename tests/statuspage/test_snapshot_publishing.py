@@ -9,9 +9,9 @@ from kombu.simple import SimpleQueue
 
 from flows import incidents as incident_flow
 from flows.maintenance import start as maintenance_start
-from statuspage.publishing import coalescing_key
-from statuspage.snapshot_store import PAGE, document_path
-from statuspage.tasks import publish_status_page
+from statuspage.publish_queue import coalescing_key
+from statuspage.snapshot_store import PAGE, document_path, page_directory
+from statuspage.tasks import publish_all_status_pages, publish_status_page
 from tests.comms.test_worker import use_broker
 from tests.factories import ComponentFactory
 from tests.statuspage.helpers import maintenance
@@ -106,3 +106,21 @@ def test_nothing_is_scheduled_while_snapshots_are_off(queued, settings, incident
     with django_capture_on_commit_callbacks(execute=True):
         post_updates(incident, account_manager, 2)
     assert queued() == []
+
+
+def test_the_periodic_run_prunes_and_queues_each_public_page_once(queued, snapshots, customer, other_customer):
+    (snapshots / "gone" / "default").mkdir(parents=True)
+    publish_all_status_pages()
+    assert not (snapshots / "gone").exists()
+    assert sorted(queued()) == sorted([("statuspage.tasks.publish_status_page", [customer.pk]),
+                                       ("statuspage.tasks.publish_status_page", [other_customer.pk])])
+    publish_all_status_pages()
+    assert queued() == [], "both still waiting: coalesced"
+
+
+def test_a_publish_for_a_deleted_customer_prunes_its_page(snapshots, customer):
+    publish_status_page(customer.pk)
+    assert document_path("midsize", "default", PAGE).exists()
+    customer.delete()  # the receiver's own prune waits for a commit, which never comes inside this test
+    publish_status_page(customer.pk)
+    assert not page_directory("midsize").exists()

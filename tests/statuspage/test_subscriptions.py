@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 
 from comms.models import Stakeholder
-from statuspage import subscriptions
+from statuspage import subscription_tokens, subscriptions
 from statuspage.models import Subscription
 from statuspage.signup_guard import client_ip
 
@@ -117,7 +117,7 @@ def test_forged_or_foreign_tokens_are_404_and_change_nothing(client, customer, o
     sign_up(client, commit)
     subscription = Subscription.objects.get()
     good = confirm_path(mail.outbox[0])
-    manage = subscriptions.manage_token(subscription.stakeholder_id)
+    manage = subscription_tokens.manage_token(subscription.stakeholder_id)
 
     assert client.post(good[:-3] + "xx/").status_code == 404
     assert client.post(good.replace("/midsize/", "/northwind/")).status_code == 404
@@ -131,7 +131,7 @@ def test_forged_or_foreign_tokens_are_404_and_change_nothing(client, customer, o
 def test_unsubscribe_get_changes_nothing_and_one_click_post_without_csrf_unsubscribes(client, customer, commit):
     sign_up(client, commit)
     subscription = subscriptions.confirm(subscription=Subscription.objects.get())
-    path = f"/status/midsize/subscriptions/{subscriptions.manage_token(subscription.stakeholder_id)}/unsubscribe/"
+    path = f"/status/midsize/subscriptions/{subscription_tokens.manage_token(subscription.stakeholder_id)}/unsubscribe/"
 
     assert client.get(path).status_code == 200
     assert Subscription.objects.get().state == "confirmed"
@@ -158,7 +158,7 @@ def test_old_confirmation_link_cannot_undo_an_unsubscribe(client, customer, comm
 def test_preferences_page_saves_components_and_language(client, customer, file_server, erp, commit):
     sign_up(client, commit)
     subscription = subscriptions.confirm(subscription=Subscription.objects.get())
-    path = f"/status/midsize/subscriptions/{subscriptions.manage_token(subscription.stakeholder_id)}/"
+    path = f"/status/midsize/subscriptions/{subscription_tokens.manage_token(subscription.stakeholder_id)}/"
 
     page = client.get(path + "?lang=en")
     assert page.status_code == 200 and page["X-Robots-Tag"] == "noindex" and "no-store" in page["Cache-Control"]

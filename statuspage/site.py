@@ -1,0 +1,45 @@
+"""What a status page document knows about the page it is on, and which query its links carry.
+
+A plain value, built from a request by the views (``statuspage.responses``) and without one by
+the snapshot publisher (``statuspage.snapshots``): the documents (``statuspage.documents``)
+read only this, so both give the same bytes for the same page, language and links.
+"""
+
+import zoneinfo
+from dataclasses import dataclass
+
+from incidents.models import Customer
+from statuspage.links import lang_query
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """The page's public facts and the visitor's link choices (the templates read it as ``site``)."""
+
+    name: str
+    slug: str
+    time_zone: str
+    private: bool
+    lang: str  # the ?lang= the visitor chose, "" for the customer's default
+    token: str = ""  # a private page opened by its secret link: feeds and calendars need it in their links
+
+    @classmethod
+    def of(cls, customer: Customer, *, private: bool = False, lang: str = "", token: str = "") -> "Site":
+        return cls(name=customer.name, slug=customer.slug, time_zone=customer.time_zone, private=private,
+                   lang=lang, token=token)
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        """The zone the page shows times in (the customer's, as ``Customer.tzinfo``)."""
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def lang_query(self) -> str:
+        """Links within the site (history, permalinks, subscribe) and inside the JSON: the chosen language."""
+        return lang_query(self.lang)
+
+    @property
+    def machine_query(self) -> str:
+        """Links to the feeds, calendar, JSON and badge, and inside feeds and calendars (all read outside
+        this browser, so without its cookie): the chosen language and the secret link token."""
+        return lang_query(self.lang, token=self.token)
