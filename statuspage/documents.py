@@ -4,7 +4,7 @@ and its content type out. No request, no response, no database write.
 The views (``statuspage.views``, ``statuspage.endpoints``) read the state for one visitor and
 wrap the bytes in a response; the snapshot publisher (``statuspage.snapshots``) reads it once
 per page and writes the bytes of every variant to the store. Both call these functions, so a
-published file holds exactly what the computed response would (DESIGN.md decision 4).
+published file holds exactly what the computed response would (docs/architecture.md, decision 4).
 
 A document is shared by every visitor (and published as a file), so nothing per request may
 enter it: HTML is rendered without the request's context processors, and a template that asks

@@ -1,4 +1,4 @@
-"""Where published status pages live on disk, and what each file is (DESIGN.md decision 4).
+"""Where published status pages live on disk, and what each file is (docs/architecture.md, decision 4).
 
 The store mirrors the URLs so a web server can map a request to a file without Python
 (``deploy/nginx.conf`` does exactly that)::

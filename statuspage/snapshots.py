@@ -1,4 +1,4 @@
-"""Publish a customer's status page into the snapshot store (DESIGN.md decision 4).
+"""Publish a customer's status page into the snapshot store (docs/architecture.md, decision 4).
 
 ``publish(customer)`` renders every document of a PUBLIC page, in every variant the store
 knows (``statuspage.snapshot_store``), with the functions the views call

@@ -2,7 +2,7 @@
 (``statuspage.access``), read a plain state, let ``statuspage.documents`` render it in the
 visitor's language, wrap the bytes (``statuspage.responses``).
 
-A public page is published (DESIGN.md decision 4): ``statuspage.snapshots`` renders it with the
+A public page is published (docs/architecture.md, decision 4): ``statuspage.snapshots`` renders it with the
 same ``documents.page_html`` into the snapshot store, and ``serve_snapshot`` answers from there
 before anything here reads the database. The computed path below serves private pages, secret
 links, other query strings and pages not published yet.

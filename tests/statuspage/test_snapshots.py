@@ -1,4 +1,4 @@
-"""Published status pages (DESIGN.md decision 4): the store, its bytes, its headers, who is in it."""
+"""Published status pages (docs/architecture.md, decision 4): the store, its bytes, its headers, who is in it."""
 
 import re
 from datetime import timedelta
