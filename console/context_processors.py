@@ -1,4 +1,5 @@
-"""Delivery problems shown on every console page: failed deliveries and quarantined endpoints.
+"""Problems shown on every console page: failed deliveries, quarantined endpoints, and status page
+documents that did not render at their last publish.
 
 The numbers are read lazily: nothing is queried unless a template shows them (htmx
 partials do not, so pollers stay cheap); then the staff check, one COUNT and one short
@@ -17,7 +18,9 @@ from comms import selectors
 from comms.directory.addresses import masked_address
 from comms.models import EndpointHealth
 from console.mailbox import mail_directory
-from incidents.selectors import user_is_msp_staff
+from incidents.selectors import customers_for_user, user_is_msp_staff
+from statuspage import publish_failures
+from statuspage.models import PublishFailure
 
 CONSOLE_PREFIX = "/console/"
 ALERT_WINDOW = timedelta(days=7)
@@ -49,6 +52,11 @@ class DeliveryAlerts:
         for endpoint in endpoints:  # the URL's path is a secret: show the host only
             endpoint.shown_address = masked_address(endpoint.channel, endpoint.address)
         return endpoints
+
+    @cached_property
+    def page_failures(self) -> list[PublishFailure]:
+        """Status page documents of the user's customers that kept their last good version."""
+        return publish_failures.for_customers(customers_for_user(self._user)) if self._is_staff else []
 
 
 def delivery_alerts(request: HttpRequest) -> dict[str, DeliveryAlerts]:

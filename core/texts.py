@@ -9,6 +9,7 @@ it was written. Forms warn about a missing language before anything is sent, so 
 fallback is a decision the account manager made, not an accident.
 """
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -82,3 +83,13 @@ class Localized:
 
     def __bool__(self) -> bool:
         return bool(self.written)
+
+
+# What XML 1.0 cannot carry at all (C0 controls but tab and newlines, lone surrogates, U+FFFE/FFFF).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """``text`` without the characters an XML document (a feed) cannot hold. The forms and the API
+    refuse them; text stored before they did must still not stop a feed from rendering."""
+    return _NOT_XML.sub("", text)

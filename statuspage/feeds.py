@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
 from django.utils.translation import gettext as _
 
+from core.texts import xml_safe
 from incidents.models import Customer
 from statuspage.links import absolute, incident_url, page_url
 from statuspage.selectors import incident_states
@@ -31,9 +32,9 @@ def history_feed(incidents: list[IncidentState], kind: str, *, site: Site, langu
     """The filled feed generator (``kind``: a key of FEED_TYPES, also its URL name); call inside the
     page's language and time zone, as the item descriptions are rendered here."""
     query = site.machine_query
-    description = _("Incidents and their public updates on the %(name)s status page.") % {"name": site.name}
+    description = xml_safe(_("Incidents and their public updates on the %(name)s status page.") % {"name": site.name})
     feed = FEED_TYPES[kind](
-        title=_("%(name)s – incident history") % {"name": site.name},
+        title=xml_safe(_("%(name)s – incident history") % {"name": site.name}),
         subtitle=description,
         link=page_url(site.slug, query=query),
         description=description,
@@ -43,9 +44,9 @@ def history_feed(incidents: list[IncidentState], kind: str, *, site: Site, langu
     )
     for incident in incidents:
         feed.add_item(
-            title=f"{incident.title} ({incident.status_label})",
+            title=xml_safe(f"{incident.title} ({incident.status_label})"),
             link=incident_url(site.slug, incident.number, query=query),
-            description=render_to_string("statuspage/feed_item.html", {"incident": incident}),
+            description=xml_safe(render_to_string("statuspage/feed_item.html", {"incident": incident})),
             unique_id=incident_url(site.slug, incident.number),
             # With a secret token in the link, the guid (without it) would not open the item.
             unique_id_is_permalink=not site.token,

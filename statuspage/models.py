@@ -74,3 +74,24 @@ class Subscription(models.Model):
     def notify_email(self) -> str:
         """Where confirmation mail goes: the address itself, or a webhook's contact."""
         return self.address if self.channel == SubscriptionChannel.EMAIL else self.contact_email
+
+
+class PublishFailure(models.Model):
+    """A document of a public page that failed to render at its last publish.
+
+    The store keeps that document's last good file (visitors see it); this row is what staff see
+    on the console until a publish renders the document again, which deletes the row.
+    """
+
+    customer = models.ForeignKey("incidents.Customer", on_delete=models.CASCADE, related_name="publish_failures")
+    document = models.CharField(_("document"), max_length=200, help_text=_("variant/name in the snapshot store"))
+    error = models.CharField(_("error"), max_length=500)
+    first_failed_at = models.DateTimeField()
+    last_failed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["customer", "document"], name="publish_failure_once")]
+        ordering = ["customer", "document"]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.document}"

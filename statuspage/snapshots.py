@@ -10,6 +10,9 @@ Files are written atomically (temp file + ``os.replace``) and only when their by
 changed, so an unchanged document keeps its file, its mtime and so its ETag. One lock file
 per slug (``flock``) serialises publishing and removal across processes: a removal waits
 for a publish in progress, so a page made private is never re-created afterwards.
+
+Each document renders on its own: one that fails (a title with bytes XML cannot carry, a
+template bug) keeps its last good file while the others are published.
 """
 
 import fcntl
@@ -17,7 +20,7 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +28,7 @@ from pathlib import Path
 from django.utils import timezone, translation
 
 from incidents.models import Customer
-from statuspage import api, documents
+from statuspage import api, documents, publish_failures
 from statuspage.feeds import feed_incidents
 from statuspage.ics import calendar_windows
 from statuspage.maintenance import MaintenanceState
@@ -55,18 +58,23 @@ class SnapshotError(Exception):
 def publish(customer: Customer) -> list[str]:
     """Render the customer's public page into the store; remove it when the page is not public.
 
-    Returns the ``variant/document`` names whose bytes changed.
+    A document that fails to render keeps its last good file; the failure is logged and shown to
+    staff (``statuspage.publish_failures``) until a publish renders it again. Returns the
+    ``variant/document`` names whose bytes changed.
     """
     with page_lock(customer.slug):
         current = Customer.objects.filter(pk=customer.pk, slug=customer.slug).first()
         if current is None or not current.status_page_public:
             _remove(customer.slug)
+            if current is not None:
+                publish_failures.clear(current)
             return []
-        files = render_documents(current)
-        changed = [f"{variant}/{name}" for (variant, name), body in files.items()
+        rendering = render_documents(current)
+        changed = [f"{variant}/{name}" for (variant, name), body in rendering.files.items()
                    if _write(document_path(current.slug, variant, name), body)]
         _link_language(current)
-        return changed
+    publish_failures.record(current, rendering.failures)
+    return changed
 
 
 def publish_by_id(customer_id: int) -> list[str]:
@@ -102,21 +110,43 @@ def prune_store() -> list[str]:
     return stale
 
 
-def render_documents(customer: Customer) -> Documents:
-    """Every document of a public page, keyed by (variant, document)."""
+@dataclass(frozen=True, slots=True)
+class Rendering:
+    """What one publish rendered: the documents' bytes, and the documents that failed with why."""
+
+    files: Documents
+    failures: dict[str, str]  # "variant/document" (or "language/*": its state could not be read) → error
+
+
+def render_documents(customer: Customer) -> Rendering:
+    """Every document of a public page, keyed by (variant, document). One document that fails to
+    render (bad data a check let through, a template bug) fails alone: the others render."""
     now = timezone.now()
     # Plain data the templates render in whatever language is active: read once for all languages.
     incidents, windows = feed_incidents(customer), calendar_windows(customer, now=now)
     files: Documents = {}
+    failures: dict[str, str] = {}
     for language in languages():
-        with translation.override(language):
-            state = page_state(customer)  # the uptime labels are translated as they are built
+        try:
+            with translation.override(language):
+                state = page_state(customer)  # the uptime labels are translated as they are built
+        except Exception as error:  # noqa: BLE001 - one language's failure must not stop the others
+            failures[f"{language}/*"] = _describe(error)
+            continue
         # One ApiData per language, shared by its variants' JSON: it caches texts in the active language.
         reads = _Reads(state=state, data=api.ApiData(customer, now=now), incidents=incidents, windows=windows)
         for variant in _variants(customer, language):
             site = Site.of(customer, lang="" if variant == DEFAULT_VARIANT else language)
-            files |= {(variant, name): body for name, body in _variant(site, language, reads).items()}
-    return files
+            for name, render in _renderers(site, language, reads).items():
+                try:
+                    files[(variant, name)] = render()
+                except Exception as error:  # noqa: BLE001 - the page keeps this document's last good file
+                    failures[f"{variant}/{name}"] = _describe(error)
+    return Rendering(files=files, failures=failures)
+
+
+def _describe(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"[:500]
 
 
 def _variants(customer: Customer, language: str) -> list[str]:
@@ -135,28 +165,34 @@ class _Reads:
     windows: list[MaintenanceState]
 
 
-def _variant(site: Site, language: str, reads: _Reads) -> dict[str, bytes]:
-    """One variant's documents by store name, rendered by the functions the views call."""
-    rendered = {
-        PAGE: documents.page_html(reads.state, site=site, language=language),
-        LIVE: documents.page_html(reads.state, site=site, language=language, fragment=True),
-        **{f"api/v2/{name}": documents.api_json(reads.data, name, site=site, language=language)
-           for name in api.ENDPOINTS},
-        **{name: documents.history_feed(reads.incidents, kind, site=site, language=language)
-           for name, kind in FEEDS.items()},
-        "maintenance.ics": documents.maintenance_ics(reads.windows, site=site, language=language),
-        "badge.svg": documents.badge_svg(reads.state, language=language),
+def _renderers(site: Site, language: str, reads: _Reads) -> dict[str, Callable[[], bytes]]:
+    """One variant's documents by store name, each a call to the function the views call."""
+    def html(fragment: bool) -> Callable[[], bytes]:
+        return lambda: _checked(site, documents.page_html(reads.state, site=site, language=language,
+                                                          fragment=fragment).body)
+
+    def json(name: str) -> Callable[[], bytes]:
+        return lambda: documents.api_json(reads.data, name, site=site, language=language).body
+
+    def feed(kind: str) -> Callable[[], bytes]:
+        return lambda: documents.history_feed(reads.incidents, kind, site=site, language=language).body
+
+    return {
+        PAGE: html(fragment=False),
+        LIVE: html(fragment=True),
+        **{f"api/v2/{name}": json(name) for name in api.ENDPOINTS},
+        **{name: feed(kind) for name, kind in FEEDS.items()},
+        "maintenance.ics": lambda: documents.maintenance_ics(reads.windows, site=site, language=language).body,
+        "badge.svg": lambda: documents.badge_svg(reads.state, language=language).body,
     }
-    for name in (PAGE, LIVE):
-        _checked(site, name, rendered[name].body)
-    return {name: document.body for name, document in rendered.items()}
 
 
-def _checked(site: Site, name: str, body: bytes) -> None:
+def _checked(site: Site, body: bytes) -> bytes:
     """A nonce attribute means a per-request value reached a shared document: never publish it."""
     if b"nonce=" in body:
-        raise SnapshotError(f"{site.slug}/{name} rendered a CSP nonce; a snapshot is shared by every visitor, "
+        raise SnapshotError(f"{site.slug} rendered a CSP nonce; a snapshot is shared by every visitor, "
                             "so the page cannot be published with it")
+    return body
 
 
 def _write(path: Path, body: bytes) -> bool:
