@@ -146,13 +146,6 @@ def stakeholder_customers_for_user(user: AbstractBaseUser) -> QuerySet[Customer]
     return customers_for_user(user).annotate(active_stakeholders=active).order_by("name")
 
 
-def customer_for_user_or_404(user: AbstractBaseUser, *, slug: str) -> Customer:
-    customer = customers_for_user(user).filter(slug=slug).first()
-    if customer is None:
-        raise Http404("No such customer")
-    return customer
-
-
 def stakeholders_for_customer(customer: Customer) -> QuerySet[Stakeholder]:
     """Active stakeholders first, then by name; components prefetched."""
     components = Prefetch("components", queryset=Component.objects.order_by("group", "position", "name"))

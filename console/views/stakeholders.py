@@ -21,6 +21,7 @@ from console.access import staff_required
 from console.forms.comms import StakeholderForm, StakeholderImportConfirmForm, StakeholderImportForm
 from core.forms import add_service_errors
 from incidents.models import Customer
+from incidents.selectors import customer_for_user_or_404
 
 
 @require_GET
@@ -35,7 +36,7 @@ def stakeholder_customers(request: HttpRequest) -> HttpResponse:
 @require_GET
 @staff_required
 def stakeholder_list(request: HttpRequest, slug: str) -> HttpResponse:
-    customer = selectors.customer_for_user_or_404(request.user, slug=slug)
+    customer = customer_for_user_or_404(request.user, slug=slug)
     context = {"customer": customer, "stakeholders": selectors.stakeholders_for_customer(customer)}
     return render(request, "comms/stakeholders.html", context)
 
@@ -43,7 +44,7 @@ def stakeholder_list(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @staff_required
 def stakeholder_edit(request: HttpRequest, slug: str, pk: int | None = None) -> HttpResponse:
-    customer = selectors.customer_for_user_or_404(request.user, slug=slug)
+    customer = customer_for_user_or_404(request.user, slug=slug)
     stakeholder = selectors.stakeholder_for_customer_or_404(customer, pk=pk) if pk else None
     if stakeholder is not None and stakeholder.self_subscribed:
         return _subscriber(request, customer, stakeholder)
@@ -89,7 +90,7 @@ def _set_active(request: HttpRequest, stakeholder: Stakeholder, *, active: bool)
 @staff_required
 def stakeholder_import(request: HttpRequest, slug: str) -> HttpResponse:
     """GET: the upload form. POST a file: preview (dry run). POST the signed payload: import."""
-    customer = selectors.customer_for_user_or_404(request.user, slug=slug)
+    customer = customer_for_user_or_404(request.user, slug=slug)
     if request.method == "POST" and "payload" in request.POST:
         return _import_confirm(request, customer)
     if request.method == "POST":
@@ -132,7 +133,7 @@ def _import_confirm(request: HttpRequest, customer: Customer) -> HttpResponse:
 @staff_required
 def stakeholder_import_example(request: HttpRequest, slug: str) -> HttpResponse:
     """A small CSV to start from, using this customer's own component names."""
-    customer = selectors.customer_for_user_or_404(request.user, slug=slug)
+    customer = customer_for_user_or_404(request.user, slug=slug)
     components = "|".join(customer.components.order_by("group", "position", "name")
                           .values_list("name", flat=True)[:2])
     response = HttpResponse(content_type="text/csv; charset=utf-8")
