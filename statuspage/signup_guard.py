@@ -7,8 +7,6 @@ processes; with the local-memory cache it is per process, which is good enough f
 development.
 """
 
-import ipaddress
-import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -18,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from comms.transports.outbound import allowed_for, url_refusal
 from core.http import client_ip
 
 CACHE_PREFIX = "kalm:subscribe-rate:"
@@ -45,8 +44,9 @@ def signup_rate_check(request: HttpRequest) -> RateVerdict:
 def validate_subscriber_webhook(url: str) -> None:
     """Refuse addresses that would make Kalm call into its own network (SSRF).
 
-    https only, and every address the host resolves to must be public. The setting
-    KALM_SUBSCRIBER_WEBHOOK_ALLOW_PRIVATE lifts both (tests, development).
+    https only, and every address the host resolves to must be public (``comms.transports.outbound``;
+    the delivery checks again when it connects). KALM_SUBSCRIBER_WEBHOOK_ALLOW_PRIVATE (tests,
+    development) allows http:// and the hosts in KALM_OUTBOUND_ALLOW.
     """
     parts = urlsplit(url)
     allow_private = settings.KALM_SUBSCRIBER_WEBHOOK_ALLOW_PRIVATE
@@ -55,22 +55,9 @@ def validate_subscriber_webhook(url: str) -> None:
         raise ValidationError(_("Enter an https:// address."), code="scheme")
     if parts.username or parts.password:
         raise ValidationError(_("Leave user names and passwords out of the address."), code="userinfo")
-    if allow_private:
-        return
-    for address in _resolve(parts.hostname, parts.port or 443):
-        if not address.is_global or address.is_multicast:
-            raise ValidationError(_("This address points into a private network; enter a public one."),
-                                  code="private")
-
-
-def _resolve(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
-    try:
-        return [ipaddress.ip_address(host)]
-    except ValueError:
-        pass
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError):
-        raise ValidationError(_("This host name could not be found."), code="unresolved") from None
-    # getaddrinfo may give "fe80::1%eth0"; the zone is not part of the address.
-    return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
+    refusal = url_refusal(url, allowed_for(public=True), unresolved_ok=False)
+    if refusal is not None and refusal.code == "unresolved":
+        raise ValidationError(_("This host name could not be found."), code="unresolved")
+    if refusal is not None:
+        raise ValidationError(_("This address points into a private network; enter a public one."),
+                              code="private")
