@@ -1,8 +1,10 @@
 """Kalm settings: everything comes from the environment, with defaults that run anywhere.
 
 With no environment at all Kalm runs on SQLite and a Celery transport that needs no
-server (files under ``var/``), so ``make run`` works on a fresh machine. ``DATABASE_URL``
-and ``REDIS_URL`` switch to PostgreSQL and Redis. See the README's configuration table.
+server (files under ``var/``, or ``KALM_VAR_DIR``), so ``make run`` works on a fresh machine;
+every process creates the folders these settings name when it starts (``kalm.folders``).
+``DATABASE_URL`` and ``REDIS_URL`` switch to PostgreSQL and Redis. See the README's
+configuration table.
 """
 
 import ipaddress
@@ -292,6 +294,8 @@ CELERY_BEAT_SCHEDULE = {
     "statuspage-publish": {"task": "statuspage.tasks.publish_all_status_pages",
                            "schedule": float(env_int("KALM_SNAPSHOT_REFRESH_SECONDS", 180))},
 }
+# Beat's record of when each entry last ran, beside the other files (not in the working directory).
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing happens after commit inside web requests: fail fast when the broker is down
 # (the sweeper re-drives the work) instead of holding the request for retries.
