@@ -104,7 +104,7 @@ def _check_status(url: str, reply: HttpReply) -> None:
 def _check_url(url: str) -> None:
     scheme = url.split(":", 1)[0].lower()
     if scheme not in ("http", "https"):
-        raise TransportError(f"Not an http(s) URL: {url!r}", permanent=True)
+        raise TransportError(f"Not an http(s) URL (scheme {printable(scheme, 20)!r})", permanent=True)
 
 
 class _CheckedBackend(httpcore.SyncBackend):

@@ -67,7 +67,6 @@ _V6_REFUSED: tuple[tuple[str, str], ...] = (
 _REFUSED = tuple((ipaddress.ip_network(network), reason) for network, reason in _V4_REFUSED + _V6_REFUSED)
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")  # well-known prefix: DNS64 answers for IPv4-only hosts
 _GLOBAL_UNICAST = ipaddress.ip_network("2000::/3")
-_NUMERIC_PART = r"(0[xX][0-9a-fA-F]*|[0-9]+)"
 DNS_MEMO_SECONDS = 60  # how long an entry check reuses a host's DNS answer (a CSV import asks per row)
 
 
@@ -234,7 +233,7 @@ def _checked_literal(host: str, allowed: Allowed) -> IPAddress | None:
 
 
 def _lookup(host: str, port: int) -> list[tuple]:
-    found = socket.getaddrinfo(normalized_host(host), port, type=socket.SOCK_STREAM)
+    found = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)
     if not found:
         raise socket.gaierror(f"no address for {host}")
     return found
