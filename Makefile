@@ -27,8 +27,7 @@ install-dev: $(VENV)/.installed-dev
 messages: install
 	$(BIN)/python manage.py compilemessages --ignore=.venv --verbosity 0
 
-migrate: install
-	@mkdir -p var/celery/queue var/celery/processed var/mail  # the no-server broker and mail files live here
+migrate: install  # Kalm creates the folders its settings name (KALM_VAR_DIR) itself
 	$(BIN)/python manage.py migrate --verbosity 0
 
 demo: migrate static  # static first: publishing the status pages renders {% static %} URLs

@@ -1,10 +1,14 @@
 """Kalm settings: everything comes from the environment, with defaults that run anywhere.
 
 With no environment at all Kalm runs on SQLite and a Celery transport that needs no
-server (files under ``var/``), so ``make run`` works on a fresh machine. ``DATABASE_URL``
-and ``REDIS_URL`` switch to PostgreSQL and Redis. See the README's configuration table.
+server (files under ``var/``, or ``KALM_VAR_DIR``), so ``make run`` works on a fresh machine;
+every process creates the folders these settings name when it starts (``kalm.folders``).
+``DATABASE_URL`` and ``REDIS_URL`` switch to PostgreSQL and Redis. See the README's
+configuration table.
 """
 
+import ipaddress
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -290,6 +294,8 @@ CELERY_BEAT_SCHEDULE = {
     "statuspage-publish": {"task": "statuspage.tasks.publish_all_status_pages",
                            "schedule": float(env_int("KALM_SNAPSHOT_REFRESH_SECONDS", 180))},
 }
+# Beat's record of when each entry last ran, beside the other files (not in the working directory).
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing happens after commit inside web requests: fail fast when the broker is down
 # (the sweeper re-drives the work) instead of holding the request for retries.
@@ -302,7 +308,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    # httpx logs every request's full URL at INFO: a Slack or Teams webhook's path is its credential.
+    "loggers": {"django.db.backends": {"level": "INFO"}, "httpx": {"level": "WARNING"}},
 }
 
 # Branding and messaging.
@@ -335,12 +342,38 @@ if not 1 <= KALM_API_TOKEN_DAYS <= 365:
 KALM_STATUS_POLL_SECONDS = env_int("KALM_STATUS_POLL_SECONDS", 30)
 
 # Status page subscriptions (statuspage.subscriptions): sign-ups per client IP per window;
-# how many proxies in front set X-Forwarded-For (0 = use REMOTE_ADDR); whether subscriber
-# webhooks may point at http:// or private/loopback addresses (tests and development only).
+# how many proxies in front set X-Forwarded-For (0 = use REMOTE_ADDR).
 KALM_SUBSCRIBE_RATE = env_int("KALM_SUBSCRIBE_RATE", 5)
 KALM_SUBSCRIBE_RATE_WINDOW_SECONDS = env_int("KALM_SUBSCRIBE_RATE_WINDOW_SECONDS", 600)
 KALM_TRUSTED_PROXY_COUNT = env_int("KALM_TRUSTED_PROXY_COUNT", 0)
+
+_HOST_NAME = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9_-]{1,63}(?<!-))*")
+_NUMERIC_HOST = re.compile(r"(0[xX][0-9a-fA-F]*|[0-9]+)(\.(0[xX][0-9a-fA-F]*|[0-9]+)){0,3}")  # 0x7f000001, 127.1
+
+
+def _outbound_allow(name: str, default: str) -> list[str]:
+    """Host names, IP addresses and CIDR networks; anything else stops start-up naming the variable."""
+    entries = env_list(name, default)
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry.strip("[]"), strict=False)
+        except ValueError:
+            host = entry.rstrip(".")
+            if not _HOST_NAME.fullmatch(host) or _NUMERIC_HOST.fullmatch(host):
+                raise ImproperlyConfigured(f"{name}: {entry!r} is not a host name, IP address or CIDR "
+                                           "network") from None
+    return entries
+
+
+# Outbound HTTP (comms.transports.outbound): webhooks, Teams, Slack and the SMS API connect only to
+# public addresses, checked when connecting, except the internal hosts listed here. SMS_API_URL's
+# host counts as listed. KALM_SUBSCRIBER_WEBHOOK_ALLOW_PRIVATE (tests, development) lets the
+# public's subscriber webhooks use http:// and the listed hosts too; set without a list, it lists
+# loopback and the private networks (what it allowed before the list existed).
 KALM_SUBSCRIBER_WEBHOOK_ALLOW_PRIVATE = env_bool("KALM_SUBSCRIBER_WEBHOOK_ALLOW_PRIVATE", False)
+_PRIVATE_NETWORKS = "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"
+KALM_OUTBOUND_ALLOW = _outbound_allow("KALM_OUTBOUND_ALLOW",
+                                      _PRIVATE_NETWORKS if KALM_SUBSCRIBER_WEBHOOK_ALLOW_PRIVATE else "")
 
 # Published status pages (docs/architecture.md, decision 4; statuspage.snapshots): public pages are rendered
 # into files that Django (and nginx, deploy/nginx.conf) serve without reading the database.

@@ -95,3 +95,15 @@ class PublishFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.document}"
+
+
+class SignupCounter(models.Model):
+    """Sign-up attempts of one client in the current window (statuspage.signup_guard), when there is
+    no Redis: a row every web process sees and increments atomically."""
+
+    key = models.CharField(max_length=100, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count} until {self.expires_at:%H:%M:%S}"

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 import pytest
 
 from flows import incidents as incident_flow
-from tests.comms.servers import HttpSink, SmtpServer
+from tests.comms.servers import LOOPBACK, HttpSink, SmtpServer
 from tests.factories import ComponentFactory, CustomerFactory, ManagerFactory, UserFactory
 
 
@@ -99,8 +99,13 @@ def smtp_server(settings) -> Iterator[SmtpServer]:
 
 
 @pytest.fixture
-def http_sink() -> Iterator[HttpSink]:
-    """A running HTTP server on 127.0.0.1: ``.url(path)``, ``.requests``, ``.reply(path, status, ...)``."""
+def http_sink(settings) -> Iterator[HttpSink]:
+    """A running HTTP server on 127.0.0.1: ``.url(path)``, ``.requests``, ``.reply(path, status, ...)``.
+
+    Kalm connects only to public addresses: the sink's loopback address is added to
+    ``KALM_OUTBOUND_ALLOW``, as an operator would list an internal host.
+    """
+    settings.KALM_OUTBOUND_ALLOW = [*settings.KALM_OUTBOUND_ALLOW, LOOPBACK]
     sink = HttpSink()
     sink.start()
     yield sink

@@ -18,10 +18,10 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from comms.models import Audience, Role, Stakeholder
+from comms.transports.outbound import configured_allow, ip_literal, url_refusal
 from incidents.models import Component, Customer, Language
 
 PHONE_E164 = re.compile(r"\+[1-9]\d{6,14}")
-LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 WEBHOOK_FIELDS = ("teams_webhook_url", "slack_webhook_url", "webhook_url")
 CHANNEL_FIELDS = ("email", "phone", *WEBHOOK_FIELDS)
 
@@ -118,7 +118,13 @@ def _rule_errors(stakeholder: Stakeholder, components: list[Component]) -> list[
         found.append(("phone", _("Use the international format: + and country code, e.g. +31612345678.")))
     for name in WEBHOOK_FIELDS:
         url = getattr(stakeholder, name)
-        if url and not webhook_url_allowed(url):
+        if not url:
+            continue
+        if refusal := url_refusal(url, configured_allow(), unresolved_ok=True):
+            found.append((name, _("%(address)s is not a public internet address, and Kalm does not call into "
+                                  "private networks. The operator can allow an internal host with "
+                                  "KALM_OUTBOUND_ALLOW.") % {"address": refusal.address}))
+        elif not webhook_url_allowed(url):
             found.append((name, _("Use an https:// address.")))
     foreign = [component.name for component in components if component.customer_id != stakeholder.customer_id]
     if foreign:
@@ -128,11 +134,21 @@ def _rule_errors(stakeholder: Stakeholder, components: list[Component]) -> list[
 
 
 def webhook_url_allowed(url: str) -> bool:
-    """https always; plain http only in development (DEBUG) or to this machine."""
+    """https always; plain http only in development (DEBUG) or to a host in KALM_OUTBOUND_ALLOW.
+
+    Where the address may lead is ``url_refusal``'s question (public addresses only, unless allowed),
+    asked again when connecting (``comms.transports.http``).
+    """
     parts = urlsplit(url)
     if parts.scheme == "https":
         return True
-    return parts.scheme == "http" and (settings.DEBUG or parts.hostname in LOCAL_HOSTS)
+    return parts.scheme == "http" and (settings.DEBUG or _listed(parts.hostname or ""))
+
+
+def _listed(host: str) -> bool:
+    allowed = configured_allow()
+    address = ip_literal(host)
+    return allowed.permits_address(address) if address is not None else allowed.permits_name(host)
 
 
 # --- CSV import ---------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from typing import Any
 from django.utils import timezone
 
 from comms.transports.base import OutgoingMessage
-from comms.transports.http import HttpTransport, json_body
+from comms.transports.http import HttpTransport, json_body, printable
 from core.markdown import markdown_to_plain
 
 EVENT = "kalm.message"
@@ -70,4 +70,5 @@ class WebhookTransport(HttpTransport):
         body = json_body(event_payload(message, now.replace(microsecond=0)))
         reply = self.http.post(message.address, body=body, headers=request_headers(message, timestamp, body),
                                public_only=message.public_endpoint_only)
-        return reply.headers.get("x-request-id", "")
+        # Shown as the provider reference on the delivery page: the receiver's words, so only printable ones.
+        return printable(reply.headers.get("x-request-id", ""), 200)

@@ -80,6 +80,7 @@ def test_revoking_twice_is_an_error(issued):
     assert ApiToken.objects.get().revoked_at == revoked_at
 
 
+@pytest.mark.django_db(transaction=True)  # the command line closes every connection when it ends
 def test_exit_status(issued, capsys):
     """What a shell script sees: status 0 and a line on stdout, or non-zero and the reason on stderr."""
     token, raw = issued

@@ -15,7 +15,7 @@ import pytest
 
 from comms.transports.base import OutgoingMessage
 from comms.transports.sms import ConsoleSmsProvider, SentSms
-from tests.comms.servers import free_port
+from tests.comms.servers import LOOPBACK, free_port
 
 MESSAGE_ID = "<kalm.7.42.0123456789abcdef@kalm.localhost>"
 STATUS_PAGE_URL = "https://status.msp.example/status/midsize/"
@@ -45,9 +45,13 @@ MessageBuilder = Callable[..., OutgoingMessage]
 
 
 @pytest.fixture
-def refused_url() -> str:
-    """An http URL on loopback where nothing listens: every request gets "connection refused"."""
-    return f"http://127.0.0.1:{free_port()}/hook"
+def refused_url(settings) -> str:
+    """An http URL on loopback where nothing listens: every request gets "connection refused".
+
+    Loopback is in ``KALM_OUTBOUND_ALLOW`` for it, as for ``http_sink``.
+    """
+    settings.KALM_OUTBOUND_ALLOW = [*settings.KALM_OUTBOUND_ALLOW, LOOPBACK]
+    return f"http://{LOOPBACK}:{free_port()}/hook"
 
 
 @pytest.fixture

@@ -17,6 +17,14 @@ from comms.models import Stakeholder
 from console.views.stakeholders import stakeholder_import_example
 from tests.factories import ComponentFactory
 
+# Loopback, cloud metadata, private networks, and the spellings that hide them.
+INTERNAL_URLS = ["http://127.0.0.1:9000/hook", "https://127.0.0.1/hook", "https://169.254.169.254/latest/meta-data/",
+                 "https://[::1]/hook", "https://0x7f000001/hook", "https://2130706433/hook", "https://0177.0.0.1/hook",
+                 "https://10.1.2.3/hook", "https://192.168.1.1/hook", "https://100.64.0.1/hook",
+                 "https://[::ffff:127.0.0.1]/hook", "https://[64:ff9b::a9fe:a9fe]/hook", "https://[fd00::1]/hook",
+                 "https://localhost/hook", "https://kalm.localhost/hook", "https://127.0.0.1./hook"]
+ODD_SPELLINGS = {"https://0x7f000001/hook", "https://2130706433/hook", "https://0177.0.0.1/hook",
+                 "https://127.0.0.1./hook"}
 HEADER = "name,role,audience,language,email,phone,teams_webhook_url,slack_webhook_url,webhook_url,components\n"
 
 
@@ -117,12 +125,43 @@ class TestListAndEdit:
         assert field in response.context["form"].errors
         assert not Stakeholder.objects.exists()
 
-    def test_http_webhook_allowed_in_debug_and_to_localhost(self, as_anna, customer, settings):
+    def test_http_webhook_allowed_in_debug_and_to_a_listed_internal_host(self, as_anna, customer, settings):
         new = reverse("comms:stakeholder_new", args=[customer.slug])
+        settings.KALM_OUTBOUND_ALLOW = ["127.0.0.1"]
         assert as_anna.post(new, form_data(webhook_url="http://127.0.0.1:9000/hook")).status_code == 302
         settings.DEBUG = True
         assert as_anna.post(new, form_data(name="Dev", webhook_url="http://dev.example/hook")).status_code == 302
         assert Stakeholder.objects.count() == 2
+
+    @pytest.mark.parametrize("field", ["webhook_url", "teams_webhook_url", "slack_webhook_url"])
+    @pytest.mark.parametrize("url", INTERNAL_URLS)
+    def test_addresses_inside_the_network_are_refused(self, as_anna, customer, settings, field, url):
+        # Issue 11, finding 3: Kalm would call these and show the answer on the delivery page.
+        settings.DEBUG = True  # not even in development
+        response = as_anna.post(reverse("comms:stakeholder_new", args=[customer.slug]), form_data(**{field: url}))
+        assert response.status_code == 422
+        [message] = response.context["form"].errors[field]
+        if url in ODD_SPELLINGS:  # Django's URL field already refuses these as URLs
+            assert message == "Enter a valid URL."
+        else:
+            assert "is not a public internet address" in message and "KALM_OUTBOUND_ALLOW" in message
+        assert not Stakeholder.objects.exists()
+
+    def test_a_name_that_resolves_inside_the_network_is_refused(self, as_anna, customer, monkeypatch):
+        monkeypatch.setattr("socket.getaddrinfo", lambda host, port, *args, **kwargs: [
+            (2, 1, 6, "", ("10.0.0.7" if host == "intranet.midsize.example" else "93.184.215.14", port))])
+        new = reverse("comms:stakeholder_new", args=[customer.slug])
+        response = as_anna.post(new, form_data(webhook_url="https://intranet.midsize.example/hook"))
+        assert response.status_code == 422
+        assert "10.0.0.7 is not a public internet address" in response.context["form"].errors["webhook_url"][0]
+        assert as_anna.post(new, form_data(webhook_url="https://hooks.midsize.example/hook")).status_code == 302
+
+    def test_a_listed_internal_host_is_accepted(self, as_anna, customer, settings):
+        settings.KALM_OUTBOUND_ALLOW = ["10.20.0.0/16", "relay.msp.internal"]
+        new = reverse("comms:stakeholder_new", args=[customer.slug])
+        assert as_anna.post(new, form_data(webhook_url="https://10.20.1.2/hook")).status_code == 302
+        assert as_anna.post(new, form_data(name="Relay", teams_webhook_url="https://relay.msp.internal/t")
+                            ).status_code == 302
 
     def test_component_of_another_customer_is_refused(self, as_anna, customer, other_customer):
         foreign = ComponentFactory(customer=other_customer, name="Northwind mail")
@@ -227,6 +266,18 @@ class TestImport:
         rows = preview(as_anna, customer, text).context["result"].rows
         assert [(row.number, row.action) for row in rows] == [(2, "create"), (4, "error")]
         assert set(rows[1].errors) == {"role", "webhook_url", "components"}
+
+    def test_addresses_inside_the_network_are_row_errors(self, as_anna, customer):
+        text = (HEADER + "A,customer_it,technical,en,,,https://169.254.169.254/latest,,,\n"
+                + "B,customer_it,technical,en,,,,https://0x7f000001/x,,\n"
+                + "C,customer_it,technical,en,,,,,https://[::ffff:10.0.0.1]/hook,\n"
+                + "D,customer_it,technical,en,,,,,https://[64:ff9b::7f00:1]/hook,\n"
+                + "E,customer_it,technical,en,,,,,https://hooks.midsize.example/kalm,\n")
+        rows = preview(as_anna, customer, text).context["result"].rows
+        assert [row.action for row in rows] == ["error"] * 4 + ["create"]
+        assert [set(row.errors) for row in rows[:4]] == [{"teams_webhook_url"}, {"slack_webhook_url"},
+                                                          {"webhook_url"}, {"webhook_url"}]
+        assert "169.254.169.254 is not a public internet address" in rows[0].errors["teams_webhook_url"][0]
 
     def test_duplicate_rows_in_one_file_are_errors(self, as_anna, customer):
         text = HEADER + "A,customer_it,technical,en,a@midsize.example\nA2,management,executive,en,A@midsize.example\n"

@@ -14,6 +14,7 @@ from django.db import connection
 
 from comms.models import FINAL_DELIVERY_STATES, Communication, Delivery
 from tests.comms.processes import CeleryWorker, database_url, wait_for, worker_test_marks
+from tests.comms.servers import LOOPBACK
 from tests.comms.test_worker import broker, celery_app, show_logs  # noqa: F401 - fixtures
 from tests.scenarios import checks, people
 from tests.scenarios.inbox import received
@@ -27,7 +28,8 @@ def worker(request, broker, tmp_path, smtp_server, http_sink):  # noqa: F811 - t
     failed_before = request.session.testsfailed
     env = {"DATABASE_URL": database_url(connection.settings_dict), "REDIS_URL": broker,
            "EMAIL_HOST": smtp_server.host, "EMAIL_PORT": str(smtp_server.port),
-           "KALM_SMS_PROVIDER": "http", "SMS_API_URL": http_sink.url("/sms"), "SMS_API_TOKEN": "t"}
+           "KALM_SMS_PROVIDER": "http", "SMS_API_URL": http_sink.url("/sms"), "SMS_API_TOKEN": "t",
+           "KALM_OUTBOUND_ALLOW": LOOPBACK}  # the webhook receiver listens on loopback, an internal host
     process = CeleryWorker(env, tmp_path / "worker.log", concurrency=4).start()
     yield process
     process.kill()

@@ -246,9 +246,13 @@ def test_client_ip_trusts_only_the_configured_number_of_proxies(rf, settings):
 
 
 @pytest.mark.parametrize("url", ["http://hooks.example.com/kalm", "https://127.0.0.1/hook", "https://localhost/hook",
-                                 "https://10.1.2.3/hook", "https://169.254.169.254/latest", "https://[::1]/hook"])
+                                 "https://10.1.2.3/hook", "https://169.254.169.254/latest", "https://[::1]/hook",
+                                 "https://[::ffff:127.0.0.1]/hook", "https://[64:ff9b::a9fe:a9fe]/latest",
+                                 "https://[2002:a00:1::1]/hook", "https://100.64.0.1/hook", "https://[fe80::1]/hook",
+                                 "https://224.0.0.1/hook", "https://0x7f000001/hook", "https://127.0.0.1./hook"])
 def test_webhooks_into_private_networks_are_refused(client, customer, commit, settings, url):
     settings.KALM_SUBSCRIBER_WEBHOOK_ALLOW_PRIVATE = False
+    settings.KALM_OUTBOUND_ALLOW = ["127.0.0.1", "10.0.0.0/8"]  # the operator's list is not the public's
     response = sign_up(client, commit, data={"channel": "webhook", "webhook_url": url,
                                              "contact_email": "ops@example.com"})
     assert response.status_code == 422
@@ -257,7 +261,8 @@ def test_webhooks_into_private_networks_are_refused(client, customer, commit, se
 
 
 def test_webhook_subscription_mails_its_contact(client, customer, commit, settings):
-    settings.KALM_SUBSCRIBER_WEBHOOK_ALLOW_PRIVATE = True
+    settings.KALM_SUBSCRIBER_WEBHOOK_ALLOW_PRIVATE = True  # subscribers may use the listed hosts (tests only)
+    settings.KALM_OUTBOUND_ALLOW = ["127.0.0.1"]
     sign_up(client, commit, data={"channel": "webhook", "webhook_url": "http://127.0.0.1:9/hook",
                                   "contact_email": "ops@example.com"})
     subscription = Subscription.objects.get()

@@ -33,7 +33,8 @@ SITE = "https://status.msp.example"
 def _settings(settings):
     settings.SITE_URL = SITE
     settings.KALM_COALESCE_MINUTES = 0  # several messages to one subscriber within a test
-    settings.KALM_SUBSCRIBER_WEBHOOK_ALLOW_PRIVATE = True  # the webhook sink listens on loopback
+    # The webhook sink listens on loopback (http_sink lists it in KALM_OUTBOUND_ALLOW); subscribers may use it.
+    settings.KALM_SUBSCRIBER_WEBHOOK_ALLOW_PRIVATE = True
 
 
 @pytest.fixture
@@ -197,7 +198,7 @@ def test_a_subscriber_webhook_on_a_private_address_is_refused_at_delivery(custom
 
     assert http_sink.requests == []
     delivery = Delivery.objects.get(channel="webhook")
-    assert delivery.state == "failed" and "non-public address (127.0.0.1)" in delivery.last_error
+    assert delivery.state == "failed" and "127.0.0.1 is a non-public address (loopback)" in delivery.last_error
 
 
 def test_extras_provider_reads_nothing_from_the_database(customer, account_manager, erp, commit,

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('incidents', '0007_texts_per_language'),
-        ('statuspage', '0002_subscription'),
+        ('statuspage', '0003_signup_counter'),
     ]
 
     operations = [
