@@ -107,13 +107,17 @@ def template_edit(request: HttpRequest) -> HttpResponse:
 
 
 def _record(request: HttpRequest, action: str, key: dict, before: TemplateSource) -> None:
-    """The audit event of a save or reset: the text before → the text that applies now."""
+    """The audit event of a save or reset: the text before → the text that applies now (none when the
+    same text is saved again)."""
     customer = key["customer"]
+    after = template_source(**key)
+    if after == before:
+        return
     name = f"{key['kind']}/{key['audience']}/{key['language']}"  # codes: the trail is read in any language
     audit.record(action=action, request=request, customer=customer, object_type="comms.messagetemplate",
                  object_id=f"{customer.slug if customer else '*'}/{name}",
                  object_repr=f"{name} ({customer.name if customer else 'MSP'})",
-                 before=_template_facts(before), after=_template_facts(template_source(**key)))
+                 before=_template_facts(before), after=_template_facts(after))
 
 
 def _template_facts(source: TemplateSource) -> dict[str, str]:

@@ -41,6 +41,9 @@ class TestTemplates:
         assert saved.before["subject"] == default_subject and saved.before["origin"] == "default"
         assert saved.after == {"subject": "[UPDATE] {{ title }}", "body": "Stand: {{ message }}", "origin": "msp"}
         assert saved.object_repr == "update/end_user/nl (MSP)"
+        from_ip.post(template_url(), {**KEY, "subject": "[UPDATE] {{ title }}", "body": "Stand: {{ message }}",
+                                     "save": "1"})  # the same text again: nothing changed
+        assert AuditEvent.objects.filter(action=Action.TEMPLATE_SAVED).count() == 1
         from_ip.post(template_url(), {**KEY, "reset": "1"})
         reset = only(Action.TEMPLATE_RESET)
         assert reset.before["subject"] == "[UPDATE] {{ title }}" and reset.after["origin"] == "default"
