@@ -3,12 +3,14 @@ sign-ins, and a button to lift a lockout."""
 
 from django.conf import settings
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import security
+from audit import services as audit
 from console.access import staff_required
 from incidents.selectors import user_is_manager
 
@@ -39,7 +41,13 @@ def lift_lockout(request: HttpRequest) -> HttpResponse:
     _managers_only(request)
     username = request.POST.get("username", "")
     ip_address = request.POST.get("ip_address", "")
-    if security.lift_lockout(username=username, ip_address=ip_address, lifted_by=request.user):
+    with transaction.atomic():
+        lifted = security.lift_lockout(username=username, ip_address=ip_address, lifted_by=request.user)
+        if lifted:
+            audit.record(action=audit.Action.LOCKOUT_LIFTED, request=request, object_type="auth.user",
+                         object_repr=username, after={"username": username, "address": ip_address},
+                         only_changes=False)
+    if lifted:
         messages.success(request, _("Lockout of %(username)s from %(address)s lifted: they can sign in again.")
                          % {"username": username, "address": ip_address})
     else:

@@ -35,6 +35,12 @@ def default_expiry() -> datetime:
     return timezone.now() + timedelta(days=default_days())
 
 
+def audited_token_facts(token: "ApiToken") -> dict:
+    """What the audit trail says about a token: whose, its name, scope, prefix and expiry; never its hash."""
+    return {"user": token.user.get_username(), "name": token.name, "scope": token.scope, "prefix": token.prefix,
+            "expires_at": token.expires_at}
+
+
 class Scope(models.TextChoices):
     READ = "read", gettext_lazy("Read only")
     WRITE = "write", gettext_lazy("Read and write")

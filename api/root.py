@@ -29,6 +29,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError, ValidationErrorContext
 from ninja.security import HttpBearer
 
+from api.audit import router as audit_router
 from api.incidents import router as incidents_router
 from api.models import ApiToken, TokenState, token_hash
 from api.reports import router as reports_router
@@ -100,6 +101,7 @@ api = KalmAPI(
 )
 api.add_router("/incidents", incidents_router)  # routers live in the apps
 api.add_router("/incidents", reports_router)  # GET /incidents/{number}/report.pdf
+api.add_router("/audit", audit_router)  # GET /audit: the audit trail, read-only, managers only
 
 
 def _field_errors(request: HttpRequest, errors: list[dict[str, Any]], *, status: int = 422) -> HttpResponse:

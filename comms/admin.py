@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from audit.admin import AuditedModelAdmin
+from audit.models import Action
 from comms.models import (
     Communication,
     Delivery,
@@ -12,9 +14,14 @@ from comms.models import (
     Stakeholder,
 )
 
+# Edits here reach the audit trail like the console's (audit.admin.AuditedModelAdmin).
+
 
 @admin.register(Stakeholder)
-class StakeholderAdmin(admin.ModelAdmin):
+class StakeholderAdmin(AuditedModelAdmin):
+    audit_fields = ("name", "role", "audience", "language", "email", "phone", "teams_webhook_url",
+                    "slack_webhook_url", "webhook_url", "webhook_secret", "is_active", "components")
+    audit_actions = (Action.STAKEHOLDER_CREATED, Action.STAKEHOLDER_CHANGED, Action.STAKEHOLDER_DELETED)
     list_display = ["name", "customer", "role", "audience", "language", "email", "is_active"]
     list_filter = ["customer", "role", "audience", "language", "is_active"]
     search_fields = ["name", "email", "phone"]
@@ -28,13 +35,17 @@ class DistributionGroupAdmin(admin.ModelAdmin):
 
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(admin.ModelAdmin):
+class RoutingRuleAdmin(AuditedModelAdmin):
+    audit_fields = ("customer", "role", "kind", "min_severity")
+    audit_actions = (Action.ROUTING_RULE_CREATED, Action.ROUTING_RULE_CHANGED, Action.ROUTING_RULE_DELETED)
     list_display = ["customer", "role", "kind", "min_severity"]
     list_filter = ["customer", "role", "kind"]
 
 
 @admin.register(MessageTemplate)
-class MessageTemplateAdmin(admin.ModelAdmin):
+class MessageTemplateAdmin(AuditedModelAdmin):
+    audit_fields = ("customer", "kind", "audience", "language", "subject", "body")
+    audit_actions = (Action.TEMPLATE_SAVED, Action.TEMPLATE_SAVED, Action.TEMPLATE_RESET)
     list_display = ["kind", "audience", "language", "customer", "updated_at"]
     list_filter = ["kind", "audience", "language", "customer"]
 
@@ -80,8 +91,11 @@ class EndpointHealthAdmin(admin.ModelAdmin):
 
 
 @admin.register(EscalationRule)
-class EscalationRuleAdmin(admin.ModelAdmin):
+class EscalationRuleAdmin(AuditedModelAdmin):
     """Per-customer overrides of comms.directory.escalation.DEFAULT_ESCALATION (trigger → roles)."""
+
+    audit_fields = ("customer", "trigger", "roles")
+    audit_actions = (Action.ESCALATION_RULE_CREATED, Action.ESCALATION_RULE_CHANGED, Action.ESCALATION_RULE_DELETED)
 
     list_display = ["customer", "trigger", "roles"]
     list_filter = ["customer", "trigger"]

@@ -8,7 +8,9 @@ Every change takes the same path, visible here rather than behind signals:
    same transaction, so they commit with the facts or not at all (the transactional outbox;
    sending is enqueued after commit);
 3. the public face: ``statuspage.publishing`` re-publishes the affected customers' pages
-   after commit.
+   after commit;
+4. the record: ``audit.services.record`` appends the change to the audit trail (who, from
+   where, before → after), in the same transaction.
 
 The console, the API and the tick call these functions; they never call the facts services
 for a change that others must hear of. Each function takes the facts service's keyword
@@ -20,6 +22,7 @@ from typing import Any
 
 from django.db import transaction
 
+from audit import services as audit
 from comms.outbox.planning import acknowledgment_release, communications_for_update
 from incidents import cadence, services
 from incidents.models import Customer, CustomerIncident, Incident, IncidentUpdate, UpdateKind
@@ -30,21 +33,27 @@ from statuspage.publishing import publish_after_commit
 @transaction.atomic
 def open_incident(*, publish_options: Mapping[str, Any] | None = None, **facts: Any) -> Incident:
     incident = services.incident_open(**facts)
-    _tell(incident.updates.get(kind=UpdateKind.OPENED), options=publish_options)
+    update = incident.updates.get(kind=UpdateKind.OPENED)
+    _tell(update, options=publish_options)
+    _record(audit.Action.INCIDENT_OPENED, update)
     return incident
 
 
 @transaction.atomic
 def post_update(*, publish_options: Mapping[str, Any] | None = None, **facts: Any) -> IncidentUpdate:
+    before = _facts_now(facts["incident"])
     update = services.incident_post_update(**facts)
     _tell(update, options=publish_options)
+    _record(_UPDATE_ACTIONS[update.kind], update, before=before)
     return update
 
 
 @transaction.atomic
 def reopen(**facts: Any) -> IncidentUpdate:
+    before = _facts_now(facts["incident"])
     update = services.incident_reopen(**facts)
     _tell(update)
+    _record(audit.Action.INCIDENT_REOPENED, update, before=before)
     return update
 
 
@@ -54,6 +63,9 @@ def add_customer(**facts: Any) -> CustomerIncident:
     link = services.incident_add_customer(**facts)
     update = link.incident.updates.filter(kind=UpdateKind.CUSTOMER_ADDED).latest("created_at", "id")
     _tell(update, customer=link.customer)
+    _record(audit.Action.INCIDENT_CUSTOMER_ADDED, update, customer=link.customer,
+            before={"customers": sorted(_customer_names(link.incident, without=link.customer))},
+            after={"customers": sorted(_customer_names(link.incident))})
     return link
 
 
@@ -63,6 +75,7 @@ def post_holding(**facts: Any) -> IncidentUpdate | None:
     update = cadence.incident_post_holding(**facts)
     if update is not None:
         _tell(update, options={"automatic": True})
+        _record(audit.Action.INCIDENT_HOLDING, update)
     return update
 
 
@@ -73,6 +86,7 @@ def release_acknowledgment(**facts: Any) -> IncidentUpdate | None:
     if update is not None:
         acknowledgment_release(update.incident)
         publish_after_commit(_customer_ids(update.incident))
+        _record(audit.Action.INCIDENT_ACKNOWLEDGED, update, before={"acknowledged_at": None})
     return update
 
 
@@ -83,14 +97,17 @@ def send_post_incident_summary(**facts: Any) -> IncidentUpdate:
     reports = {link.customer_id: summary_facts(update.incident, link.customer)
                for link in update.incident.customer_links.select_related("customer")}
     _tell(update, options={"facts": reports})
+    _record(audit.Action.INCIDENT_SUMMARY, update)
     return update
 
 
 @transaction.atomic
 def extend_due(**facts: Any) -> IncidentUpdate:
     """Postponing the next update sends nothing, but the public page shows the new time."""
+    before = _facts_now(facts["incident"], ("next_update_due_at",))
     update = cadence.incident_extend_due(**facts)
     publish_after_commit(_customer_ids(update.incident))
+    _record(audit.Action.INCIDENT_POSTPONED, update, before=before)
     return update
 
 
@@ -103,3 +120,48 @@ def _tell(update: IncidentUpdate, *, customer: Customer | None = None,
 
 def _customer_ids(incident: Incident) -> list[int]:
     return list(incident.customer_links.values_list("customer_id", flat=True))
+
+
+# --- the audit trail ------------------------------------------------------------------------
+
+# The incident's facts an audit event compares (texts as written; their other versions are in the timeline).
+AUDITED_FACTS = ("title", "status", "severity", "category", "eta", "workaround", "business_impact", "root_cause",
+                 "resolution_summary", "external_impact", "personal_data_involved")
+_UPDATE_ACTIONS = {UpdateKind.UPDATE: audit.Action.INCIDENT_UPDATED, UpdateKind.NOTE: audit.Action.INCIDENT_NOTE,
+                   UpdateKind.RESOLVED: audit.Action.INCIDENT_RESOLVED}
+_DETAIL_LENGTH = 500
+
+
+def _facts_now(incident: Incident, fields: tuple[str, ...] = AUDITED_FACTS) -> dict[str, Any]:
+    """The facts as stored, read under the lock the facts service takes next (same transaction)."""
+    return audit.snapshot(Incident.objects.select_for_update().get(pk=incident.pk), fields)
+
+
+def _record(action: str, update: IncidentUpdate, *, before: Mapping[str, Any] | None = None,
+            after: Mapping[str, Any] | None = None, customer: Customer | None = None) -> None:
+    """One audit event for one timeline entry: who (its author; none for the tick), the incident
+    (for its first customer, or ``customer``), before → after of what changed, components included,
+    and the entry's text. Without ``after``, the fields ``before`` names are read from the incident
+    as it is now; an opening records every fact as it starts."""
+    incident = update.incident
+    opened = action == audit.Action.INCIDENT_OPENED
+    if opened:
+        before, after = {}, audit.snapshot(incident, AUDITED_FACTS)
+    elif after is None:
+        after = audit.snapshot(incident, tuple(before or ()))
+    before, after = dict(before or {}), dict(after)
+    changes = [(change.component.name, change.previous_status or None, change.status)
+               for change in update.component_changes.select_related("component")]
+    if changes:
+        if not opened:
+            before["components"] = {name: previous for name, previous, _status in changes}
+        after["components"] = {name: status for name, _previous, status in changes}
+    link = incident.customer_links.select_related("customer").first()
+    audit.record(action=action, actor=update.author, customer=customer or (link.customer if link else None),
+                 incident=incident, target=incident, object_repr=f"{link.number if link else ''} {incident.title}",
+                 before=before, after=after, only_changes=not opened, detail=update.message[:_DETAIL_LENGTH])
+
+
+def _customer_names(incident: Incident, *, without: Customer | None = None) -> list[str]:
+    links = incident.customer_links.select_related("customer")
+    return [link.customer.name for link in links if without is None or link.customer_id != without.pk]

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "core",
     "kalm",
     "incidents",
+    "audit",
     "comms",
     "statuspage",
     "reports",
@@ -71,6 +72,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "audit.origin.RequestOriginMiddleware",  # the client address for audit events written below the views
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",  # login stages (password → second factor)
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -101,6 +103,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "console.context_processors.delivery_alerts",
                 "accounts.context_processors.account_links",
+                "audit.context_processors.audit_links",
             ],
             "builtins": ["django.templatetags.i18n", "django.templatetags.static", "core.templatetags.formatting"],
         },

@@ -36,6 +36,7 @@ urlpatterns = [
     path("console/", include("console.urls.incidents")),
     path("console/", include("console.urls.comms")),
     path("console/api-tokens/", include("console.urls.tokens")),
+    path("console/audit/", include("console.urls.audit")),
     path("status/", include("statuspage.urls")),
     path("", include("console.urls.reports")),
     path("api/v1/", api.urls),

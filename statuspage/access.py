@@ -19,12 +19,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import wraps
 
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 
+from audit import services as audit
 from incidents.models import Customer
 from incidents.selectors import customer_for_user
 from statuspage.models import StatusPageAccess, new_token
@@ -56,10 +59,14 @@ def access_token(customer: Customer) -> str:
     return access.token
 
 
-def rotate_token(customer: Customer) -> str:
-    """Replace the secret: old links and cookies stop working."""
+@transaction.atomic
+def rotate_token(customer: Customer, *, actor: AbstractBaseUser | None = None, detail: str = "") -> str:
+    """Replace the secret: old links and cookies stop working. The audit trail records who rotated
+    it (``actor``; None from the command line) and when, never the secret."""
     token = new_token()
-    StatusPageAccess.objects.update_or_create(customer=customer, defaults={"token": token})
+    access, _created = StatusPageAccess.objects.update_or_create(customer=customer, defaults={"token": token})
+    audit.record(action=audit.Action.STATUS_LINK_ROTATED, actor=actor, customer=customer, target=access,
+                 object_repr=customer.name, detail=detail)
     return token
 
 

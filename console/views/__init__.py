@@ -11,5 +11,6 @@ stakeholders a customer's contacts and their CSV import
 templates    message templates and their live preview
 mailbox      the development mail viewer
 reports      the post-incident review, its PDF, the summary to stakeholders
+audit        the audit trail and its CSV export (managers only)
 timers       the countdowns they show (no views)
 """

@@ -3,6 +3,7 @@ managers change it."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -10,11 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
+from audit import services as audit
 from console.access import staff_required
 from console.forms import ContractForm
 from core.forms import add_service_errors
 from incidents import selectors
-from incidents.contracts import customer_contract_update
+from incidents.contracts import CONTRACT_FIELDS, customer_contract_update
 from incidents.models import Customer, Severity, Status
 
 
@@ -30,7 +32,7 @@ def contract(request: HttpRequest, slug: str) -> HttpResponse:
     form = ContractForm(request.POST, customer=customer)
     if form.is_valid():
         try:
-            customer_contract_update(customer=customer, author=request.user, **form.changes())
+            _update(request, customer, form.changes())
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -38,6 +40,18 @@ def contract(request: HttpRequest, slug: str) -> HttpResponse:
             url = reverse("incidents:contract", kwargs={"slug": customer.slug})
             return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     return _render(request, customer, form, status=422)
+
+
+def _update(request: HttpRequest, customer: Customer, changes: dict) -> Customer:
+    """Save the terms and, when any changed, their audit event (before → after) in one transaction."""
+    with transaction.atomic():
+        before = audit.snapshot(Customer.objects.select_for_update().get(pk=customer.pk), CONTRACT_FIELDS)
+        saved = customer_contract_update(customer=customer, author=request.user, **changes)
+        after = audit.snapshot(saved, CONTRACT_FIELDS)
+        if before != after:
+            audit.record(action=audit.Action.CONTRACT_CHANGED, request=request, customer=saved, target=saved,
+                         before=before, after=after)
+    return saved
 
 
 def _render(request: HttpRequest, customer: Customer, form: ContractForm | None, *, status: int = 200) -> HttpResponse:

@@ -109,7 +109,7 @@ def maintenance_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = MaintenanceTextsForm(request.POST, maintenance=maintenance)
     if form.is_valid():
         try:
-            changed = maintenance_flow.edit_texts(maintenance=maintenance, **form.edit_arguments())
+            changed = maintenance_flow.edit_texts(maintenance=maintenance, actor=request.user, **form.edit_arguments())
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -129,7 +129,7 @@ def maintenance_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
         raise Http404("No such action")
     maintenance = selectors.maintenance_for_user_or_404(request.user, pk=pk)
     perform, done, refused = ACTIONS[action]
-    if not perform(maintenance=maintenance):
+    if not perform(maintenance=maintenance, actor=request.user):
         return _render_detail(request, selectors.maintenance_for_user_or_404(request.user, pk=pk),
                               error=str(refused), status=422)
     messages.success(request, done)  # with htmx it rides along the swap (kalm.middleware)

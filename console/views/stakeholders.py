@@ -8,12 +8,14 @@ import csv
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from audit import services as audit
 from comms import selectors
 from comms.directory import stakeholders as services
 from comms.models import Audience, Role, Stakeholder
@@ -54,7 +56,7 @@ def stakeholder_edit(request: HttpRequest, slug: str, pk: int | None = None) -> 
                            stakeholder=stakeholder)
     if form.is_bound and form.is_valid():
         try:
-            _save(customer, stakeholder, form)
+            _save(request, customer, stakeholder, form)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -64,10 +66,25 @@ def stakeholder_edit(request: HttpRequest, slug: str, pk: int | None = None) -> 
     return render(request, "comms/stakeholder_form.html", context, status=422 if form.is_bound else 200)
 
 
-def _save(customer: Customer, stakeholder: Stakeholder | None, form: StakeholderForm) -> Stakeholder:
-    if stakeholder is None:
-        return services.stakeholder_create(customer=customer, data=form.stakeholder_data())
-    return services.stakeholder_update(stakeholder=stakeholder, data=form.stakeholder_data())
+# The stakeholder's fields the audit trail compares (the webhook secret only as "set", audit.changes).
+AUDITED_FIELDS = ("name", "role", "audience", "language", "email", "phone", "teams_webhook_url", "slack_webhook_url",
+                  "webhook_url", "webhook_secret", "is_active", "components")
+
+
+def _save(request: HttpRequest, customer: Customer, stakeholder: Stakeholder | None,
+          form: StakeholderForm) -> Stakeholder:
+    before = audit.snapshot(stakeholder, AUDITED_FIELDS) if stakeholder is not None else {}
+    with transaction.atomic():
+        if stakeholder is None:
+            saved = services.stakeholder_create(customer=customer, data=form.stakeholder_data())
+        else:
+            saved = services.stakeholder_update(stakeholder=stakeholder, data=form.stakeholder_data())
+        after = audit.snapshot(saved, AUDITED_FIELDS)
+        if stakeholder is None or before != after:
+            audit.record(action=audit.Action.STAKEHOLDER_CHANGED if stakeholder else audit.Action.STAKEHOLDER_CREATED,
+                         request=request, customer=customer, target=saved, before=before, after=after,
+                         only_changes=stakeholder is not None)
+    return saved
 
 
 def _subscriber(request: HttpRequest, customer: Customer, stakeholder: Stakeholder) -> HttpResponse:
@@ -80,7 +97,13 @@ def _subscriber(request: HttpRequest, customer: Customer, stakeholder: Stakehold
 
 
 def _set_active(request: HttpRequest, stakeholder: Stakeholder, *, active: bool) -> HttpResponse:
-    services.stakeholder_set_active(stakeholder=stakeholder, active=active)
+    was_active = stakeholder.is_active
+    with transaction.atomic():
+        services.stakeholder_set_active(stakeholder=stakeholder, active=active)
+        if was_active != active:
+            action = audit.Action.STAKEHOLDER_REACTIVATED if active else audit.Action.STAKEHOLDER_DEACTIVATED
+            audit.record(action=action, request=request, customer=stakeholder.customer, target=stakeholder,
+                         before={"is_active": was_active}, after={"is_active": active})
     note = _("%(name)s is active again.") if active else _("%(name)s is deactivated and receives no messages.")
     messages.success(request, note % {"name": stakeholder.name})
     return redirect("comms:stakeholders", slug=stakeholder.customer.slug)
@@ -121,12 +144,23 @@ def _import_confirm(request: HttpRequest, customer: Customer) -> HttpResponse:
     payload = confirm.cleaned_data["payload"]
     wanted = set(payload["rows"])
     rows = [row for row in services.import_rows_from_csv(payload["text"]) if row.number in wanted]
-    result = services.stakeholders_import(customer=customer, rows=rows, dry_run=False)
+    with transaction.atomic():
+        result = services.stakeholders_import(customer=customer, rows=rows, dry_run=False)
+        if result.written:
+            _record_import(request, customer, result)
     if not result.written:
         return _render_import(request, customer, result=result, changed=True, status=409)
     messages.success(request, _("Import done: %(created)s created, %(updated)s updated.")
                      % {"created": result.created_count, "updated": result.updated_count})
     return redirect("comms:stakeholders", slug=customer.slug)
+
+
+def _record_import(request: HttpRequest, customer: Customer, result: services.ImportResult) -> None:
+    """One event for the whole import: whom it created and whom it updated (by name)."""
+    names = {action: sorted(row.name for row in result.rows if row.action == action) for action in ("create", "update")}
+    audit.record(action=audit.Action.STAKEHOLDERS_IMPORTED, request=request, customer=customer,
+                 object_type="comms.stakeholder", object_repr=f"CSV import ({customer.name})",
+                 after={"created": names["create"], "updated": names["update"]}, only_changes=False)
 
 
 @require_GET

@@ -6,6 +6,7 @@ MSP-wide templates are for managers; a customer's own templates for its account 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,8 +15,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from audit import services as audit
 from comms.messages.context import ALLOWED_VARIABLES, sample_context
-from comms.messages.rendering import RenderError, render_text, template_source
+from comms.messages.rendering import RenderError, TemplateSource, render_text, template_source
 from comms.messages.templates import message_template_reset, message_template_save
 from comms.models import Audience, MessageKind, MessageTemplate
 from console.access import staff_required
@@ -82,13 +84,17 @@ def template_edit(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         key = {"customer": customer, "kind": kind, "audience": audience, "language": language}
         if "reset" in request.POST:
-            message_template_reset(**key)
+            with transaction.atomic():
+                if message_template_reset(**key):
+                    _record(request, audit.Action.TEMPLATE_RESET, key, source)
             messages.success(request, _("Template reset to the default."))
             return redirect(_edit_url(customer, kind, audience, language))
         if form.is_valid():
             try:
-                message_template_save(**key, subject=form.cleaned_data["subject"], body=form.cleaned_data["body"],
-                                      author=request.user)
+                with transaction.atomic():
+                    message_template_save(**key, subject=form.cleaned_data["subject"],
+                                          body=form.cleaned_data["body"], author=request.user)
+                    _record(request, audit.Action.TEMPLATE_SAVED, key, source)
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
@@ -98,6 +104,24 @@ def template_edit(request: HttpRequest) -> HttpResponse:
                "language": language, "origin": source.origin, "variables": sorted(ALLOWED_VARIABLES),
                "preview": _preview(source.subject, source.body, language)}
     return render(request, "comms/template_edit.html", context, status=422 if form.errors else 200)
+
+
+def _record(request: HttpRequest, action: str, key: dict, before: TemplateSource) -> None:
+    """The audit event of a save or reset: the text before → the text that applies now (none when the
+    same text is saved again)."""
+    customer = key["customer"]
+    after = template_source(**key)
+    if after == before:
+        return
+    name = f"{key['kind']}/{key['audience']}/{key['language']}"  # codes: the trail is read in any language
+    audit.record(action=action, request=request, customer=customer, object_type="comms.messagetemplate",
+                 object_id=f"{customer.slug if customer else '*'}/{name}",
+                 object_repr=f"{name} ({customer.name if customer else 'MSP'})",
+                 before=_template_facts(before), after=_template_facts(after))
+
+
+def _template_facts(source: TemplateSource) -> dict[str, str]:
+    return {"subject": source.subject, "body": source.body, "origin": source.origin}
 
 
 def _edit_url(customer: Customer | None, kind: str, audience: str, language: str) -> str:

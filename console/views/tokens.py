@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -8,7 +9,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from api import selectors as token_selectors
-from api.models import ApiToken
+from api.models import ApiToken, audited_token_facts
+from audit import services as audit
 from console.access import staff_required
 from console.forms.tokens import ApiTokenForm
 from core.forms import add_service_errors
@@ -23,7 +25,10 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         try:
-            token, raw = ApiToken.issue(user=request.user, **form.cleaned_data)
+            with transaction.atomic():
+                token, raw = ApiToken.issue(user=request.user, **form.cleaned_data)
+                audit.record(action=audit.Action.API_TOKEN_CREATED, request=request, target=token,
+                             after=audited_token_facts(token), only_changes=False)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -42,7 +47,12 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
 @staff_required
 def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     token = token_selectors.token_for_user_or_404(request.user, pk=pk)
-    if token.revoke(by=request.user):
+    with transaction.atomic():
+        revoked = token.revoke(by=request.user)
+        if revoked:
+            audit.record(action=audit.Action.API_TOKEN_REVOKED, request=request, target=token,
+                         before={"revoked_at": None}, after={"revoked_at": token.revoked_at})
+    if revoked:
         messages.success(request, _("Token %(prefix)s… revoked: it no longer works.") % {"prefix": token.prefix})
     else:
         messages.info(request, _("Token %(prefix)s… was already revoked.") % {"prefix": token.prefix})

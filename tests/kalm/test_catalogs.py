@@ -15,7 +15,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-SOURCES = ["core", "kalm", "incidents", "comms", "statuspage", "reports", "flows", "cadence", "console", "api",
+SOURCES = ["core", "kalm", "incidents", "audit", "comms", "statuspage", "reports", "flows", "cadence", "console", "api",
            "accounts", "templates", "locale"]
 
 

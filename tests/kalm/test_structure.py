@@ -10,8 +10,8 @@ from pathlib import Path
 from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
-APPS = ["core", "incidents", "comms", "statuspage", "reports", "flows", "cadence", "console", "api", "accounts",
-        "demo", "kalm"]
+APPS = ["core", "incidents", "audit", "comms", "statuspage", "reports", "flows", "cadence", "console", "api",
+        "accounts", "demo", "kalm"]
 
 
 def project_modules() -> dict[str, Path]:

@@ -10,8 +10,10 @@ to ``KALM_API_TOKEN_DAYS``; ``manage.py revoke_api_token`` ends a token early.
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
-from api.models import MAX_DAYS, MIN_DAYS, ApiToken, Scope
+from api.models import MAX_DAYS, MIN_DAYS, ApiToken, Scope, audited_token_facts
+from audit import services as audit
 from incidents.selectors import user_is_msp_staff
 
 NAME_MAX_LENGTH = ApiToken._meta.get_field("name").max_length
@@ -46,7 +48,11 @@ class Command(BaseCommand):
         if not user_is_msp_staff(user):
             self.stderr.write(f"Warning: {username!r} has no customers and is not a manager; the API will answer 403.")
         try:
-            _token, raw = ApiToken.issue(user=user, name=name, scope=scope, days=days)
+            with transaction.atomic():
+                token, raw = ApiToken.issue(user=user, name=name, scope=scope, days=days)
+                audit.record(action=audit.Action.API_TOKEN_CREATED, actor=None, target=token,
+                             after=audited_token_facts(token), only_changes=False,
+                             detail="manage.py create_api_token")
         except ValidationError as error:  # the checks above catch everything it checks; keep its words if not
             raise CommandError(" ".join(error.messages)) from None
         self.stdout.write(raw)

@@ -8,9 +8,11 @@ token, several match, or it already was) it says why on stderr and exits with st
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 from django.db.models import Q
 
 from api.models import PREFIX_LENGTH, RAW_PREFIX, ApiToken, token_hash
+from audit import services as audit
 
 
 class Command(BaseCommand):
@@ -42,7 +44,13 @@ class Command(BaseCommand):
             raise CommandError(f"Several API tokens match {token!r}; give its id, or --user USERNAME.")
         [found] = matches
         described = f"{found.prefix}… ({found.name or 'no name'}) of {found.user.get_username()}"
-        if not found.revoke(by=None):
+        with transaction.atomic():
+            revoked = found.revoke(by=None)
+            if revoked:
+                audit.record(action=audit.Action.API_TOKEN_REVOKED, actor=None, target=found,
+                             before={"revoked_at": None}, after={"revoked_at": found.revoked_at},
+                             detail="manage.py revoke_api_token")
+        if not revoked:
             raise CommandError(f"Token {described} was already revoked on {found.revoked_at:%Y-%m-%d %H:%M} UTC.")
         self.stdout.write(f"Revoked token {described}.")
 

@@ -21,7 +21,10 @@ class Command(BaseCommand):
         customer = Customer.objects.filter(slug=slug).first()
         if customer is None:
             raise CommandError(f"No customer with slug {slug!r}.")
-        token = rotate_token(customer) if rotate else access_token(customer)
+        if rotate:
+            token = rotate_token(customer, detail="manage.py statuspage_link --rotate")
+        else:
+            token = access_token(customer)
         path = reverse("statuspage:page", args=[customer.slug])
         self.stdout.write(f"{settings.SITE_URL}{path}?{urlencode({'token': token})}")
         if customer.status_page_public:
