@@ -17,7 +17,7 @@ from statuspage.snapshot_store import PAGE, document_path
 pytestmark = pytest.mark.django_db
 
 ATOM = "{http://www.w3.org/2005/Atom}"
-CONTROL_TITLE = "Mail \x96Æ\n\x9d\x85\x11 down\x00\x1f"  # what a schemathesis run stored before the API refused it
+CONTROL_TITLE = "Mail \x96Æ\n\x9d\x85\x11 down\x1f"  # what a schemathesis run stored before the API refused it (PostgreSQL refuses NUL)
 
 
 def stored_title(incident, title: str) -> None:
