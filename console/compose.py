@@ -9,7 +9,7 @@ is what posting sends; the next-update time the texts promise is then kept by pa
 the service as ``promise``.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,7 +24,7 @@ from comms.messages.rendering import RenderedMessage
 from comms.models import Audience, Communication, MessageKind, Stakeholder
 from comms.outbox.planning import GroupKey, PlannedMessage
 from flows import incidents as incident_flow
-from incidents.models import Incident, IncidentUpdate
+from incidents.models import Customer, Incident, IncidentUpdate
 
 PREVIEW_RECIPIENT_NAMES = 8
 
@@ -64,9 +64,11 @@ class _RollBack(Exception):
         self.plans, self.promise = plans, promise
 
 
-def preview(*, incident: Incident, author, facts: Mapping[str, Any],
+def preview(*, incident: Incident, author, facts: Mapping[str, Any], customers: Iterable[Customer],
             edited: Mapping[str, tuple[str, str]] | None = None) -> Preview:
-    """The messages posting ``facts`` would send, one Draft each; ``edited`` (by Draft.key) replaces a text.
+    """The messages posting ``facts`` would send to ``customers``' people (the author's part of a
+    shared incident), one Draft each; ``edited`` (by Draft.key) replaces a text. The other
+    customers' people are sent their messages as the templates write them.
 
     Raises the service's ValidationError for facts it would refuse.
     """
@@ -75,7 +77,8 @@ def preview(*, incident: Incident, author, facts: Mapping[str, Any],
             update = incident_flow.post_update(incident=incident, author=author, **facts)
             raise _RollBack(_plans_written_for(update), Incident.objects.get(pk=incident.pk).next_update_due_at)
     except _RollBack as done:
-        plans, promise = done.plans, done.promise
+        shown = {customer.pk for customer in customers}
+        plans, promise = [plan for plan in done.plans if plan.customer.pk in shown], done.promise
     names = _names(plan.recipient_ids for plan in plans)
     drafts = []
     for plan in plans:

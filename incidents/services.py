@@ -6,7 +6,7 @@ themselves. Each function is one transaction, validates before it writes, and ra
 can show the error next to the right field and nothing is half-written.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -176,6 +176,7 @@ def incident_post_update(
     personal_data_involved: bool | None = None,
     translations: Translations | None = None,
     promise: datetime | None = None,
+    customers: Iterable[Customer] | None = None,
 ) -> IncidentUpdate:
     """Add a timeline entry and apply the facts it changes (status, severity, components, …).
 
@@ -189,12 +190,17 @@ def incident_post_update(
     time the account manager already approved in the composer's text: it is kept when it
     lies in the future and no later than the cadence allows, so the message and the due
     time agree to the minute.
+
+    ``customers`` are the ones whose components the author may change on a shared incident
+    (``incidents.selectors.incident_customers_for_user``); None means all of the incident's (the
+    tick). Resolving still clears every customer's components: the incident ends for all of them.
     """
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     now = timezone.now()
     status = status or incident.status
     severity = severity or incident.severity
     component_statuses = dict(component_statuses or {})
+    _check_component_scope(component_statuses, customers)
     message = message.strip()
     if status == Status.RESOLVED:
         component_statuses = all_operational(incident) | component_statuses
@@ -231,6 +237,16 @@ def incident_post_update(
     incident.full_clean()
     incident.save()
     return update
+
+
+def _check_component_scope(component_statuses: ComponentStatuses, customers: Iterable[Customer] | None) -> None:
+    """Refuse components of customers the author may not change (a shared incident's other parts)."""
+    if customers is None:
+        return
+    allowed = {customer.pk for customer in customers}
+    if any(component.customer_id not in allowed for component in component_statuses):
+        # Not named: the caller may not even know what they are called.
+        raise ValidationError({"components": _("Only components of your own customers can be changed.")})
 
 
 def _kept_promise(promise: datetime | None, cadence_due: datetime | None, now: datetime) -> datetime | None:

@@ -20,7 +20,7 @@ from incidents.models import (
     Severity,
     Status,
 )
-from incidents.selectors import reader_languages
+from incidents.selectors import incident_customers, reader_languages
 from incidents.visibility import INCIDENT_TEXTS, visibility_of
 
 NOT_AFFECTED = ""
@@ -153,8 +153,10 @@ class IncidentUpdateForm(ComponentImpactMixin, TextsInLanguagesMixin, forms.Form
     # marker, rendered beside the flags in _update_facts.html, tells the two apart.
     impact_flags_shown = forms.BooleanField(required=False, initial=True, widget=forms.HiddenInput)
 
-    def __init__(self, *args, incident: Incident, **kwargs):
-        self.incident = incident
+    def __init__(self, *args, incident: Incident, customers, **kwargs):
+        """``customers``: the incident's customers whose components the user may change
+        (``incidents.selectors.incident_customers_for_user``); only theirs are offered."""
+        self.incident, self.customers = incident, customers
         initial = {
             "status": incident.status,
             "severity": incident.severity,
@@ -162,13 +164,13 @@ class IncidentUpdateForm(ComponentImpactMixin, TextsInLanguagesMixin, forms.Form
         } | {field: getattr(incident, field) for field in (*UPDATE_TEXT_FACTS, *UPDATE_FLAG_FACTS)}
         super().__init__(*args, initial=initial, **kwargs)
         current = {a.component_id: a.status for a in incident.affected.all()}
-        components = Component.objects.filter(customer__incident_links__incident=incident).order_by(
+        components = Component.objects.filter(customer__in=customers).order_by(
             "customer__name", "group", "position", "name"
         ).select_related("customer")
         self.add_component_fields(components, current)
-        customers = [link.customer for link in incident.customer_links.all()]
+        # Every reader's language, whoever's customer they are: the message goes to all of them.
         self.add_languages(UPDATE_TEXTS, written_in=incident.language, current=incident.translations,
-                           languages=reader_languages(customers))
+                           languages=reader_languages(incident_customers(incident)))
         show_visibility(self, [*UPDATE_TEXTS, "status", "severity", "eta", "external_impact",
                                "personal_data_involved"])
         self.fields["is_internal"].visibility = visibility_of("internal_note")
@@ -213,6 +215,7 @@ class IncidentUpdateForm(ComponentImpactMixin, TextsInLanguagesMixin, forms.Form
             "severity": data["severity"],
             "component_statuses": components,
             "eta": data["eta"] if data["eta"] != self.incident.eta else None,
+            "customers": self.customers,
             **text_changes,
             **flag_changes,
         }
@@ -226,8 +229,8 @@ class IncidentMessageForm(TextsInLanguagesMixin, forms.Form):
     def __init__(self, *args, incident: Incident, label: str, current: dict[str, str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["message"].label = label
-        customers = [link.customer for link in incident.customer_links.all()]
-        self.add_languages(["message"], written_in=incident.language, languages=reader_languages(customers),
+        self.add_languages(["message"], written_in=incident.language,
+                           languages=reader_languages(incident_customers(incident)),
                            defaults={language: {"message": text} for language, text in (current or {}).items()})
         if current:
             self.fields["message"].initial = current.get(incident.language, "")
@@ -258,7 +261,7 @@ class AddCustomerForm(TextsInLanguagesMixin, forms.Form):
         chosen = self._chosen(customers)
         if incident is None or chosen is None:
             return
-        present = reader_languages([link.customer for link in incident.customer_links.all()])
+        present = reader_languages(incident_customers(incident))
         new = [language for language in reader_languages([chosen]) if language not in present]
         written = [name for name in INCIDENT_TEXTS if getattr(incident, name)]
         for name in written:  # the text as written, for reference: only its new languages are asked for
