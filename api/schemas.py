@@ -8,13 +8,13 @@ a 422 and never as a database error or a status page feed that cannot be written
 has no control characters).
 """
 
-import re
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from ninja import Path, Schema
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from core.validators import has_control_characters
 from incidents.models import Category, ComponentStatus, DetectedBy, Language, Severity, Status, UpdateKind
 
 MAX_TEXT = 10_000  # a message
@@ -28,12 +28,9 @@ MAX_PAGE = 100
 MAX_OFFSET = 2**31 - 1
 
 
-# What XML 1.0 cannot carry (django.utils.xmlutils refuses the same): the C0 controls but tab, LF and CR.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
 def _no_control(value: str) -> str:
-    if _CONTROL.search(value):
+    """The console's rule (``core.validators``): the C0 controls but tab, LF and CR are refused."""
+    if has_control_characters(value):
         raise ValueError("must not contain control characters (tab and line breaks are fine)")
     return value
 

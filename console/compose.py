@@ -23,10 +23,13 @@ from comms.messages.checks import message_warnings
 from comms.messages.rendering import RenderedMessage
 from comms.models import Audience, Communication, MessageKind, Stakeholder
 from comms.outbox.planning import GroupKey, PlannedMessage
+from core.validators import CONTROL_CHARACTERS_MESSAGE, has_control_characters
 from flows import incidents as incident_flow
 from incidents.models import Customer, Incident, IncidentUpdate
 
 PREVIEW_RECIPIENT_NAMES = 8
+MAX_SUBJECT = Communication._meta.get_field("subject").max_length
+MAX_BODY = 50_000  # far beyond any message anyone reads, far below what a request may carry
 
 
 @dataclass
@@ -83,12 +86,24 @@ def preview(*, incident: Incident, author, facts: Mapping[str, Any], customers: 
     drafts = []
     for plan in plans:
         subject, body = (edited or {}).get(_key(plan), (plan.rendered.subject, plan.rendered.body_text))
-        errors = [] if subject.strip() and body.strip() else [_("Subject and text cannot be empty.")]
+        errors = text_errors(subject, body)
         warnings = message_warnings(text=f"{subject}\n{body}", audience=plan.audience, language=plan.language,
                                     kind=plan.kind, incident=incident)
         recipients = [names[i] for i in plan.recipient_ids[:PREVIEW_RECIPIENT_NAMES] if i in names]
         drafts.append(Draft(plan, subject, body, warnings, recipients, errors))
     return Preview(drafts, promise)
+
+
+def text_errors(subject: str, body: str) -> list[str]:
+    """What keeps an edited message from being sent: empty, too long, or holding control characters."""
+    errors = [] if subject.strip() and body.strip() else [_("Subject and text cannot be empty.")]
+    if len(subject) > MAX_SUBJECT:
+        errors.append(_("Keep the subject under %(max)d characters.") % {"max": MAX_SUBJECT})
+    if len(body) > MAX_BODY:
+        errors.append(_("Keep the text under %(max)d characters.") % {"max": MAX_BODY})
+    if has_control_characters(subject) or has_control_characters(body):
+        errors.append(str(CONTROL_CHARACTERS_MESSAGE))
+    return errors
 
 
 def _plans_written_for(update: IncidentUpdate) -> list[PlannedMessage]:

@@ -8,6 +8,7 @@ from console.forms.common import CustomerChoiceMixin, in_zone, incident_zone
 from console.forms.datetimes import LocalDateTimeField
 from console.forms.texts import TextsInLanguagesMixin, show_visibility
 from core.formatting import active_language
+from core.forms import PlainTextForm
 from incidents.defaults import first_messages
 from incidents.models import (
     OPEN_STATUSES,
@@ -70,7 +71,7 @@ class ComponentImpactMixin:
         }
 
 
-class IncidentOpenForm(CustomerChoiceMixin, ComponentImpactMixin, TextsInLanguagesMixin, forms.Form):
+class IncidentOpenForm(PlainTextForm, CustomerChoiceMixin, ComponentImpactMixin, TextsInLanguagesMixin, forms.Form):
     customer = forms.ModelChoiceField(queryset=Customer.objects.none(), label=_("Customer"))
     title = forms.CharField(label=_("Title"), max_length=200,
                             widget=forms.TextInput(attrs={"autofocus": True, "placeholder": _("Server outage")}))
@@ -126,7 +127,7 @@ class IncidentOpenForm(CustomerChoiceMixin, ComponentImpactMixin, TextsInLanguag
         return cleaned
 
 
-class IncidentUpdateForm(ComponentImpactMixin, TextsInLanguagesMixin, forms.Form):
+class IncidentUpdateForm(PlainTextForm, ComponentImpactMixin, TextsInLanguagesMixin, forms.Form):
     impact_choices = UPDATE_IMPACT_CHOICES
 
     message = forms.CharField(label=_("Message"), required=False, max_length=5000,
@@ -221,7 +222,7 @@ class IncidentUpdateForm(ComponentImpactMixin, TextsInLanguagesMixin, forms.Form
         }
 
 
-class IncidentMessageForm(TextsInLanguagesMixin, forms.Form):
+class IncidentMessageForm(PlainTextForm, TextsInLanguagesMixin, forms.Form):
     """One public message about an incident, in each language its readers need (reopen, summary)."""
 
     message = forms.CharField(max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
@@ -247,7 +248,7 @@ class ReopenForm(IncidentMessageForm):
         super().__init__(*args, incident=incident, label=_("Why is it reopened?"), **kwargs)
 
 
-class AddCustomerForm(TextsInLanguagesMixin, forms.Form):
+class AddCustomerForm(PlainTextForm, TextsInLanguagesMixin, forms.Form):
     """Another affected customer; when its people read a language the incident's texts lack, those
     texts in that language too (shown beside the text as written), so their first message is theirs."""
 
