@@ -25,6 +25,7 @@ from comms.models import Audience, Communication, MessageKind, Stakeholder
 from comms.outbox.planning import GroupKey, PlannedMessage
 from core.validators import CONTROL_CHARACTERS_MESSAGE, has_control_characters
 from flows import incidents as incident_flow
+from incidents.bounds import AHEAD
 from incidents.models import Customer, Incident, IncidentUpdate
 
 PREVIEW_RECIPIENT_NAMES = 8
@@ -136,6 +137,8 @@ def compose_send(*, incident: Incident, author, facts: Mapping[str, Any], drafts
         raise ValidationError({"message": broken})
     if send_at is not None and send_at < timezone.now():
         raise ValidationError({"send_at": _("The scheduled time has passed; choose a later time or send now.")})
+    if send_at is not None and send_at > timezone.now() + AHEAD:
+        raise ValidationError({"send_at": _("Schedule the update within a year from now.")})
     texts: dict[GroupKey, tuple[str, str]] = {
         (d.plan.customer.pk, d.plan.kind, d.plan.audience, d.plan.language): (d.subject, d.body) for d in drafts
     }
