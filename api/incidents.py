@@ -19,9 +19,13 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router
+from ninja import Status as HttpStatus  # incidents.models has a Status of its own
 from ninja.errors import ValidationError as BodyError
 
 from api.schemas import (
+    NOT_FOUND,
+    READ_ERRORS,
+    WRITE_ERRORS,
     ByLanguage,
     ComponentChangeOut,
     ComponentOut,
@@ -61,8 +65,8 @@ _BODY_NAMES = {"business_impact": "impact", "is_internal": "internal"}
 _SERVICE_NAMES = {body: field for field, body in _BODY_NAMES.items()}
 
 
-@router.post("", response={201: IncidentDetail})
-def open_incident(request: HttpRequest, payload: IncidentOpenIn) -> IncidentDetail:
+@router.post("", response={201: IncidentDetail, **WRITE_ERRORS})
+def open_incident(request: HttpRequest, payload: IncidentOpenIn) -> HttpStatus:
     customer = customer_for_user(request.auth, slug=payload.customer)
     if customer is None:  # the same answer whether it does not exist or is not the caller's
         raise ValidationError({"customer": _("Unknown customer: %(slug)s") % {"slug": payload.customer}})
@@ -77,10 +81,10 @@ def open_incident(request: HttpRequest, payload: IncidentOpenIn) -> IncidentDeta
             detected_by=payload.detected_by, personal_data_involved=payload.personal_data_involved,
             language=language, translations=translations,
         )
-    return _detail(request.auth, incident.customer_links.get().number)
+    return HttpStatus(201, _detail(request.auth, incident.customer_links.get().number))
 
 
-@router.get("", response=IncidentPage)
+@router.get("", response={200: IncidentPage, **READ_ERRORS})
 def list_incidents(request: HttpRequest, query: Query[IncidentListQuery]) -> IncidentPage:
     incidents = incidents_for_user(request.auth).filter(_STATUS_FILTERS[query.status])
     ordered = with_console_details(incidents, user=request.auth).order_by("-started_at", "-pk")
@@ -91,13 +95,13 @@ def list_incidents(request: HttpRequest, query: Query[IncidentListQuery]) -> Inc
     )
 
 
-@router.get("/{number}", response=IncidentDetail)
+@router.get("/{number}", response={200: IncidentDetail, **READ_ERRORS, **NOT_FOUND})
 def get_incident(request: HttpRequest, number: IncidentNumber) -> IncidentDetail:
     return _detail(request.auth, number)
 
 
-@router.post("/{number}/updates", response={201: UpdateResult})
-def post_update(request: HttpRequest, number: IncidentNumber, payload: IncidentUpdateIn) -> UpdateResult:
+@router.post("/{number}/updates", response={201: UpdateResult, **WRITE_ERRORS, **NOT_FOUND})
+def post_update(request: HttpRequest, number: IncidentNumber, payload: IncidentUpdateIn) -> HttpStatus:
     incident = _incident_or_404(request.auth, number)
     customers = incident_customers_for_user(request.auth, incident)
     component_statuses = _component_statuses(payload.components, Component.objects.filter(customer__in=customers))
@@ -109,17 +113,17 @@ def post_update(request: HttpRequest, number: IncidentNumber, payload: IncidentU
             eta=payload.eta, workaround=payload.workaround, root_cause=payload.root_cause,
             resolution_summary=payload.resolution_summary, translations=translations, customers=customers,
         )
-    return _update_result(request.auth, number, update)
+    return HttpStatus(201, _update_result(request.auth, number, update))
 
 
-@router.post("/{number}/reopen", response={201: UpdateResult})
-def reopen(request: HttpRequest, number: IncidentNumber, payload: ReopenIn) -> UpdateResult:
+@router.post("/{number}/reopen", response={201: UpdateResult, **WRITE_ERRORS, **NOT_FOUND})
+def reopen(request: HttpRequest, number: IncidentNumber, payload: ReopenIn) -> HttpStatus:
     incident = _incident_or_404(request.auth, number)
     translations = _translations(payload.translations, written_in=incident.language)
     with _named_as_body():
         update = incident_flow.reopen(incident=incident, author=request.auth, message=payload.message,
                                           translations=translations)
-    return _update_result(request.auth, number, update)
+    return HttpStatus(201, _update_result(request.auth, number, update))
 
 
 # --- parsing -------------------------------------------------------------------------

@@ -15,14 +15,12 @@ from ninja import Path, Schema
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from core.validators import has_control_characters
+from incidents.bounds import MAX_LONG_TEXT, MAX_MESSAGE, MAX_SHORT_TEXT, MAX_TITLE
 from incidents.models import Category, ComponentStatus, DetectedBy, Language, Severity, Status, UpdateKind
 
-MAX_TEXT = 10_000  # a message
-MAX_TITLE = 200
-# The console's forms (console.forms.incident) cap these; a longer text written here would
-# stop every later update in the console, whose form sends the text back as it stands.
-MAX_SHORT_TEXT = 2_000  # impact, workaround
-MAX_LONG_TEXT = 5_000  # root cause, resolution summary
+# The console's forms (console.forms.incident) read the same limits (incidents.bounds): a longer
+# text written here would stop every later update in the console, whose form sends it back.
+MAX_TEXT = MAX_MESSAGE
 MAX_PAGE = 100
 # Far beyond any real list, and well inside every database's integer range.
 MAX_OFFSET = 2**31 - 1
@@ -167,6 +165,35 @@ class ReopenIn(_Body):
     translations: ReopenTranslations | None = Field(
         None, description='The message in other languages than the incident\'s `language`: '
                           f'{{"en": {{"message": "…"}}}}. {_FALLBACK}')
+
+
+# --- refusals (api.root answers them; the OpenAPI document declares them per operation) ------
+
+
+class Refusal(Schema):
+    """401, 403, 404 and 405: ``{"detail": "…"}``, in the language ``Accept-Language`` asks for."""
+
+    detail: str
+
+
+class FieldError(Schema):
+    """One problem: where (``["body", "title"]``, ``["query", "limit"]``, ``["path", "number"]``), what, its kind."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class FieldErrors(Schema):
+    """400 (not JSON), 413 (too large) and 422 (a field refused, by pydantic or by a service)."""
+
+    detail: list[FieldError]
+
+
+_REFUSED = {401: Refusal, 403: Refusal}
+READ_ERRORS = {**_REFUSED, 422: FieldErrors}
+WRITE_ERRORS = {400: FieldErrors, **_REFUSED, 413: FieldErrors, 422: FieldErrors}
+NOT_FOUND = {404: Refusal}
 
 
 class IncidentListQuery(Schema):

@@ -9,6 +9,7 @@ from console.forms.datetimes import LocalDateTimeField
 from console.forms.texts import TextsInLanguagesMixin, show_visibility
 from core.formatting import active_language
 from core.forms import PlainTextForm
+from incidents.bounds import MAX_LONG_TEXT, MAX_MESSAGE, MAX_SHORT_TEXT, MAX_TITLE
 from incidents.defaults import first_messages
 from incidents.models import (
     OPEN_STATUSES,
@@ -73,26 +74,26 @@ class ComponentImpactMixin:
 
 class IncidentOpenForm(PlainTextForm, CustomerChoiceMixin, ComponentImpactMixin, TextsInLanguagesMixin, forms.Form):
     customer = forms.ModelChoiceField(queryset=Customer.objects.none(), label=_("Customer"))
-    title = forms.CharField(label=_("Title"), max_length=200,
+    title = forms.CharField(label=_("Title"), max_length=MAX_TITLE,
                             widget=forms.TextInput(attrs={"autofocus": True, "placeholder": _("Server outage")}))
     category = forms.ChoiceField(label=_("Problem"), choices=Category.choices, initial=Category.SERVER)
     severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices, initial=Severity.HIGH,
                                  widget=forms.RadioSelect)
     status = forms.ChoiceField(label=_("Current status"), choices=[(s, s.label) for s in OPEN_STATUSES],
                                initial=Status.INVESTIGATING)
-    business_impact = forms.CharField(label=_("Business impact"), required=False, max_length=2000,
+    business_impact = forms.CharField(label=_("Business impact"), required=False, max_length=MAX_SHORT_TEXT,
                                       widget=forms.Textarea(attrs={"rows": 2}),
                                       help_text=_("Which business processes are hit, in the customer's words."))
     started_at = LocalDateTimeField(label=_("Started at"), required=False,
                                     help_text=_("In the customer's time zone. Empty means now."))
     eta = LocalDateTimeField(label=_("Expected resolution"), required=False)
-    workaround = forms.CharField(label=_("What users can do meanwhile"), required=False, max_length=2000,
+    workaround = forms.CharField(label=_("What users can do meanwhile"), required=False, max_length=MAX_SHORT_TEXT,
                                  widget=forms.Textarea(attrs={"rows": 2}))
     detected_by = forms.ChoiceField(label=_("Detected by"), choices=DetectedBy.choices, initial=DetectedBy.MSP,
                                     widget=forms.RadioSelect)
     personal_data_involved = forms.BooleanField(label=_("Personal data may be involved"), required=False)
     message = forms.CharField(
-        label=_("First public message"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}),
+        label=_("First public message"), max_length=MAX_MESSAGE, widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Shown on the status page at once. Plain words; Markdown allowed."),
     )
 
@@ -130,20 +131,20 @@ class IncidentOpenForm(PlainTextForm, CustomerChoiceMixin, ComponentImpactMixin,
 class IncidentUpdateForm(PlainTextForm, ComponentImpactMixin, TextsInLanguagesMixin, forms.Form):
     impact_choices = UPDATE_IMPACT_CHOICES
 
-    message = forms.CharField(label=_("Message"), required=False, max_length=5000,
+    message = forms.CharField(label=_("Message"), required=False, max_length=MAX_MESSAGE,
                               widget=forms.Textarea(attrs={"rows": 4}))
-    title = forms.CharField(label=_("Title"), required=False, max_length=200)
+    title = forms.CharField(label=_("Title"), required=False, max_length=MAX_TITLE)
     is_internal = forms.BooleanField(label=_("Internal note (never shown to the customer)"), required=False)
     status = forms.ChoiceField(label=_("Status"), choices=Status.choices)
     severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices)
     eta = LocalDateTimeField(label=_("Expected resolution"), required=False)
-    workaround = forms.CharField(label=_("What users can do meanwhile"), required=False, max_length=2000,
+    workaround = forms.CharField(label=_("What users can do meanwhile"), required=False, max_length=MAX_SHORT_TEXT,
                                  widget=forms.Textarea(attrs={"rows": 2}))
-    root_cause = forms.CharField(label=_("Root cause"), required=False, max_length=5000,
+    root_cause = forms.CharField(label=_("Root cause"), required=False, max_length=MAX_LONG_TEXT,
                                  widget=forms.Textarea(attrs={"rows": 2}))
-    resolution_summary = forms.CharField(label=_("Resolution summary"), required=False, max_length=5000,
+    resolution_summary = forms.CharField(label=_("Resolution summary"), required=False, max_length=MAX_LONG_TEXT,
                                          widget=forms.Textarea(attrs={"rows": 2}))
-    business_impact = forms.CharField(label=_("Business impact"), required=False, max_length=2000,
+    business_impact = forms.CharField(label=_("Business impact"), required=False, max_length=MAX_SHORT_TEXT,
                                       widget=forms.Textarea(attrs={"rows": 2}),
                                       help_text=_("Which business processes are hit, in the customer's words."))
     external_impact = forms.BooleanField(
@@ -225,7 +226,7 @@ class IncidentUpdateForm(PlainTextForm, ComponentImpactMixin, TextsInLanguagesMi
 class IncidentMessageForm(PlainTextForm, TextsInLanguagesMixin, forms.Form):
     """One public message about an incident, in each language its readers need (reopen, summary)."""
 
-    message = forms.CharField(max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+    message = forms.CharField(max_length=MAX_MESSAGE, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, incident: Incident, label: str, current: dict[str, str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -19,9 +19,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from api.models import ApiToken
-from api.schemas import MAX_LONG_TEXT, MAX_SHORT_TEXT, MAX_TEXT, MAX_TITLE
 from console.forms.incident import IncidentOpenForm, IncidentUpdateForm
 from flows import incidents as incident_flow
+from incidents.bounds import MAX_LONG_TEXT, MAX_MESSAGE, MAX_SHORT_TEXT, MAX_TITLE
 from incidents.models import (
     AffectedComponent,
     Component,
@@ -274,6 +274,7 @@ def test_text_caps_are_the_console_forms_caps():
     assert IncidentOpenForm.base_fields["title"].max_length == MAX_TITLE
     assert update["workaround"].max_length == update["business_impact"].max_length == MAX_SHORT_TEXT
     assert update["root_cause"].max_length == update["resolution_summary"].max_length == MAX_LONG_TEXT
+    assert IncidentOpenForm.base_fields["message"].max_length == update["message"].max_length == MAX_MESSAGE
 
 
 def test_numbers_count_up_per_customer_and_day(api, customer):
@@ -282,7 +283,7 @@ def test_numbers_count_up_per_customer_and_day(api, customer):
     assert len({n[:-3] for n in numbers}) == 1
 
 
-LONG = "x" * (MAX_TEXT + 1)
+LONG = "x" * (MAX_MESSAGE + 1)
 
 
 @pytest.mark.parametrize(
