@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Query, Router, Schema
 from ninja import Status as HttpStatus  # incidents.models has a Status of its own
 from ninja.errors import ValidationError as BodyError
 
@@ -86,6 +86,7 @@ def open_incident(request: HttpRequest, payload: IncidentOpenIn) -> HttpStatus:
 
 @router.get("", response={200: IncidentPage, **READ_ERRORS})
 def list_incidents(request: HttpRequest, query: Query[IncidentListQuery]) -> IncidentPage:
+    _refuse_unknown_parameters(request, IncidentListQuery)
     incidents = incidents_for_user(request.auth).filter(_STATUS_FILTERS[query.status])
     ordered = with_console_details(incidents, user=request.auth).order_by("-started_at", "-pk")
     page = list(ordered[query.offset : query.offset + query.limit])
@@ -134,6 +135,14 @@ def _incident_or_404(user: AbstractBaseUser, number: str) -> Incident:
     if incident is None:
         raise Http404("No such incident")
     return incident
+
+
+def _refuse_unknown_parameters(request: HttpRequest, known: type[Schema]) -> None:
+    """A misspelt ``?stauts=open`` would list every incident: refused (422), like an unknown body key."""
+    unknown = sorted(set(request.GET) - set(known.model_fields))
+    if unknown:
+        raise BodyError([{"loc": ["query", name], "msg": _("Unknown parameter."), "type": "extra_forbidden"}
+                         for name in unknown])
 
 
 def _component_statuses(refs: list[ComponentRef], candidates: QuerySet[Component]) -> dict[Component, str]:

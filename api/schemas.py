@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from ninja import Path, Schema
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from core.validators import has_control_characters
+from core.validators import PLAIN_TEXT_PATTERN, VISIBLE_TEXT_PATTERN, has_control_characters
 from incidents.bounds import MAX_LONG_TEXT, MAX_MESSAGE, MAX_SHORT_TEXT, MAX_TITLE
 from incidents.models import Category, ComponentStatus, DetectedBy, Language, Severity, Status, UpdateKind
 
@@ -34,6 +34,9 @@ def _no_control(value: str) -> str:
 
 
 NoControl = AfterValidator(_no_control)
+# The rule in the OpenAPI document too, so clients (and generated tests) know it before a 422.
+Plain = Field(json_schema_extra={"pattern": PLAIN_TEXT_PATTERN})
+Visible = Field(json_schema_extra={"pattern": VISIBLE_TEXT_PATTERN})
 
 
 def _to_utc(value: datetime) -> datetime:
@@ -43,12 +46,12 @@ def _to_utc(value: datetime) -> datetime:
         raise ValueError("is out of range") from exc
 
 
-Text = Annotated[str, StringConstraints(max_length=MAX_TEXT), NoControl]
-ShortText = Annotated[str, StringConstraints(max_length=MAX_SHORT_TEXT), NoControl]
-LongText = Annotated[str, StringConstraints(max_length=MAX_LONG_TEXT), NoControl]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TITLE), NoControl]
-Slug = Annotated[str, StringConstraints(max_length=50), NoControl]
-TitleVersion = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TITLE), NoControl]
+Text = Annotated[str, StringConstraints(max_length=MAX_TEXT), NoControl, Plain]
+ShortText = Annotated[str, StringConstraints(max_length=MAX_SHORT_TEXT), NoControl, Plain]
+LongText = Annotated[str, StringConstraints(max_length=MAX_LONG_TEXT), NoControl, Plain]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TITLE), NoControl, Visible]
+Slug = Annotated[str, StringConstraints(max_length=50), NoControl, Plain]
+TitleVersion = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TITLE), NoControl, Plain]
 Instant = Annotated[
     AwareDatetime,
     AfterValidator(_to_utc),

@@ -11,7 +11,12 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 # What XML 1.0 cannot carry (django.utils.xmlutils refuses the same): the C0 controls but tab, LF and CR.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f"
+CONTROL_CHARACTERS = re.compile(f"[{_CONTROL}]")
+# The same rule as a JSON Schema pattern (the API's OpenAPI document): a text without them, and
+# one that also has a visible character (a required name, which is stripped of spaces).
+PLAIN_TEXT_PATTERN = f"^[^{_CONTROL}]*$"
+VISIBLE_TEXT_PATTERN = f"^[^{_CONTROL}]*[^\\s{_CONTROL}][^{_CONTROL}]*$"
 CONTROL_CHARACTERS_MESSAGE = _("Remove the control characters: invisible characters other than tabs and line breaks "
                                "cannot be stored.")
 

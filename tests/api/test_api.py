@@ -482,6 +482,7 @@ def test_list_paginates(api, three_incidents):
         ({"limit": "ten"}, "limit"),
         ({"offset": -1}, "offset"),
         ({"offset": 10**20}, "offset"),
+        ({"stauts": "open"}, "stauts"),  # a typo would otherwise list every incident
     ],
 )
 def test_list_rejects_bad_parameters(api, params, field):
