@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import AuthorizationError, ValidationError
 
-from api.schemas import MAX_OFFSET, MAX_PAGE
+from api.schemas import MAX_OFFSET, MAX_PAGE, READ_ERRORS
 from audit import selectors
 from audit.models import Action, AuditEvent
 from incidents.models import Customer
@@ -56,7 +56,7 @@ class AuditPage(Schema):
     items: list[AuditEventOut]
 
 
-@router.get("", response=AuditPage, summary="The audit trail (managers only)")
+@router.get("", response={200: AuditPage, **READ_ERRORS}, summary="The audit trail (managers only)")
 def list_events(request: HttpRequest, query: Query[AuditQuery]) -> AuditPage:
     if not selectors.user_may_read_audit(request.auth):
         raise AuthorizationError(message=_("Only managers may read the audit trail."))

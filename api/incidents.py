@@ -9,7 +9,7 @@ Texts are written in the incident's ``language``; ``translations`` carries them 
 languages (``core.texts``), in and out by the request body's names (``impact``).
 """
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -18,10 +18,14 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Query, Router, Schema
+from ninja import Status as HttpStatus  # incidents.models has a Status of its own
 from ninja.errors import ValidationError as BodyError
 
 from api.schemas import (
+    NOT_FOUND,
+    READ_ERRORS,
+    WRITE_ERRORS,
     ByLanguage,
     ComponentChangeOut,
     ComponentOut,
@@ -45,8 +49,8 @@ from incidents.models import OPEN_STATUSES, Component, Incident, IncidentUpdate,
 from incidents.selectors import (
     components_for_customer,
     customer_for_user,
-    customers_for_user,
     incident_by_number_for_user,
+    incident_customers_for_user,
     incidents_for_user,
     timeline,
     with_console_details,
@@ -61,8 +65,8 @@ _BODY_NAMES = {"business_impact": "impact", "is_internal": "internal"}
 _SERVICE_NAMES = {body: field for field, body in _BODY_NAMES.items()}
 
 
-@router.post("", response={201: IncidentDetail})
-def open_incident(request: HttpRequest, payload: IncidentOpenIn) -> IncidentDetail:
+@router.post("", response={201: IncidentDetail, **WRITE_ERRORS})
+def open_incident(request: HttpRequest, payload: IncidentOpenIn) -> HttpStatus:
     customer = customer_for_user(request.auth, slug=payload.customer)
     if customer is None:  # the same answer whether it does not exist or is not the caller's
         raise ValidationError({"customer": _("Unknown customer: %(slug)s") % {"slug": payload.customer}})
@@ -77,50 +81,50 @@ def open_incident(request: HttpRequest, payload: IncidentOpenIn) -> IncidentDeta
             detected_by=payload.detected_by, personal_data_involved=payload.personal_data_involved,
             language=language, translations=translations,
         )
-    return _detail(request.auth, incident.customer_links.get().number)
+    return HttpStatus(201, _detail(request.auth, incident.customer_links.get().number))
 
 
-@router.get("", response=IncidentPage)
+@router.get("", response={200: IncidentPage, **READ_ERRORS})
 def list_incidents(request: HttpRequest, query: Query[IncidentListQuery]) -> IncidentPage:
+    _refuse_unknown_parameters(request, IncidentListQuery)
     incidents = incidents_for_user(request.auth).filter(_STATUS_FILTERS[query.status])
-    ordered = with_console_details(incidents).order_by("-started_at", "-pk")
+    ordered = with_console_details(incidents, user=request.auth).order_by("-started_at", "-pk")
     page = list(ordered[query.offset : query.offset + query.limit])
-    visible = _visible_customer_ids(request.auth, page)
     return IncidentPage(
         count=incidents.count(), limit=query.limit, offset=query.offset,
-        items=[_summary(incident, visible) for incident in page],
+        items=[_summary(incident) for incident in page],
     )
 
 
-@router.get("/{number}", response=IncidentDetail)
+@router.get("/{number}", response={200: IncidentDetail, **READ_ERRORS, **NOT_FOUND})
 def get_incident(request: HttpRequest, number: IncidentNumber) -> IncidentDetail:
     return _detail(request.auth, number)
 
 
-@router.post("/{number}/updates", response={201: UpdateResult})
-def post_update(request: HttpRequest, number: IncidentNumber, payload: IncidentUpdateIn) -> UpdateResult:
+@router.post("/{number}/updates", response={201: UpdateResult, **WRITE_ERRORS, **NOT_FOUND})
+def post_update(request: HttpRequest, number: IncidentNumber, payload: IncidentUpdateIn) -> HttpStatus:
     incident = _incident_or_404(request.auth, number)
-    candidates = Component.objects.filter(customer__in=_visible_customer_ids(request.auth, [incident]))
-    component_statuses = _component_statuses(payload.components, candidates)
+    customers = incident_customers_for_user(request.auth, incident)
+    component_statuses = _component_statuses(payload.components, Component.objects.filter(customer__in=customers))
     translations = _translations(payload.translations, written_in=incident.language)
     with _named_as_body():
         update = incident_flow.post_update(
             incident=incident, author=request.auth, message=payload.message, is_internal=payload.internal,
             status=payload.status, severity=payload.severity, component_statuses=component_statuses,
             eta=payload.eta, workaround=payload.workaround, root_cause=payload.root_cause,
-            resolution_summary=payload.resolution_summary, translations=translations,
+            resolution_summary=payload.resolution_summary, translations=translations, customers=customers,
         )
-    return _update_result(request.auth, number, update)
+    return HttpStatus(201, _update_result(request.auth, number, update))
 
 
-@router.post("/{number}/reopen", response={201: UpdateResult})
-def reopen(request: HttpRequest, number: IncidentNumber, payload: ReopenIn) -> UpdateResult:
+@router.post("/{number}/reopen", response={201: UpdateResult, **WRITE_ERRORS, **NOT_FOUND})
+def reopen(request: HttpRequest, number: IncidentNumber, payload: ReopenIn) -> HttpStatus:
     incident = _incident_or_404(request.auth, number)
     translations = _translations(payload.translations, written_in=incident.language)
     with _named_as_body():
         update = incident_flow.reopen(incident=incident, author=request.auth, message=payload.message,
                                           translations=translations)
-    return _update_result(request.auth, number, update)
+    return HttpStatus(201, _update_result(request.auth, number, update))
 
 
 # --- parsing -------------------------------------------------------------------------
@@ -131,6 +135,14 @@ def _incident_or_404(user: AbstractBaseUser, number: str) -> Incident:
     if incident is None:
         raise Http404("No such incident")
     return incident
+
+
+def _refuse_unknown_parameters(request: HttpRequest, known: type[Schema]) -> None:
+    """A misspelt ``?stauts=open`` would list every incident: refused (422), like an unknown body key."""
+    unknown = sorted(set(request.GET) - set(known.model_fields))
+    if unknown:
+        raise BodyError([{"loc": ["query", name], "msg": _("Unknown parameter."), "type": "extra_forbidden"}
+                         for name in unknown])
 
 
 def _component_statuses(refs: list[ComponentRef], candidates: QuerySet[Component]) -> dict[Component, str]:
@@ -182,21 +194,14 @@ def _named_as_body() -> Iterator[None]:
 
 
 # --- serializing ---------------------------------------------------------------------
+# The incidents come from ``incidents.selectors``, which load only the caller's customers'
+# parts of a shared incident (numbers, components, component changes): other customers stay
+# out of answers.
 
 
-def _visible_customer_ids(user: AbstractBaseUser, incidents: Iterable[Incident]) -> set[int]:
-    """Which of these incidents' customers the user may see; other customers stay out of answers."""
-    visible = customers_for_user(user).filter(incident_links__incident__in=list(incidents))
-    return set(visible.values_list("pk", flat=True))
-
-
-def _summary_fields(incident: Incident, visible: set[int], number: str | None) -> dict[str, Any]:
+def _summary_fields(incident: Incident, number: str | None) -> dict[str, Any]:
     """``number`` is the one the caller asked for; a listing shows the first one they may see."""
-    numbers = [
-        NumberOut(number=link.number, customer=link.customer.slug)
-        for link in incident.customer_links.all()
-        if link.customer_id in visible
-    ]
+    numbers = [NumberOut(number=link.number, customer=link.customer.slug) for link in incident.customer_links.all()]
     return {
         "number": number or numbers[0].number, "numbers": numbers, "title": incident.title,
         "language": incident.language, "translations": _versions(incident.translations, INCIDENT_TEXTS),
@@ -206,43 +211,35 @@ def _summary_fields(incident: Incident, visible: set[int], number: str | None) -
     }
 
 
-def _summary(incident: Incident, visible: set[int], number: str | None = None) -> IncidentSummary:
-    return IncidentSummary(**_summary_fields(incident, visible, number))
+def _summary(incident: Incident, number: str | None = None) -> IncidentSummary:
+    return IncidentSummary(**_summary_fields(incident, number))
 
 
 def _detail(user: AbstractBaseUser, number: str) -> IncidentDetail:
     incident = _incident_or_404(user, number)
-    visible = _visible_customer_ids(user, [incident])
     components = [
         ComponentOut(id=a.component_id, name=a.component.name, customer=a.component.customer.slug, status=a.status)
         for a in incident.affected.all()
-        if a.component.customer_id in visible
     ]
     return IncidentDetail(
-        **_summary_fields(incident, visible, number),
+        **_summary_fields(incident, number),
         impact=incident.business_impact, workaround=incident.workaround, root_cause=incident.root_cause,
         resolution_summary=incident.resolution_summary, detected_by=incident.detected_by,
         personal_data_involved=incident.personal_data_involved, detected_at=incident.detected_at,
         acknowledged_at=incident.acknowledged_at, identified_at=incident.identified_at,
         monitoring_at=incident.monitoring_at, last_public_update_at=incident.last_public_update_at,
         created_at=incident.created_at, updated_at=incident.updated_at, reopen_count=incident.reopen_count,
-        components=components, updates=[_update_out(update, visible) for update in _timeline(incident)],
+        components=components, updates=[_update_out(update) for update in timeline(incident, user=user)],
     )
 
 
-def _timeline(incident: Incident) -> QuerySet[IncidentUpdate]:
-    """The console's timeline, plus each changed component's customer (answers name it)."""
-    return timeline(incident).prefetch_related("component_changes__component__customer")
-
-
-def _update_out(update: IncidentUpdate, visible: set[int]) -> UpdateOut:
+def _update_out(update: IncidentUpdate) -> UpdateOut:
     changes = [
         ComponentChangeOut(
             id=change.component_id, name=change.component.name, customer=change.component.customer.slug,
             previous_status=change.previous_status or None, status=change.status,
         )
         for change in update.component_changes.all()
-        if change.component.customer_id in visible
     ]
     return UpdateOut(
         id=update.pk, kind=update.kind, status=update.status, severity=update.severity, message=update.message,
@@ -263,6 +260,5 @@ def _versions(translations: Mapping[str, Mapping[str, str]] | None, fields: Sequ
 
 def _update_result(user: AbstractBaseUser, number: str, update: IncidentUpdate) -> UpdateResult:
     incident = _incident_or_404(user, number)
-    visible = _visible_customer_ids(user, [incident])
-    update = _timeline(incident).get(pk=update.pk)
-    return UpdateResult(update=_update_out(update, visible), incident=_summary(incident, visible, number))
+    update = timeline(incident, user=user).get(pk=update.pk)
+    return UpdateResult(update=_update_out(update), incident=_summary(incident, number))

@@ -17,7 +17,7 @@ from datetime import datetime
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
 
-from api.schemas import IncidentNumber
+from api.schemas import NOT_FOUND, READ_ERRORS, IncidentNumber
 from incidents.models import CustomerIncident
 from incidents.selectors import customers_for_user
 from reports import services
@@ -52,7 +52,7 @@ def _pdf(render: ReportRender, number: str) -> HttpResponse:
     return response
 
 
-@router.get("/{number}/report.pdf", response={202: RenderStateOut, 409: RenderStateOut},
+@router.get("/{number}/report.pdf", response={202: RenderStateOut, 409: RenderStateOut, **READ_ERRORS, **NOT_FOUND},
             openapi_extra={"responses": {200: _PDF_RESPONSE}}, summary="The incident's post-incident report (PDF)")
 def report_pdf(request: HttpRequest, number: IncidentNumber, response: HttpResponse):
     link = (CustomerIncident.objects.select_related("incident", "customer")

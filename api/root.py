@@ -8,23 +8,31 @@ the API needs no CSRF token.
 Refusals answer ``{"detail": "..."}``: 401 without a known token (``"Unauthorized"``), or
 with one that has expired (``"Token expired."``) or was revoked (``"Token revoked."``); 403
 for a read-only token on anything but GET or HEAD (``"This token can only read."``) and for a
-user who is not MSP staff.
+user who is not MSP staff; 404 for an incident the caller may not see, exactly like one that
+does not exist; 405, with ``Allow``, for a method a path does not take.
 
 Bad input never becomes a 500. Whether pydantic or a service finds it, the answer is 422
 (400 for a body that is not JSON, 413 for one that is too large) in one shape:
-``{"detail": [{"loc": ["body", "title"], "msg": "...", "type": "..."}]}``.
+``{"detail": [{"loc": ["body", "title"], "msg": "...", "type": "..."}]}``. Texts have the
+console's limits (a message 5,000 characters) and no control characters but tab and line
+breaks; an ETA lies between now and a year ahead. On a shared incident the caller sees and
+changes only the parts of their own customers.
 """
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import wraps
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.urls import URLPattern, URLResolver, re_path
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError, ValidationErrorContext
 from ninja.security import HttpBearer
@@ -75,6 +83,17 @@ def _note_use(api_token: ApiToken, now: datetime) -> None:
 
 
 class KalmAPI(NinjaAPI):
+    def _get_urls(self) -> list[URLPattern | URLResolver]:
+        """Ninja's URL patterns, each answering a method it does not take in JSON like every other
+        error, then a JSON 404 for any other path under the API's root."""
+        patterns = super()._get_urls()
+        for pattern in patterns:
+            if getattr(pattern, "name", None) == "api-root":  # kept for reverse(); ninja's answers an HTML 404
+                pattern.callback = _no_such_path
+            elif isinstance(pattern, URLPattern):
+                pattern.callback = _json_not_allowed(pattern.callback)
+        return [*patterns, re_path(r"^.*$", _no_such_path)]
+
     def validation_error_from_error_contexts(self, error_contexts: list[ValidationErrorContext]) -> ValidationError:
         """Name body fields as the client wrote them: ``["body", "title"]``.
 
@@ -88,6 +107,26 @@ class KalmAPI(NinjaAPI):
             if loc[0] == "body" and len(loc) > 1 and loc[1] in body_params:
                 item["loc"] = (loc[0], *loc[2:])
         return error
+
+
+def _json_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Ninja answers a method a path does not take with plain text; this answers ``{"detail": …}``."""
+
+    @wraps(view)  # keeps ninja's csrf_exempt: bearer tokens are never sent by browsers on their own
+    def view_with_json_405(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if not isinstance(response, HttpResponseNotAllowed):
+            return response
+        refusal = api.create_response(request, {"detail": _("Method not allowed.")}, status=405)
+        refusal["Allow"] = response["Allow"]
+        return refusal
+
+    return view_with_json_405
+
+
+@csrf_exempt  # any method: the answer is the same 404
+def _no_such_path(request: HttpRequest, **_path: str) -> HttpResponse:
+    return api.create_response(request, {"detail": _("No such path in the API.")}, status=404)
 
 
 api = KalmAPI(

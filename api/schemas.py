@@ -8,37 +8,35 @@ a 422 and never as a database error or a status page feed that cannot be written
 has no control characters).
 """
 
-import re
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from ninja import Path, Schema
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from core.validators import PLAIN_TEXT_PATTERN, VISIBLE_TEXT_PATTERN, has_control_characters
+from incidents.bounds import MAX_LONG_TEXT, MAX_MESSAGE, MAX_SHORT_TEXT, MAX_TITLE
 from incidents.models import Category, ComponentStatus, DetectedBy, Language, Severity, Status, UpdateKind
 
-MAX_TEXT = 10_000  # a message
-MAX_TITLE = 200
-# The console's forms (console.forms.incident) cap these; a longer text written here would
-# stop every later update in the console, whose form sends the text back as it stands.
-MAX_SHORT_TEXT = 2_000  # impact, workaround
-MAX_LONG_TEXT = 5_000  # root cause, resolution summary
+# The console's forms (console.forms.incident) read the same limits (incidents.bounds): a longer
+# text written here would stop every later update in the console, whose form sends it back.
+MAX_TEXT = MAX_MESSAGE
 MAX_PAGE = 100
 # Far beyond any real list, and well inside every database's integer range.
 MAX_OFFSET = 2**31 - 1
 
 
-# What XML 1.0 cannot carry (django.utils.xmlutils refuses the same): the C0 controls but tab, LF and CR.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
 def _no_control(value: str) -> str:
-    if _CONTROL.search(value):
+    """The console's rule (``core.validators``): the C0 controls but tab, LF and CR are refused."""
+    if has_control_characters(value):
         raise ValueError("must not contain control characters (tab and line breaks are fine)")
     return value
 
 
 NoControl = AfterValidator(_no_control)
+# The rule in the OpenAPI document too, so clients (and generated tests) know it before a 422.
+Plain = Field(json_schema_extra={"pattern": PLAIN_TEXT_PATTERN})
+Visible = Field(json_schema_extra={"pattern": VISIBLE_TEXT_PATTERN})
 
 
 def _to_utc(value: datetime) -> datetime:
@@ -48,12 +46,12 @@ def _to_utc(value: datetime) -> datetime:
         raise ValueError("is out of range") from exc
 
 
-Text = Annotated[str, StringConstraints(max_length=MAX_TEXT), NoControl]
-ShortText = Annotated[str, StringConstraints(max_length=MAX_SHORT_TEXT), NoControl]
-LongText = Annotated[str, StringConstraints(max_length=MAX_LONG_TEXT), NoControl]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TITLE), NoControl]
-Slug = Annotated[str, StringConstraints(max_length=50), NoControl]
-TitleVersion = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TITLE), NoControl]
+Text = Annotated[str, StringConstraints(max_length=MAX_TEXT), NoControl, Plain]
+ShortText = Annotated[str, StringConstraints(max_length=MAX_SHORT_TEXT), NoControl, Plain]
+LongText = Annotated[str, StringConstraints(max_length=MAX_LONG_TEXT), NoControl, Plain]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TITLE), NoControl, Visible]
+Slug = Annotated[str, StringConstraints(max_length=50), NoControl, Plain]
+TitleVersion = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TITLE), NoControl, Plain]
 Instant = Annotated[
     AwareDatetime,
     AfterValidator(_to_utc),
@@ -170,6 +168,35 @@ class ReopenIn(_Body):
     translations: ReopenTranslations | None = Field(
         None, description='The message in other languages than the incident\'s `language`: '
                           f'{{"en": {{"message": "…"}}}}. {_FALLBACK}')
+
+
+# --- refusals (api.root answers them; the OpenAPI document declares them per operation) ------
+
+
+class Refusal(Schema):
+    """401, 403, 404 and 405: ``{"detail": "…"}``, in the language ``Accept-Language`` asks for."""
+
+    detail: str
+
+
+class FieldError(Schema):
+    """One problem: where (``["body", "title"]``, ``["query", "limit"]``, ``["path", "number"]``), what, its kind."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class FieldErrors(Schema):
+    """400 (not JSON), 413 (too large) and 422 (a field refused, by pydantic or by a service)."""
+
+    detail: list[FieldError]
+
+
+_REFUSED = {401: Refusal, 403: Refusal}
+READ_ERRORS = {**_REFUSED, 422: FieldErrors}
+WRITE_ERRORS = {400: FieldErrors, **_REFUSED, 413: FieldErrors, 422: FieldErrors}
+NOT_FOUND = {404: Refusal}
 
 
 class IncidentListQuery(Schema):

@@ -146,6 +146,12 @@ def stakeholder_customers_for_user(user: AbstractBaseUser) -> QuerySet[Customer]
     return customers_for_user(user).annotate(active_stakeholders=active).order_by("name")
 
 
+def stakeholder_addresses_for_user(user: AbstractBaseUser) -> set[str]:
+    """The e-mail addresses (lower case) of the user's customers' stakeholders, active or not."""
+    addresses = Stakeholder.objects.filter(customer__in=customers_for_user(user)).exclude(email="")
+    return {address.lower() for address in addresses.values_list("email", flat=True)}
+
+
 def stakeholders_for_customer(customer: Customer) -> QuerySet[Stakeholder]:
     """Active stakeholders first, then by name; components prefetched."""
     components = Prefetch("components", queryset=Component.objects.order_by("group", "position", "name"))

@@ -9,7 +9,7 @@ is what posting sends; the next-update time the texts promise is then kept by pa
 the service as ``promise``.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,10 +23,14 @@ from comms.messages.checks import message_warnings
 from comms.messages.rendering import RenderedMessage
 from comms.models import Audience, Communication, MessageKind, Stakeholder
 from comms.outbox.planning import GroupKey, PlannedMessage
+from core.validators import CONTROL_CHARACTERS_MESSAGE, has_control_characters
 from flows import incidents as incident_flow
-from incidents.models import Incident, IncidentUpdate
+from incidents.bounds import AHEAD
+from incidents.models import Customer, Incident, IncidentUpdate
 
 PREVIEW_RECIPIENT_NAMES = 8
+MAX_SUBJECT = Communication._meta.get_field("subject").max_length
+MAX_BODY = 50_000  # far beyond any message anyone reads, far below what a request may carry
 
 
 @dataclass
@@ -64,9 +68,11 @@ class _RollBack(Exception):
         self.plans, self.promise = plans, promise
 
 
-def preview(*, incident: Incident, author, facts: Mapping[str, Any],
+def preview(*, incident: Incident, author, facts: Mapping[str, Any], customers: Iterable[Customer],
             edited: Mapping[str, tuple[str, str]] | None = None) -> Preview:
-    """The messages posting ``facts`` would send, one Draft each; ``edited`` (by Draft.key) replaces a text.
+    """The messages posting ``facts`` would send to ``customers``' people (the author's part of a
+    shared incident), one Draft each; ``edited`` (by Draft.key) replaces a text. The other
+    customers' people are sent their messages as the templates write them.
 
     Raises the service's ValidationError for facts it would refuse.
     """
@@ -75,17 +81,30 @@ def preview(*, incident: Incident, author, facts: Mapping[str, Any],
             update = incident_flow.post_update(incident=incident, author=author, **facts)
             raise _RollBack(_plans_written_for(update), Incident.objects.get(pk=incident.pk).next_update_due_at)
     except _RollBack as done:
-        plans, promise = done.plans, done.promise
+        shown = {customer.pk for customer in customers}
+        plans, promise = [plan for plan in done.plans if plan.customer.pk in shown], done.promise
     names = _names(plan.recipient_ids for plan in plans)
     drafts = []
     for plan in plans:
         subject, body = (edited or {}).get(_key(plan), (plan.rendered.subject, plan.rendered.body_text))
-        errors = [] if subject.strip() and body.strip() else [_("Subject and text cannot be empty.")]
+        errors = text_errors(subject, body)
         warnings = message_warnings(text=f"{subject}\n{body}", audience=plan.audience, language=plan.language,
                                     kind=plan.kind, incident=incident)
         recipients = [names[i] for i in plan.recipient_ids[:PREVIEW_RECIPIENT_NAMES] if i in names]
         drafts.append(Draft(plan, subject, body, warnings, recipients, errors))
     return Preview(drafts, promise)
+
+
+def text_errors(subject: str, body: str) -> list[str]:
+    """What keeps an edited message from being sent: empty, too long, or holding control characters."""
+    errors = [] if subject.strip() and body.strip() else [_("Subject and text cannot be empty.")]
+    if len(subject) > MAX_SUBJECT:
+        errors.append(_("Keep the subject under %(max)d characters.") % {"max": MAX_SUBJECT})
+    if len(body) > MAX_BODY:
+        errors.append(_("Keep the text under %(max)d characters.") % {"max": MAX_BODY})
+    if has_control_characters(subject) or has_control_characters(body):
+        errors.append(str(CONTROL_CHARACTERS_MESSAGE))
+    return errors
 
 
 def _plans_written_for(update: IncidentUpdate) -> list[PlannedMessage]:
@@ -118,6 +137,8 @@ def compose_send(*, incident: Incident, author, facts: Mapping[str, Any], drafts
         raise ValidationError({"message": broken})
     if send_at is not None and send_at < timezone.now():
         raise ValidationError({"send_at": _("The scheduled time has passed; choose a later time or send now.")})
+    if send_at is not None and send_at > timezone.now() + AHEAD:
+        raise ValidationError({"send_at": _("Schedule the update within a year from now.")})
     texts: dict[GroupKey, tuple[str, str]] = {
         (d.plan.customer.pk, d.plan.kind, d.plan.audience, d.plan.language): (d.subject, d.body) for d in drafts
     }

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.texts import Translations
+from incidents.bounds import AHEAD
 from incidents.models import Incident, IncidentUpdate, Status, UpdateKind
 from incidents.services import next_update_due, split_translations, timeline_entry_add
 
@@ -30,6 +31,8 @@ def incident_extend_due(*, incident: Incident, author: AbstractBaseUser | None, 
         errors["until"] = _("This incident is resolved; no update is due.")
     elif until <= timezone.now():
         errors["until"] = _("Choose a time in the future.")
+    elif until > timezone.now() + AHEAD:
+        errors["until"] = _("Choose a time within a year from now.")
     elif incident.next_update_due_at and until <= incident.next_update_due_at:
         errors["until"] = _("Choose a time after the current due time.")
     if not reason.strip():

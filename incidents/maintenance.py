@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.texts import Translations, merged
+from incidents.bounds import AHEAD
 from incidents.components import component_status_refresh
 from incidents.models import Component, Customer, Language, Maintenance, MaintenanceStatus
 
@@ -48,6 +49,10 @@ def maintenance_schedule(
         errors["ends_at"] = _("The window must end after it starts.")
     if starts_at < timezone.now():
         errors["starts_at"] = _("The window cannot start in the past.")
+    elif starts_at > timezone.now() + AHEAD:
+        errors["starts_at"] = _("Schedule windows within a year from now.")
+    if ends_at > timezone.now() + AHEAD and ends_at > starts_at:
+        errors["ends_at"] = _("Schedule windows within a year from now.")
     if not components:
         errors["components"] = _("Choose the components the maintenance affects.")
     elif any(component.customer_id != customer.pk for component in components):

@@ -5,6 +5,12 @@ superuser) see every customer; account managers see the customers assigned to th
 An incident is visible when at least one of its customers is. Console views and the API
 both go through these functions, so they answer 404 the same way for what a user may
 not see.
+
+A shared incident (one outage, several customers) is seen in parts: staff see and change
+only their customers' parts of it, that is those customers' numbers, names, components and
+component changes (``incident_customers_for_user``). The incidents these functions return
+carry only those parts in ``customer_links``, ``affected`` and each timeline entry's
+``component_changes``; the incident's own facts (title, status, texts) are shared.
 """
 
 from collections.abc import Iterable
@@ -18,6 +24,7 @@ from incidents.models import (
     OPEN_STATUSES,
     AffectedComponent,
     Component,
+    ComponentChange,
     Customer,
     CustomerIncident,
     Incident,
@@ -74,28 +81,56 @@ def incidents_for_user(user: AbstractBaseUser) -> QuerySet[Incident]:
     return Incident.objects.filter(pk__in=visible)
 
 
-def with_console_details(incidents: QuerySet[Incident]) -> QuerySet[Incident]:
-    """Prefetch what the dashboard and incident page show, in a fixed number of queries."""
-    return incidents.prefetch_related(
-        Prefetch("customer_links", queryset=CustomerIncident.objects.select_related("customer")),
-        Prefetch("affected", queryset=AffectedComponent.objects.select_related("component__customer")),
-    )
+def incident_customers_for_user(user: AbstractBaseUser, incident: Incident) -> QuerySet[Customer]:
+    """The incident's customers whose parts the user may see and change: all of them for a manager,
+    else the ones the user manages. The console and the API pass these to the services as
+    ``customers``, so neither path can change another customer's components."""
+    return customers_for_user(user).filter(incident_links__incident=incident).order_by("incident_links__added_at",
+                                                                                      "incident_links__id")
+
+
+def incident_customers(incident: Incident) -> QuerySet[Customer]:
+    """Every customer the incident affects, in the order they were added. Not for showing to
+    staff (``incident_customers_for_user``): for what the incident owes all of them, such as
+    a text in every language their people read."""
+    return Customer.objects.filter(incident_links__incident=incident).order_by("incident_links__added_at",
+                                                                            "incident_links__id")
+
+
+def _parts_for_user(user: AbstractBaseUser, queryset: QuerySet, customer_path: str) -> QuerySet:
+    """``queryset`` narrowed to the user's customers (``customer_path`` leads to the customer)."""
+    if user_is_manager(user):
+        return queryset
+    return queryset.filter(**{f"{customer_path}__in": customers_for_user(user)})
+
+
+def with_console_details(incidents: QuerySet[Incident], *, user: AbstractBaseUser) -> QuerySet[Incident]:
+    """Prefetch what the dashboard and incident page show, in a fixed number of queries.
+
+    ``customer_links`` and ``affected`` hold only the user's customers' parts (numbers, names,
+    components); ``customers`` holds every affected customer, for what the incident owes all of
+    them (the tightest cadence, every reader's language), never to be shown by name.
+    """
+    links = _parts_for_user(user, CustomerIncident.objects.select_related("customer"), "customer")
+    affected = _parts_for_user(user, AffectedComponent.objects.select_related("component__customer"),
+                               "component__customer")
+    return incidents.prefetch_related(Prefetch("customer_links", queryset=links),
+                                      Prefetch("affected", queryset=affected), "customers")
 
 
 def open_incidents_for_user(user: AbstractBaseUser) -> QuerySet[Incident]:
     """Open incidents, most severe first, then oldest first."""
-    incidents = with_console_details(incidents_for_user(user).filter(status__in=OPEN_STATUSES))
+    incidents = with_console_details(incidents_for_user(user).filter(status__in=OPEN_STATUSES), user=user)
     return incidents.alias(severity_rank=_SEVERITY_RANK).order_by("severity_rank", "started_at")
 
 
 def recently_resolved_for_user(user: AbstractBaseUser, *, limit: int = 10) -> QuerySet[Incident]:
-    return with_console_details(incidents_for_user(user).filter(status=Status.RESOLVED)).order_by("-resolved_at")[
-        :limit
-    ]
+    resolved = with_console_details(incidents_for_user(user).filter(status=Status.RESOLVED), user=user)
+    return resolved.order_by("-resolved_at")[:limit]
 
 
 def incident_for_user_or_404(user: AbstractBaseUser, *, pk: int) -> Incident:
-    incident = with_console_details(incidents_for_user(user)).filter(pk=pk).first()
+    incident = with_console_details(incidents_for_user(user), user=user).filter(pk=pk).first()
     if incident is None:
         raise Http404("No such incident")
     return incident
@@ -105,12 +140,16 @@ def incident_by_number_for_user(user: AbstractBaseUser, *, number: str) -> Incid
     link = CustomerIncident.objects.filter(number=number, customer__in=customers_for_user(user)).first()
     if link is None:
         return None
-    return with_console_details(Incident.objects.filter(pk=link.incident_id)).get()
+    return with_console_details(Incident.objects.filter(pk=link.incident_id), user=user).get()
 
 
-def timeline(incident: Incident) -> QuerySet[IncidentUpdate]:
-    """Every timeline entry, newest first, internal notes included (console only)."""
-    return incident.updates.select_related("author").prefetch_related("component_changes__component")
+def timeline(incident: Incident, *, user: AbstractBaseUser) -> QuerySet[IncidentUpdate]:
+    """Every timeline entry, newest first, internal notes included (staff only); each entry's
+    ``component_changes`` are those of the user's customers' components."""
+    changes = _parts_for_user(user, ComponentChange.objects.select_related("component__customer"),
+                              "component__customer")
+    return incident.updates.select_related("author").prefetch_related(
+        Prefetch("component_changes", queryset=changes))
 
 
 def components_for_customer(customer: Customer) -> QuerySet[Component]:

@@ -6,7 +6,7 @@ themselves. Each function is one transaction, validates before it writes, and ra
 can show the error next to the right field and nothing is half-written.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.texts import Translations, merged
+from incidents.bounds import AHEAD, BACK, ETA_GRACE
 from incidents.components import (
     ComponentStatuses,
     all_operational,
@@ -100,7 +101,7 @@ def incident_open(
     now = timezone.now()
     component_statuses = component_statuses or {}
     _check_open(customer=customer, status=status, message=message, component_statuses=component_statuses,
-                started_at=started_at, now=now)
+                started_at=started_at, eta=eta, now=now)
     incident_texts, message_texts = split_translations(translations)
     incident = Incident(
         title=title.strip(),
@@ -138,7 +139,7 @@ def incident_open(
     return incident
 
 
-def _check_open(*, customer, status, message, component_statuses, started_at, now) -> None:
+def _check_open(*, customer, status, message, component_statuses, started_at, eta, now) -> None:
     errors: dict[str, str] = {}
     if status not in OPEN_STATUSES:
         errors["status"] = _("A new incident must start open (investigating, identified or monitoring).")
@@ -151,6 +152,9 @@ def _check_open(*, customer, status, message, component_statuses, started_at, no
         }
     if started_at and started_at > now + timedelta(minutes=5):
         errors["started_at"] = _("The start time cannot be in the future.")
+    elif started_at and started_at < now - BACK:
+        errors["started_at"] = _("The start time cannot be more than a year ago.")
+    _check_eta(eta, now, errors)
     check_component_values(component_statuses, errors)
     if errors:
         raise ValidationError(errors)
@@ -176,6 +180,7 @@ def incident_post_update(
     personal_data_involved: bool | None = None,
     translations: Translations | None = None,
     promise: datetime | None = None,
+    customers: Iterable[Customer] | None = None,
 ) -> IncidentUpdate:
     """Add a timeline entry and apply the facts it changes (status, severity, components, …).
 
@@ -189,12 +194,17 @@ def incident_post_update(
     time the account manager already approved in the composer's text: it is kept when it
     lies in the future and no later than the cadence allows, so the message and the due
     time agree to the minute.
+
+    ``customers`` are the ones whose components the author may change on a shared incident
+    (``incidents.selectors.incident_customers_for_user``); None means all of the incident's (the
+    tick). Resolving still clears every customer's components: the incident ends for all of them.
     """
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     now = timezone.now()
     status = status or incident.status
     severity = severity or incident.severity
     component_statuses = dict(component_statuses or {})
+    _check_component_scope(component_statuses, customers)
     message = message.strip()
     if status == Status.RESOLVED:
         component_statuses = all_operational(incident) | component_statuses
@@ -207,7 +217,7 @@ def incident_post_update(
     if eta is not None and eta != incident.eta:
         changed["eta"] = eta  # recorded like the other facts: a new ETA is news (comms.outbox.coalescing)
     _check_update(incident=incident, message=message, is_internal=is_internal, status=status,
-                  severity=severity, component_statuses=component_statuses, changed=changed)
+                  severity=severity, component_statuses=component_statuses, changed=changed, now=now)
 
     update = timeline_entry_add(
         incident=incident, kind=_update_kind(is_internal=is_internal, status=status), author=author,
@@ -231,6 +241,16 @@ def incident_post_update(
     incident.full_clean()
     incident.save()
     return update
+
+
+def _check_component_scope(component_statuses: ComponentStatuses, customers: Iterable[Customer] | None) -> None:
+    """Refuse components of customers the author may not change (a shared incident's other parts)."""
+    if customers is None:
+        return
+    allowed = {customer.pk for customer in customers}
+    if any(component.customer_id not in allowed for component in component_statuses):
+        # Not named: the caller may not even know what they are called.
+        raise ValidationError({"components": _("Only components of your own customers can be changed.")})
 
 
 def _kept_promise(promise: datetime | None, cadence_due: datetime | None, now: datetime) -> datetime | None:
@@ -292,8 +312,9 @@ def _changed_facts(incident: Incident, *, texts: Mapping[str, str | None],
     return changed
 
 
-def _check_update(*, incident, message, is_internal, status, severity, component_statuses, changed) -> None:
+def _check_update(*, incident, message, is_internal, status, severity, component_statuses, changed, now) -> None:
     errors: dict[str, str] = {}
+    _check_eta(changed.get("eta"), now, errors)  # only a new one: an ETA already given may have passed since
     changes_public_facts = (
         status != incident.status
         or severity != incident.severity
@@ -327,6 +348,15 @@ def _check_update(*, incident, message, is_internal, status, severity, component
     check_component_values(component_statuses, errors)
     if errors:
         raise ValidationError(errors)
+
+
+def _check_eta(eta: datetime | None, now: datetime, errors: dict[str, str]) -> None:
+    if eta is None:
+        return
+    if eta < now - ETA_GRACE:
+        errors["eta"] = _("The expected resolution has already passed: give a time in the future.")
+    elif eta > now + AHEAD:
+        errors["eta"] = _("Give an expected resolution within a year from now.")
 
 
 def _update_kind(*, is_internal: bool, status: str) -> str:

@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import BoundedModelMultipleChoiceField, PlainTextForm
 from core.texts import Localized
 from incidents.models import Component, Customer
 from statuspage.models import SubscriptionChannel
@@ -14,7 +15,7 @@ class _ComponentsMixin:
 
     def _add_components(self, customer: Customer) -> None:
         self.written_in = customer.language
-        self.fields["components"] = forms.ModelMultipleChoiceField(
+        self.fields["components"] = BoundedModelMultipleChoiceField(
             queryset=customer.components.order_by("group", "position", "name"), required=False,
             widget=forms.CheckboxSelectMultiple, label=_("Components"),
             help_text=_("Choose none to hear about every component."),
@@ -34,7 +35,7 @@ class _ComponentsMixin:
         return list(groups.values())
 
 
-class SubscribeForm(_ComponentsMixin, forms.Form):
+class SubscribeForm(PlainTextForm, _ComponentsMixin, forms.Form):
     channel = forms.ChoiceField(label=_("How should we tell you?"), choices=SubscriptionChannel,
                                 initial=SubscriptionChannel.EMAIL, widget=forms.RadioSelect)
     email = forms.EmailField(label=_("E-mail address"), required=False, max_length=254)
@@ -72,7 +73,7 @@ class SubscribeForm(_ComponentsMixin, forms.Form):
         return data["email"] if data["channel"] == SubscriptionChannel.EMAIL else data["webhook_url"]
 
 
-class PreferencesForm(_ComponentsMixin, forms.Form):
+class PreferencesForm(PlainTextForm, _ComponentsMixin, forms.Form):
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
 
     def __init__(self, *args, customer: Customer, **kwargs) -> None:

@@ -11,11 +11,13 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import Action
+from console.forms.datetimes import FIRST_YEAR, LAST_YEAR
+from core.forms import PlainTextForm
 from audit.selectors import incident_by_number
 from incidents.models import Customer
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(PlainTextForm, forms.Form):
     customer = forms.ModelChoiceField(queryset=Customer.objects.none(), required=False, to_field_name="slug",
                                       empty_label=_("All customers"), label=_("Customer"))
     incident = forms.CharField(required=False, max_length=32, label=_("Incident number"))
@@ -38,6 +40,12 @@ class AuditFilterForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        for name, day in (("since", since), ("until", until)):
+            if day and not FIRST_YEAR <= day.year <= LAST_YEAR:  # year 9999 + a day cannot be computed
+                self.add_error(name, _("Enter a date between %(first)s and %(last)s.")
+                               % {"first": FIRST_YEAR, "last": LAST_YEAR})
+                cleaned.pop(name, None)
         since, until = cleaned.get("since"), cleaned.get("until")
         if since and until and until < since:
             self.add_error("until", _("The end date comes before the start date."))

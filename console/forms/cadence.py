@@ -8,12 +8,13 @@ from django.utils.translation import gettext_lazy as _
 
 from console.forms.common import in_zone, incident_zone
 from console.forms.datetimes import LocalDateTimeField
+from core.forms import PlainTextForm
 from incidents.models import Incident, RegulatoryClock
 
 POSTPONE_SUGGESTION = timedelta(minutes=15)
 
 
-class ExtendDueForm(forms.Form):
+class ExtendDueForm(PlainTextForm, forms.Form):
     """A later due time, typed in the incident's (first customer's) zone, and why it may wait."""
 
     until = LocalDateTimeField(label=_("New due time"))
@@ -32,7 +33,7 @@ class ExtendDueForm(forms.Form):
         return in_zone(self.cleaned_data["until"], incident_zone(self.incident))
 
 
-class ClockFileForm(forms.Form):
+class ClockFileForm(PlainTextForm, forms.Form):
     """Marks one regulatory notification as filed; the authority's reference is optional."""
 
     reference = forms.CharField(label=_("Authority's reference (optional)"), required=False, max_length=200,

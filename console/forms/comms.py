@@ -21,6 +21,8 @@ from comms.directory.stakeholders import (
     stakeholder_data_of,
 )
 from comms.models import Audience, Channel, DeliveryState, MessageKind, Role, Stakeholder
+from core.forms import LARGEST_KEY, BoundedModelMultipleChoiceField, PlainTextForm
+from core.validators import CONTROL_CHARACTERS
 from incidents.models import Component, Customer, Language
 
 PERIOD_CHOICES = [("", _("Any time")), ("1", _("Last 24 hours")), ("7", _("Last 7 days")),
@@ -33,7 +35,7 @@ def _with_all(choices, label) -> list[tuple[str, str]]:
     return [("", label), *choices]
 
 
-class DeliveryFilterForm(forms.Form):
+class DeliveryFilterForm(PlainTextForm, forms.Form):
     """The communication log's filters (GET). Invalid values are reported and ignored."""
 
     customer = forms.ModelChoiceField(queryset=Customer.objects.none(), required=False, to_field_name="slug",
@@ -48,7 +50,7 @@ class DeliveryFilterForm(forms.Form):
     state = forms.ChoiceField(choices=_with_all(DeliveryState.choices, _("All states")), required=False,
                               label=_("State"))
     period = forms.ChoiceField(choices=PERIOD_CHOICES, required=False, label=_("Period"))
-    incident = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    incident = forms.IntegerField(required=False, min_value=1, max_value=LARGEST_KEY, widget=forms.HiddenInput)
 
     def __init__(self, *args, customers: QuerySet[Customer], **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -64,7 +66,7 @@ class DeliveryFilterForm(forms.Form):
         return data
 
 
-class StakeholderForm(forms.Form):
+class StakeholderForm(PlainTextForm, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
     audience = forms.ChoiceField(label=_("Audience"), choices=Audience.choices,
@@ -81,7 +83,7 @@ class StakeholderForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=_("Leave empty to keep the current secret."),
     )
-    components = forms.ModelMultipleChoiceField(
+    components = BoundedModelMultipleChoiceField(
         label=_("Components"), queryset=Component.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple, help_text=_("Only messages about these components. None means all."),
     )
@@ -104,7 +106,7 @@ class StakeholderForm(forms.Form):
         return StakeholderData(**data)
 
 
-class StakeholderImportForm(forms.Form):
+class StakeholderImportForm(PlainTextForm, forms.Form):
     """Step 1: the uploaded file, decoded and parsed into rows (nothing is written)."""
 
     file = forms.FileField(label=_("CSV file"), help_text=_("UTF-8, comma or semicolon separated, at most 1 MB."))
@@ -114,11 +116,17 @@ class StakeholderImportForm(forms.Form):
         if upload.size > MAX_IMPORT_BYTES:
             raise forms.ValidationError(_("The file is larger than 1 MB."))
         text = import_text_from_bytes(upload.read())
+        control = CONTROL_CHARACTERS.search(text)
+        if control:  # a NUL in a name is a 500 on PostgreSQL; the rest has no place in a name or address either
+            line = text.count("\n", 0, control.start()) + 1
+            raise forms.ValidationError(
+                _("The file has a control character on line %(line)d (an invisible character other than tabs and "
+                  "line breaks). Remove it and upload the file again.") % {"line": line})
         self.cleaned_data["rows"] = import_rows_from_csv(text)
         return text
 
 
-class StakeholderImportConfirmForm(forms.Form):
+class StakeholderImportConfirmForm(PlainTextForm, forms.Form):
     """Step 2: the previewed file and its valid row numbers, signed so they cannot be altered."""
 
     payload = forms.CharField(widget=forms.HiddenInput)

@@ -5,11 +5,12 @@ import copy
 from django import forms
 from django.core.validators import MinValueValidator
 
+from core.forms import PlainTextForm
 from incidents.contracts import CONTRACT_FIELDS, EXTRA_MINIMUMS
 from incidents.models import Customer
 
 
-class ContractForm(forms.ModelForm):
+class ContractForm(PlainTextForm, forms.ModelForm):
     """Validates with the model's own validators (minimums) on a copy, so the customer shown
     beside a rejected form keeps its saved values; ``incidents.contracts`` does the writing."""
 

@@ -27,6 +27,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 EXAMPLE = datetime(2025, 5, 31, 14, 0)  # noqa: DTZ001 - a wall time shown as an example, no zone
+FIRST_YEAR, LAST_YEAR = 2000, 2099  # what a console date field reads at all
 
 
 @dataclass(frozen=True)
@@ -92,17 +93,23 @@ class LocalDateTimeInput(forms.TextInput):
 
 
 class LocalDateTimeField(forms.DateTimeField):
-    """A wall time in the active language's format (or ISO); a bad value says which format is meant."""
+    """A wall time in the active language's format (or ISO); a bad value says which format is meant.
+
+    Years outside ``FIRST_YEAR``–``LAST_YEAR`` are refused here: a wall time in year 1 or 9999
+    cannot even be moved to UTC (an OverflowError wherever it is compared), and no incident,
+    window or message has any business there. The services set the real bounds (incidents.bounds).
+    """
 
     widget = LocalDateTimeInput
     input_formats = ACCEPTED_DATETIME_FORMATS
     default_error_messages = {
         "invalid": _("Enter the date and time as %(format)s, for example %(example)s."),
+        "out_of_range": _("Enter a date between %(first)s and %(last)s."),
     }
 
     def to_python(self, value):
         try:
-            return super().to_python(value)
+            parsed = super().to_python(value)
         except forms.ValidationError as error:
             if error.code != "invalid":
                 raise
@@ -111,3 +118,7 @@ class LocalDateTimeField(forms.DateTimeField):
                 self.error_messages["invalid"], code="invalid",
                 params={"format": shape.datetime_hint, "example": EXAMPLE.strftime(shape.datetime)},
             ) from None
+        if parsed is not None and not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+            raise forms.ValidationError(self.error_messages["out_of_range"], code="out_of_range",
+                                        params={"first": FIRST_YEAR, "last": LAST_YEAR})
+        return parsed

@@ -8,6 +8,8 @@ from console.forms.common import CustomerChoiceMixin, in_zone, incident_zone
 from console.forms.datetimes import LocalDateTimeField
 from console.forms.texts import TextsInLanguagesMixin, show_visibility
 from core.formatting import active_language
+from core.forms import PlainTextForm
+from incidents.bounds import MAX_LONG_TEXT, MAX_MESSAGE, MAX_SHORT_TEXT, MAX_TITLE
 from incidents.defaults import first_messages
 from incidents.models import (
     OPEN_STATUSES,
@@ -20,7 +22,7 @@ from incidents.models import (
     Severity,
     Status,
 )
-from incidents.selectors import reader_languages
+from incidents.selectors import incident_customers, reader_languages
 from incidents.visibility import INCIDENT_TEXTS, visibility_of
 
 NOT_AFFECTED = ""
@@ -70,28 +72,28 @@ class ComponentImpactMixin:
         }
 
 
-class IncidentOpenForm(CustomerChoiceMixin, ComponentImpactMixin, TextsInLanguagesMixin, forms.Form):
+class IncidentOpenForm(PlainTextForm, CustomerChoiceMixin, ComponentImpactMixin, TextsInLanguagesMixin, forms.Form):
     customer = forms.ModelChoiceField(queryset=Customer.objects.none(), label=_("Customer"))
-    title = forms.CharField(label=_("Title"), max_length=200,
+    title = forms.CharField(label=_("Title"), max_length=MAX_TITLE,
                             widget=forms.TextInput(attrs={"autofocus": True, "placeholder": _("Server outage")}))
     category = forms.ChoiceField(label=_("Problem"), choices=Category.choices, initial=Category.SERVER)
     severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices, initial=Severity.HIGH,
                                  widget=forms.RadioSelect)
     status = forms.ChoiceField(label=_("Current status"), choices=[(s, s.label) for s in OPEN_STATUSES],
                                initial=Status.INVESTIGATING)
-    business_impact = forms.CharField(label=_("Business impact"), required=False, max_length=2000,
+    business_impact = forms.CharField(label=_("Business impact"), required=False, max_length=MAX_SHORT_TEXT,
                                       widget=forms.Textarea(attrs={"rows": 2}),
                                       help_text=_("Which business processes are hit, in the customer's words."))
     started_at = LocalDateTimeField(label=_("Started at"), required=False,
                                     help_text=_("In the customer's time zone. Empty means now."))
     eta = LocalDateTimeField(label=_("Expected resolution"), required=False)
-    workaround = forms.CharField(label=_("What users can do meanwhile"), required=False, max_length=2000,
+    workaround = forms.CharField(label=_("What users can do meanwhile"), required=False, max_length=MAX_SHORT_TEXT,
                                  widget=forms.Textarea(attrs={"rows": 2}))
     detected_by = forms.ChoiceField(label=_("Detected by"), choices=DetectedBy.choices, initial=DetectedBy.MSP,
                                     widget=forms.RadioSelect)
     personal_data_involved = forms.BooleanField(label=_("Personal data may be involved"), required=False)
     message = forms.CharField(
-        label=_("First public message"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}),
+        label=_("First public message"), max_length=MAX_MESSAGE, widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Shown on the status page at once. Plain words; Markdown allowed."),
     )
 
@@ -126,23 +128,23 @@ class IncidentOpenForm(CustomerChoiceMixin, ComponentImpactMixin, TextsInLanguag
         return cleaned
 
 
-class IncidentUpdateForm(ComponentImpactMixin, TextsInLanguagesMixin, forms.Form):
+class IncidentUpdateForm(PlainTextForm, ComponentImpactMixin, TextsInLanguagesMixin, forms.Form):
     impact_choices = UPDATE_IMPACT_CHOICES
 
-    message = forms.CharField(label=_("Message"), required=False, max_length=5000,
+    message = forms.CharField(label=_("Message"), required=False, max_length=MAX_MESSAGE,
                               widget=forms.Textarea(attrs={"rows": 4}))
-    title = forms.CharField(label=_("Title"), required=False, max_length=200)
+    title = forms.CharField(label=_("Title"), required=False, max_length=MAX_TITLE)
     is_internal = forms.BooleanField(label=_("Internal note (never shown to the customer)"), required=False)
     status = forms.ChoiceField(label=_("Status"), choices=Status.choices)
     severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices)
     eta = LocalDateTimeField(label=_("Expected resolution"), required=False)
-    workaround = forms.CharField(label=_("What users can do meanwhile"), required=False, max_length=2000,
+    workaround = forms.CharField(label=_("What users can do meanwhile"), required=False, max_length=MAX_SHORT_TEXT,
                                  widget=forms.Textarea(attrs={"rows": 2}))
-    root_cause = forms.CharField(label=_("Root cause"), required=False, max_length=5000,
+    root_cause = forms.CharField(label=_("Root cause"), required=False, max_length=MAX_LONG_TEXT,
                                  widget=forms.Textarea(attrs={"rows": 2}))
-    resolution_summary = forms.CharField(label=_("Resolution summary"), required=False, max_length=5000,
+    resolution_summary = forms.CharField(label=_("Resolution summary"), required=False, max_length=MAX_LONG_TEXT,
                                          widget=forms.Textarea(attrs={"rows": 2}))
-    business_impact = forms.CharField(label=_("Business impact"), required=False, max_length=2000,
+    business_impact = forms.CharField(label=_("Business impact"), required=False, max_length=MAX_SHORT_TEXT,
                                       widget=forms.Textarea(attrs={"rows": 2}),
                                       help_text=_("Which business processes are hit, in the customer's words."))
     external_impact = forms.BooleanField(
@@ -153,8 +155,10 @@ class IncidentUpdateForm(ComponentImpactMixin, TextsInLanguagesMixin, forms.Form
     # marker, rendered beside the flags in _update_facts.html, tells the two apart.
     impact_flags_shown = forms.BooleanField(required=False, initial=True, widget=forms.HiddenInput)
 
-    def __init__(self, *args, incident: Incident, **kwargs):
-        self.incident = incident
+    def __init__(self, *args, incident: Incident, customers, **kwargs):
+        """``customers``: the incident's customers whose components the user may change
+        (``incidents.selectors.incident_customers_for_user``); only theirs are offered."""
+        self.incident, self.customers = incident, customers
         initial = {
             "status": incident.status,
             "severity": incident.severity,
@@ -162,13 +166,13 @@ class IncidentUpdateForm(ComponentImpactMixin, TextsInLanguagesMixin, forms.Form
         } | {field: getattr(incident, field) for field in (*UPDATE_TEXT_FACTS, *UPDATE_FLAG_FACTS)}
         super().__init__(*args, initial=initial, **kwargs)
         current = {a.component_id: a.status for a in incident.affected.all()}
-        components = Component.objects.filter(customer__incident_links__incident=incident).order_by(
+        components = Component.objects.filter(customer__in=customers).order_by(
             "customer__name", "group", "position", "name"
         ).select_related("customer")
         self.add_component_fields(components, current)
-        customers = [link.customer for link in incident.customer_links.all()]
+        # Every reader's language, whoever's customer they are: the message goes to all of them.
         self.add_languages(UPDATE_TEXTS, written_in=incident.language, current=incident.translations,
-                           languages=reader_languages(customers))
+                           languages=reader_languages(incident_customers(incident)))
         show_visibility(self, [*UPDATE_TEXTS, "status", "severity", "eta", "external_impact",
                                "personal_data_involved"])
         self.fields["is_internal"].visibility = visibility_of("internal_note")
@@ -213,21 +217,22 @@ class IncidentUpdateForm(ComponentImpactMixin, TextsInLanguagesMixin, forms.Form
             "severity": data["severity"],
             "component_statuses": components,
             "eta": data["eta"] if data["eta"] != self.incident.eta else None,
+            "customers": self.customers,
             **text_changes,
             **flag_changes,
         }
 
 
-class IncidentMessageForm(TextsInLanguagesMixin, forms.Form):
+class IncidentMessageForm(PlainTextForm, TextsInLanguagesMixin, forms.Form):
     """One public message about an incident, in each language its readers need (reopen, summary)."""
 
-    message = forms.CharField(max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+    message = forms.CharField(max_length=MAX_MESSAGE, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, incident: Incident, label: str, current: dict[str, str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["message"].label = label
-        customers = [link.customer for link in incident.customer_links.all()]
-        self.add_languages(["message"], written_in=incident.language, languages=reader_languages(customers),
+        self.add_languages(["message"], written_in=incident.language,
+                           languages=reader_languages(incident_customers(incident)),
                            defaults={language: {"message": text} for language, text in (current or {}).items()})
         if current:
             self.fields["message"].initial = current.get(incident.language, "")
@@ -244,7 +249,7 @@ class ReopenForm(IncidentMessageForm):
         super().__init__(*args, incident=incident, label=_("Why is it reopened?"), **kwargs)
 
 
-class AddCustomerForm(TextsInLanguagesMixin, forms.Form):
+class AddCustomerForm(PlainTextForm, TextsInLanguagesMixin, forms.Form):
     """Another affected customer; when its people read a language the incident's texts lack, those
     texts in that language too (shown beside the text as written), so their first message is theirs."""
 
@@ -258,7 +263,7 @@ class AddCustomerForm(TextsInLanguagesMixin, forms.Form):
         chosen = self._chosen(customers)
         if incident is None or chosen is None:
             return
-        present = reader_languages([link.customer for link in incident.customer_links.all()])
+        present = reader_languages(incident_customers(incident))
         new = [language for language in reader_languages([chosen]) if language not in present]
         written = [name for name in INCIDENT_TEXTS if getattr(incident, name)]
         for name in written:  # the text as written, for reference: only its new languages are asked for

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from console.forms.common import CustomerChoiceMixin, in_zone
 from console.forms.datetimes import LocalDateTimeField
 from console.forms.texts import TextsInLanguagesMixin, show_visibility
+from core.forms import BoundedModelMultipleChoiceField, PlainTextForm
 from incidents.maintenance import MAINTENANCE_TEXTS
 from incidents.models import Component, Customer, Language, Maintenance
 from incidents.selectors import reader_languages
@@ -42,11 +43,11 @@ def _action_field() -> forms.CharField:
                            widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class MaintenanceForm(CustomerChoiceMixin, MaintenanceTextsMixin, forms.Form):
+class MaintenanceForm(PlainTextForm, CustomerChoiceMixin, MaintenanceTextsMixin, forms.Form):
     customer = forms.ModelChoiceField(queryset=Customer.objects.none(), label=_("Customer"))
     title = _title_field()
-    components = forms.ModelMultipleChoiceField(queryset=Component.objects.none(), label=_("Components"),
-                                                required=False, widget=forms.CheckboxSelectMultiple)
+    components = BoundedModelMultipleChoiceField(queryset=Component.objects.none(), label=_("Components"),
+                                                 required=False, widget=forms.CheckboxSelectMultiple)
     starts_at = LocalDateTimeField(label=_("Starts at"), help_text=_("In the customer's time zone."))
     ends_at = LocalDateTimeField(label=_("Ends at"), help_text=_("In the customer's time zone."))
     expected_impact = _impact_field()
@@ -75,7 +76,7 @@ class MaintenanceForm(CustomerChoiceMixin, MaintenanceTextsMixin, forms.Form):
         return {field: self.cleaned_data[field] for field in fields} | {"translations": self.translations()}
 
 
-class MaintenanceTextsForm(MaintenanceTextsMixin, forms.Form):
+class MaintenanceTextsForm(PlainTextForm, MaintenanceTextsMixin, forms.Form):
     """Correct or complete the texts of a window that has not closed, in every reader language."""
 
     title = _title_field()

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from console.forms.datetimes import EXAMPLE, active_format, format_date, parse_date
+from core.forms import PlainTextForm
 from reports.models import PostIncidentReview, RemediationAction
 from reports.services import ActionLine
 
@@ -71,7 +72,7 @@ def actions_text(actions: list[RemediationAction]) -> str:
     return "\n".join(f"{action.description} | {action.owner} | {format_date(action.due_date)}" for action in actions)
 
 
-class ReviewForm(forms.ModelForm):
+class ReviewForm(PlainTextForm, forms.ModelForm):
     actions = forms.CharField(label=gettext_lazy("Remediation actions"), required=False,
                               widget=forms.Textarea(attrs={"rows": 5}))
 

@@ -2,9 +2,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from api.models import MAX_DAYS, MIN_DAYS, ApiToken, Scope, default_days
+from core.forms import PlainTextForm
 
 
-class ApiTokenForm(forms.Form):
+class ApiTokenForm(PlainTextForm, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=ApiToken._meta.get_field("name").max_length,
                            help_text=_("What the token is for, e.g. the monitoring system."))
     scope = forms.ChoiceField(label=_("Scope"), choices=Scope.choices, initial=Scope.READ, widget=forms.RadioSelect,

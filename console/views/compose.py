@@ -42,13 +42,15 @@ def compose(request: HttpRequest, pk: int) -> HttpResponse:
     if not incident.is_open:
         messages.error(request, _("This incident is resolved. Reopen it to send updates."))
         return redirect("incidents:detail", pk=incident.pk)
-    form = ComposeForm(request.POST or None, incident=incident)
+    customers = selectors.incident_customers_for_user(request.user, incident)
+    form = ComposeForm(request.POST or None, incident=incident, customers=customers)
     if request.method == "GET" or not form.is_valid():
         status = 422 if request.method == "POST" else 200
         return render(request, "comms/compose.html", {"incident": incident, "form": form}, status=status)
     facts = _facts(form)
     try:
-        shown = preview(incident=incident, author=request.user, facts=facts, edited=_edited_texts(request))
+        shown = preview(incident=incident, author=request.user, facts=facts, edited=_edited_texts(request),
+                        customers=customers)
     except ValidationError as error:
         add_service_errors(form, error)
         return render(request, "comms/compose.html", {"incident": incident, "form": form}, status=422)

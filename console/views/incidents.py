@@ -117,11 +117,12 @@ def render_detail(request: HttpRequest, incident: Incident, *, status: int = 200
     now = timezone.now()
     context = {
         "incident": incident,
-        "timeline": selectors.timeline(incident),
+        "timeline": selectors.timeline(incident, user=request.user),
         "timers": cadence_timers(incident, now),
         "deferred": deferred_for_incident(request.user, incident=incident),
         "clock_rows": _clock_rows(incident, now, forms.get("clock_form")),
-        "update_form": forms.get("update_form") or IncidentUpdateForm(incident=incident),
+        "update_form": forms.get("update_form") or IncidentUpdateForm(
+            incident=incident, customers=selectors.incident_customers_for_user(request.user, incident)),
         "reopen_form": forms.get("reopen_form") or ReopenForm(incident=incident),
         "extend_form": forms.get("extend_form") or ExtendDueForm(incident=incident),
         "add_customer_form": forms.get("add_customer_form") or AddCustomerForm(
@@ -183,7 +184,8 @@ def update_posted_note(update: IncidentUpdate) -> str:
 @staff_required
 def incident_post_update(request: HttpRequest, pk: int) -> HttpResponse:
     incident = selectors.incident_for_user_or_404(request.user, pk=pk)
-    form = IncidentUpdateForm(request.POST, incident=incident)
+    form = IncidentUpdateForm(request.POST, incident=incident,
+                              customers=selectors.incident_customers_for_user(request.user, incident))
     return submit_on_incident(
         request, incident, form, form_name="update_form", note=update_posted_note,
         write=lambda data: incident_flow.post_update(incident=incident, author=request.user,

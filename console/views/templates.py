@@ -21,12 +21,12 @@ from comms.messages.rendering import RenderError, TemplateSource, render_text, t
 from comms.messages.templates import message_template_reset, message_template_save
 from comms.models import Audience, MessageKind, MessageTemplate
 from console.access import staff_required
-from core.forms import add_service_errors
+from core.forms import PlainTextForm, add_service_errors
 from incidents import selectors
 from incidents.models import Customer, Language
 
 
-class TemplateForm(forms.Form):
+class TemplateForm(PlainTextForm, forms.Form):
     subject = forms.CharField(label=gettext_lazy("Subject"), max_length=300)
     body = forms.CharField(label=gettext_lazy("Body"), max_length=20_000,
                            widget=forms.Textarea(attrs={"rows": 16, "spellcheck": "true"}))

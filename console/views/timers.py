@@ -77,7 +77,7 @@ class CadenceTimers:
 def cadence_timers(incident: Incident, now: datetime) -> CadenceTimers:
     """The next-update countdown ("due soon" within any customer's reminder time) and, while an
     open incident is unacknowledged, the acknowledgment timer against the tightest target."""
-    customers = [link.customer for link in incident.customer_links.all()]
+    customers = incident.customers.all()  # every affected customer's contract (prefetched by the selectors)
     due = Countdown(incident.next_update_due_at, now) if incident.is_open and incident.next_update_due_at else None
     reminder = max((customer.reminder_minutes_before for customer in customers), default=0)
     due_soon = due is not None and not due.overdue and due.seconds <= reminder * 60

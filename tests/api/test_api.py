@@ -9,17 +9,19 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from api.models import ApiToken
-from api.schemas import MAX_LONG_TEXT, MAX_SHORT_TEXT, MAX_TEXT, MAX_TITLE
 from console.forms.incident import IncidentOpenForm, IncidentUpdateForm
 from flows import incidents as incident_flow
+from incidents.bounds import MAX_LONG_TEXT, MAX_MESSAGE, MAX_SHORT_TEXT, MAX_TITLE
 from incidents.models import (
     AffectedComponent,
     Component,
@@ -212,10 +214,17 @@ def test_manager_sees_and_acts_on_every_customer(api_as, manager, number, other_
 # --- opening -------------------------------------------------------------------------
 
 
+def soon() -> datetime:
+    """An ETA a month from now (ETAs must lie within the coming year), to the second."""
+    return (timezone.now() + timedelta(days=30)).replace(microsecond=0)
+
+
 def test_open_incident(api, customer, file_server, erp, account_manager):
+    eta = soon()
     body = open_body(
         components=[{"name": "File server", "status": "partial_outage"}, {"id": erp.pk, "status": "major_outage"}],
-        eta="2030-06-01T16:00:00+02:00", workaround="Use webmail.", detected_by="client",
+        eta=eta.astimezone(timezone.get_fixed_timezone(120)).isoformat(), workaround="Use webmail.",
+        detected_by="client",
         personal_data_involved=True, status="identified",
     )
     response = api.post("/incidents", body)
@@ -226,7 +235,7 @@ def test_open_incident(api, customer, file_server, erp, account_manager):
     assert (data["title"], data["status"], data["severity"], data["category"]) == (
         "Mail is down", "identified", "high", "email")
     assert data["impact"] == "Sales cannot reply to customers."
-    assert data["eta"] == "2030-06-01T14:00:00Z"
+    assert data["eta"] == f"{eta:%Y-%m-%dT%H:%M:%S}Z"
     assert data["identified_at"] is not None
     assert (data["workaround"], data["detected_by"], data["personal_data_involved"]) == ("Use webmail.", "client", True)
     assert {(c["name"], c["status"]) for c in data["components"]} == {
@@ -265,6 +274,7 @@ def test_text_caps_are_the_console_forms_caps():
     assert IncidentOpenForm.base_fields["title"].max_length == MAX_TITLE
     assert update["workaround"].max_length == update["business_impact"].max_length == MAX_SHORT_TEXT
     assert update["root_cause"].max_length == update["resolution_summary"].max_length == MAX_LONG_TEXT
+    assert IncidentOpenForm.base_fields["message"].max_length == update["message"].max_length == MAX_MESSAGE
 
 
 def test_numbers_count_up_per_customer_and_day(api, customer):
@@ -273,7 +283,7 @@ def test_numbers_count_up_per_customer_and_day(api, customer):
     assert len({n[:-3] for n in numbers}) == 1
 
 
-LONG = "x" * (MAX_TEXT + 1)
+LONG = "x" * (MAX_MESSAGE + 1)
 
 
 @pytest.mark.parametrize(
@@ -472,6 +482,7 @@ def test_list_paginates(api, three_incidents):
         ({"limit": "ten"}, "limit"),
         ({"offset": -1}, "offset"),
         ({"offset": 10**20}, "offset"),
+        ({"stauts": "open"}, "stauts"),  # a typo would otherwise list every incident
     ],
 )
 def test_list_rejects_bad_parameters(api, params, field):
@@ -482,8 +493,10 @@ def test_list_rejects_bad_parameters(api, params, field):
 
 
 def test_post_update(api, incident, number, erp):
+    eta = soon()
     body = {"status": "identified", "severity": "high", "message": "The disk array failed; replacing it.",
-            "components": [{"name": "ERP", "status": "operational"}], "eta": "2030-01-01T12:00:00+01:00",
+            "components": [{"name": "ERP", "status": "operational"}],
+            "eta": eta.astimezone(timezone.get_fixed_timezone(60)).isoformat(),
             "workaround": "Use the backup share.", "root_cause": "Disk array failure."}
     response = api.post(f"/incidents/{number}/updates", body)
     assert response.status_code == 201, response.content
@@ -495,7 +508,7 @@ def test_post_update(api, incident, number, erp):
          "status": "operational"}]
     assert (data["incident"]["number"], data["incident"]["status"], data["incident"]["severity"]) == (
         number, "identified", "high")
-    assert data["incident"]["eta"] == "2030-01-01T11:00:00Z"
+    assert data["incident"]["eta"] == f"{eta:%Y-%m-%dT%H:%M:%S}Z"
     incident.refresh_from_db()
     assert (incident.workaround, incident.root_cause) == ("Use the backup share.", "Disk array failure.")
     erp.refresh_from_db()

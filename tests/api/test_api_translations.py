@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 
 from api.models import ApiToken
-from api.schemas import MAX_LONG_TEXT, MAX_SHORT_TEXT, MAX_TEXT, MAX_TITLE, ByLanguage
+from api.schemas import ByLanguage
 from comms.models import Communication, Stakeholder
 from flows import incidents as incident_flow
+from incidents.bounds import MAX_LONG_TEXT, MAX_MESSAGE, MAX_SHORT_TEXT, MAX_TITLE
 from incidents.models import CustomerIncident, Incident, Language
 from tests.api.test_api import ApiClient, assert_field_error, nothing_written, open_body
 from tests.statuspage.dom import find_all, parse, text
@@ -223,7 +224,7 @@ def translated(language: str = "en", **texts: Any) -> dict[str, Any]:
         ({"translations": {"en": "Mail is down"}}, ("body", "translations", "en")),
         ({"translations": ["en"]}, ("body", "translations")),
         (translated(title="x" * (MAX_TITLE + 1)), ("body", "translations", "en", "title")),
-        (translated(message="x" * (MAX_TEXT + 1)), ("body", "translations", "en", "message")),
+        (translated(message="x" * (MAX_MESSAGE + 1)), ("body", "translations", "en", "message")),
         (translated(impact="x" * (MAX_SHORT_TEXT + 1)), ("body", "translations", "en", "impact")),
         (translated(workaround="x" * (MAX_SHORT_TEXT + 1)), ("body", "translations", "en", "workaround")),
         (translated(message="bad\x00message"), ("body", "translations", "en", "message")),
@@ -271,7 +272,7 @@ def test_update_rejects_bad_translations(api, incident, number_of, body, loc):
     [
         (translated("fr", message="x"), ("body", "translations", "fr")),
         (translated(workaround="x"), ("body", "translations", "en", "workaround")),  # a reopening has only a message
-        (translated(message="x" * (MAX_TEXT + 1)), ("body", "translations", "en", "message")),
+        (translated(message="x" * (MAX_MESSAGE + 1)), ("body", "translations", "en", "message")),
         (translated(message="x\x00"), ("body", "translations", "en", "message")),
         (translated("nl", message="x"), ("body", "translations", "nl")),
     ],

@@ -101,6 +101,14 @@ class TestFilters:
         assert response.status_code == 200
         assert "incident" in response.context["form"].errors and "since" in response.context["form"].errors
 
+    def test_absurd_dates_and_control_characters_are_reported_not_500(self, as_maria, history):
+        response = as_maria.get(URL, {"since": "0001-01-01", "until": "9999-12-31", "incident": "MSM\x00-1"})
+        assert response.status_code == 200
+        errors = response.context["form"].errors
+        assert set(errors) == {"since", "until", "incident"}
+        assert "between 2000 and 2099" in errors["until"][0]
+        assert len(rows(response)) == len(rows(as_maria.get(URL))), "a bad filter narrows nothing"
+
     def test_pages_of_fifty_newest_first_and_htmx_partial(self, as_maria, manager, db):
         for number in range(60):
             audit.record(action=Action.LOGIN, actor=manager, detail=str(number))

@@ -1,5 +1,7 @@
 """The console: personas, the open form, the incident page with and without htmx."""
 
+from datetime import UTC, datetime
+
 import pytest
 from django.urls import reverse
 
@@ -83,7 +85,8 @@ class TestOpenIncident:
             response = as_anna.get(reverse("incidents:component_fields"), {"customer": value}, **HTMX)
             assert response.status_code == 200 and 'name="component_' not in response.text
 
-    def test_open_redirects_to_the_incident_page(self, as_anna, customer, file_server):
+    def test_open_redirects_to_the_incident_page(self, as_anna, customer, file_server, time_machine):
+        time_machine.move_to(datetime(2026, 11, 23, 9, 0, tzinfo=UTC), tick=False)  # 10:00 in Amsterdam
         data = open_form_data(customer, **{f"component_{file_server.pk}": "major_outage"},
                               started_at="2026-11-23T09:30", eta="2026-11-23T14:00")
         response = as_anna.post(reverse("incidents:open"), data)

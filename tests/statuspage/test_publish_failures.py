@@ -17,7 +17,8 @@ from statuspage.snapshot_store import PAGE, document_path
 pytestmark = pytest.mark.django_db
 
 ATOM = "{http://www.w3.org/2005/Atom}"
-CONTROL_TITLE = "Mail \x96Æ\n\x9d\x85\x11 down\x1f"  # what a schemathesis run stored before the API refused it (PostgreSQL refuses NUL)
+# What a schemathesis run stored before the API refused control characters (without NUL: PostgreSQL refuses it).
+CONTROL_TITLE = "Mail \x96Æ\n\x9d\x85\x11 down\x1f"
 
 
 def stored_title(incident, title: str) -> None:

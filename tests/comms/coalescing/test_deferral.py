@@ -189,8 +189,8 @@ def test_a_deferred_message_starts_an_interval_when_it_is_sent_not_when_it_was_w
     ({"message": "Found it.", "root_cause": "A failed disk."}, False),
     ({"message": "Vendor ticket 12.", "is_internal": True}, False),
 ])
-def test_is_routine(customer, account_manager, file_server, facts, routine):
-    incident = open_incident(customer, account_manager)
+def test_is_routine(clock, customer, account_manager, file_server, facts, routine):
+    incident = open_incident(customer, account_manager)  # at T0: the ETA above is ahead of it
     update = incident_flow.post_update(incident=incident, author=account_manager, **facts)
     assert is_routine(update) is routine
 
