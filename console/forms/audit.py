@@ -11,9 +11,9 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import Action
+from audit.selectors import incident_by_number
 from console.forms.datetimes import FIRST_YEAR, LAST_YEAR
 from core.forms import PlainTextForm
-from audit.selectors import incident_by_number
 from incidents.models import Customer
 
 
