@@ -293,6 +293,12 @@ class TestRenderedMessage:
         assert "\n\n\n" not in message.body_text and not message.body_text.endswith("\n")
 
 
+@pytest.fixture
+def midday(time_machine):
+    """Ten o'clock in Amsterdam: the next update (an hour on) falls on the same day, so it is a time alone."""
+    time_machine.move_to(datetime(2026, 3, 10, 9, 0, tzinfo=UTC), tick=False)
+
+
 @pytest.mark.django_db
 class TestMessageContext:
     def test_has_exactly_the_allowed_keys_and_only_plain_values(self, incident, customer):
@@ -306,7 +312,7 @@ class TestMessageContext:
             else:
                 assert isinstance(value, str | int | bool), key
 
-    def test_facts(self, incident, customer, settings):
+    def test_facts(self, midday, incident, customer, settings):
         context = message_context(incident=incident, customer=customer, language="en")
         assert context["number"] == incident.customer_links.get().number
         assert context["customer"] == "MidSize Manufacturing BV"
@@ -323,7 +329,7 @@ class TestMessageContext:
         assert dutch["status_page_url"] == f"{settings.SITE_URL}/status/midsize/"
         assert context["time_zone"] in {"CET", "CEST"}
         assert context["eta"] == "" and context["message"] == ""
-        assert re.fullmatch(r"\d\d:\d\d", context["next_update_at"])
+        assert re.fullmatch(r"\d\d:\d\d", context["next_update_at"]), "today: the time alone"
         assert context["reopened"] is False and context["personal_data"] is False
 
     def test_message_comes_from_a_public_update_only(self, incident, customer, account_manager):
