@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from comms.messages.context import ALLOWED_VARIABLES, sample_context
-from comms.messages.rendering import RenderError, render_text, template_source
+from comms.messages.rendering import SOURCE_MAX, SUBJECT_MAX, RenderError, render_text, template_source
 from comms.messages.templates import message_template_reset, message_template_save
 from comms.models import Audience, MessageKind, MessageTemplate
 from console.access import staff_required
@@ -25,8 +25,8 @@ from incidents.models import Customer, Language
 
 
 class TemplateForm(forms.Form):
-    subject = forms.CharField(label=gettext_lazy("Subject"), max_length=300)
-    body = forms.CharField(label=gettext_lazy("Body"), max_length=20_000,
+    subject = forms.CharField(label=gettext_lazy("Subject"), max_length=SUBJECT_MAX)
+    body = forms.CharField(label=gettext_lazy("Body"), max_length=SOURCE_MAX,
                            widget=forms.Textarea(attrs={"rows": 16, "spellcheck": "true"}))
 
 
@@ -110,10 +110,15 @@ def _edit_url(customer: Customer | None, kind: str, audience: str, language: str
 @require_POST
 @staff_required
 def template_preview(request: HttpRequest) -> HttpResponse:
-    """htmx: render the text being edited against the sample incident."""
+    """htmx: render the text being edited against the sample incident; 422 with the errors when it fails.
+
+    The renderer refuses source over ``SOURCE_MAX`` characters and stops at its bounds (steps,
+    output, time), so a request takes milliseconds whatever it posts.
+    """
     language = request.POST.get("language") if request.POST.get("language") in Language.values else "en"
     preview = _preview(request.POST.get("subject", ""), request.POST.get("body", ""), language)
-    return render(request, "comms/template_edit.html#preview", {"preview": preview})
+    return render(request, "comms/template_edit.html#preview", {"preview": preview},
+                  status=422 if preview.get("errors") else 200)
 
 
 def _preview(subject: str, body: str, language: str) -> dict:

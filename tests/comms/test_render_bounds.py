@@ -1,0 +1,188 @@
+"""Message templates cannot stall the database (issue 11, finding 1).
+
+A staff-edited template is untrusted code. Its source size is limited, and every render —
+the editor's preview, the save check and the send — runs under the same bounds (steps,
+output size, wall time). Rendering for sending happens after commit, outside the
+transaction that holds the incident's row locks; a template that fails there falls back to
+the shipped default, the message goes out, and staff are told once.
+
+The explosive templates below run for seconds to hours without the bounds; ``CEILING`` is a
+generous ceiling for the time the bounds take to stop them (they take milliseconds).
+"""
+
+import time
+from contextlib import contextmanager
+
+import pytest
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from comms.messages import rendering
+from comms.messages.context import sample_context
+from comms.messages.rendering import RenderError, render_text, template_errors
+from comms.models import MessageTemplate
+
+CEILING = 2.0  # seconds
+
+# The audit's preview: nested loops over a ~190-character fact (here ~270: three workarounds).
+NESTED_TEXT_LOOPS = ("{% set w = workaround ~ workaround ~ workaround %}"
+                     "{% for a in w %}{% for b in w %}{% for c in w %}.{% endfor %}{% endfor %}{% endfor %}")
+# The same without iterating text: 10,000 list items per level (the longest list `*` allows).
+NESTED_LIST_LOOPS = ("{% for a in components * 5000 %}{% for b in components * 5000 %}"
+                     "{% for c in components * 5000 %}.{% endfor %}{% endfor %}{% endfor %}")
+SAMPLE_NUMBER = "MSM-2025-0531-001"  # comms.messages.context.sample_context
+
+
+@contextmanager
+def within(seconds: float = CEILING):
+    started = time.monotonic()
+    yield
+    elapsed = time.monotonic() - started
+    assert elapsed < seconds, f"took {elapsed:.1f} s"
+
+
+def render(body: str, subject: str = "x") -> str:
+    return render_text(subject=subject, body=body, context=sample_context("en"), language="en").body_text
+
+
+def refused(body: str) -> list[str]:
+    with within(), pytest.raises(RenderError) as raised:
+        render(body)
+    return raised.value.errors
+
+
+# --- size of the source ---------------------------------------------------------------
+
+class TestSourceSize:
+    def test_the_renderer_refuses_a_body_over_the_limit(self):
+        assert render("x" * rendering.SOURCE_MAX) == "x" * rendering.SOURCE_MAX
+        errors = refused("x" * (rendering.SOURCE_MAX + 1))
+        assert errors == [f"Body: the template is longer than {rendering.SOURCE_MAX:,} characters."]
+
+    def test_the_save_check_refuses_it_too(self):
+        errors = template_errors(subject="x", body="{{ title }} " * 1000)
+        assert errors and "longer than" in errors[0]
+
+
+# --- bounded rendering ----------------------------------------------------------------
+
+class TestBounds:
+    def test_nested_loops_over_text_stop_at_once(self):
+        errors = refused(NESTED_TEXT_LOOPS)
+        assert "loop over text" in errors[0]
+
+    def test_nested_loops_over_lists_are_stopped_by_the_step_bound(self):
+        errors = refused(NESTED_LIST_LOOPS)
+        assert errors == ["Body, line 1: the template takes too many steps to render (more than "
+                          f"{rendering.BOUNDS.steps:,}); simplify its loops."]
+
+    def test_output_stops_as_soon_as_it_is_too_long(self):
+        errors = refused("{% for a in components * 2500 %}{{ workaround }}\n{% endfor %}")
+        assert errors == [f"Body: the text is longer than {rendering.BOUNDS.output:,} characters."]
+
+    def test_wall_time_is_bounded(self, monkeypatch):
+        monkeypatch.setattr(rendering, "BOUNDS", rendering.Bounds(steps=10**9, output=10**9, seconds=0.05))
+        errors = refused("{% for a in components * 5000 %}{% for b in components * 5000 %}{{ a.name == b.name }}"
+                         "{% endfor %}{% endfor %}")
+        assert "took too long to render" in errors[0]
+
+    @pytest.mark.parametrize("body", [
+        # the audit's: ~ and the replace filter pass the * guard
+        "{% set a = 'x' * 10000 %}{% set b = a|replace('x', a) %}{{ b|length }}",
+        "{% set a = 'x' * 10000 %}{% set b = a ~ a ~ a ~ a ~ a ~ a ~ a ~ a ~ a ~ a ~ a %}{{ (b ~ b)|length }}",
+        "{% set a = 'x' * 10000 %}{{ (components * 5000)|join(a)|length }}",
+        "{% set a = 'x' * 10000 %}{% set b = a + a + a + a + a + a + a + a + a + a + a %}{{ b|length }}",
+        "{% set a = 'x' * 10000 %}{{ ([a] * 10000)|join|length }}",
+        "{% set a = 'x' * 10000 %}{{ [a] * 10000 }}",
+        "{% set a = 'x' * 10000 %}{{ a.replace('x', a)|length }}",
+        "{% set a = 'x' * 10000 %}{{ a.join(a)|length }}",
+        "{{ '{:>99999999}'.format(number)|length }}",
+        "{{ ('%99999999s' % number)|length }}",
+        "{{ number.center(99999999)|length }}",
+        "{{ number.zfill(99999999)|length }}",
+        "{{ (title|truncate(99999999, end=title * 9000))|length }}",
+    ])
+    def test_string_growth_tricks_are_refused(self, body):
+        refused(body)
+
+    @pytest.mark.parametrize("body", [
+        "{% macro boom(n) %}{{ boom(n) }}{{ boom(n) }}{% endmacro %}{{ boom(1) }}",
+        "{% for c in components recursive %}{{ loop(components) }}{% endfor %}",
+        "{% set a = 'x' * 10000 %}{% set b %}{% for c in components * 5000 %}{{ a }}{% endfor %}{% endset %}",
+    ])
+    def test_recursion_and_captured_blocks_are_refused(self, body):
+        refused(body)
+
+    def test_ordinary_templates_still_render(self):
+        body = ("{% for c in components %}\n- {{ c.name|upper }}: {{ c.status }}\n{% endfor %}\n"
+                "{{ title ~ ' / ' ~ number }} {{ [status, severity]|join(', ') }} "
+                "{{ workaround|replace('shared', 'common')|truncate(40) }} {{ title.upper() }} "
+                "{{ 'yes' if personal_data else 'no' }} {{ components|length * 2 }} {{ (components * 2)|length }}")
+        assert render(body).splitlines() == [
+            "- FILE SERVER: Major outage", "- ERP: Partial outage",
+            "File server outage / MSM-2025-0531-001 Identified, Critical Save new documents on your own..."
+            " FILE SERVER OUTAGE yes 4 4"]
+
+
+# --- the save check -------------------------------------------------------------------
+
+class TestSaveCheck:
+    @pytest.mark.parametrize("guard", [
+        f'number != "{SAMPLE_NUMBER}"',
+        'status_code == "resolved"',
+        'customer != "MidSize Manufacturing BV"',
+        f'number|length != {len(SAMPLE_NUMBER)}',
+    ])
+    def test_a_template_that_explodes_only_away_from_the_samples_is_refused(self, guard):
+        body = f"Hello\n{{% if {guard} %}}{NESTED_LIST_LOOPS}{{% endif %}}"
+        with within():
+            errors = template_errors(subject="[UPDATE] {{ title }}", body=body)
+        assert errors and "too many steps" in " ".join(errors)
+
+    def test_loops_over_text_are_refused(self):
+        for body in ("{% for ch in title %}{{ ch }}{% endfor %}", "{% for ch in 'abc' %}{% endfor %}",
+                     "{% for ch in workaround|upper %}{% endfor %}", "{% for ch in title ~ number %}{% endfor %}",
+                     "{% for c in components %}{% for ch in c.name %}{% endfor %}{% endfor %}"):
+            errors = template_errors(subject="x", body=body)
+            assert errors and "loop over text" in errors[0], body
+
+    def test_a_loop_over_components_is_fine(self):
+        body = "{% for c in components %}{% for part in [c.name, c.status] %}{{ part }} {% endfor %}{% endfor %}"
+        assert template_errors(subject="x", body=body) == []
+
+
+# --- the editor ------------------------------------------------------------------------
+
+@pytest.fixture
+def as_manager(client, manager):
+    client.force_login(manager)
+    return client
+
+
+KEY = {"kind": "update", "audience": "end_user", "language": "nl"}
+
+
+def test_the_preview_answers_422_quickly_for_the_audits_template(as_manager):
+    with within():
+        response = as_manager.post(reverse("comms:template_preview"),
+                                   {"language": "nl", "subject": "[UPDATE] {{ number }}", "body": NESTED_TEXT_LOOPS},
+                                   HTTP_HX_REQUEST="true")
+    assert response.status_code == 422
+    assert "loop over text" in response.text
+
+
+def test_the_preview_refuses_a_megabyte_body_with_422(as_manager):
+    with within():
+        response = as_manager.post(reverse("comms:template_preview"),
+                                   {"language": "nl", "subject": "x", "body": "{{ title }}" * 100_000},
+                                   HTTP_HX_REQUEST="true")
+    assert response.status_code == 422
+    assert "longer than" in response.text
+
+
+def test_the_editor_refuses_a_body_over_the_limit(as_manager):
+    url = reverse("comms:template_edit") + "?" + urlencode(KEY)
+    response = as_manager.post(url, {**KEY, "subject": "x", "body": "y" * (rendering.SOURCE_MAX + 1), "save": "1"})
+    assert response.status_code == 422
+    assert response.context["form"].errors["body"]
+    assert not MessageTemplate.objects.exists()
