@@ -67,8 +67,8 @@ from incidents.models import Customer
 
 __all__ = [
     "ALLOWED_VARIABLES", "BOUNDS", "SOURCE_MAX", "Bounds", "RenderError", "RenderedMessage", "Rendering",
-    "TemplateFailure", "default_template", "render_for_sending", "render_message", "render_plain", "render_text",
-    "sample_context", "template_errors", "template_source",
+    "TemplateFailure", "default_template", "plain_text", "render_for_sending", "render_message", "render_plain",
+    "render_text", "sample_context", "template_errors", "template_source",
 ]
 
 logger = logging.getLogger(__name__)
@@ -650,6 +650,11 @@ def render_plain(*, subject: str, body: str, context: dict[str, Any], language: 
     rendered draft stays literal text instead of being evaluated a second time.
     """
     return _finish(_single_line(subject), _tidy(body), context=context, language=language)
+
+
+def plain_text(*, subject: str, body: str) -> tuple[str, str]:
+    """Finished text as a message holds it: the subject on one line of at most 300 characters, the body tidied."""
+    return _single_line(subject), _tidy(body)
 
 
 def _render(source: TemplateSource, *, context: dict[str, Any], language: str, role: str = "",

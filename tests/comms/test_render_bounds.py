@@ -12,15 +12,21 @@ generous ceiling for the time the bounds take to stop them (they take millisecon
 
 import time
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
+import time_machine
+from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 
 from comms.messages import rendering
 from comms.messages.context import sample_context
 from comms.messages.rendering import RenderError, render_text, template_errors
-from comms.models import MessageTemplate
+from comms.models import Communication, MessageTemplate, Stakeholder
+from comms.outbox import sweeper
+from flows import incidents as incident_flow
 
 CEILING = 2.0  # seconds
 
@@ -186,3 +192,69 @@ def test_the_editor_refuses_a_body_over_the_limit(as_manager):
     assert response.status_code == 422
     assert response.context["form"].errors["body"]
     assert not MessageTemplate.objects.exists()
+
+
+# --- at send time: rendering after commit ------------------------------------------------
+
+@pytest.fixture
+def people(customer):
+    make = Stakeholder.objects.create
+    return [
+        make(customer=customer, name="IT", role="customer_it", audience="technical", language="nl",
+             email="it@midsize.example"),
+        make(customer=customer, name="Staff", role="affected_users", audience="end_user", language="nl",
+             email="staff@midsize.example"),
+    ]
+
+
+def open_mail_down(customer, author, **options):
+    return incident_flow.open_incident(customer=customer, title="Mail down", category="email", severity="critical",
+                                       message="We are looking into it.", author=author, **options)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rendering_runs_after_commit_outside_any_transaction(customer, people, account_manager, monkeypatch):
+    seen: list[bool] = []
+    real = rendering._render
+
+    def spy(*args, **kwargs):
+        seen.append(connection.in_atomic_block)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(rendering, "_render", spy)
+    incident = open_mail_down(customer, account_manager)
+    assert seen and not any(seen)  # rendered, and never while a transaction (and its row locks) was open
+    communications = Communication.objects.filter(incident=incident)
+    assert communications.count() == 2
+    assert all(c.subject.startswith("[NEW]") and c.body_text and c.body_html and c.short_text
+               for c in communications)
+    assert all(c.template_context is None for c in communications)  # rendered: the snapshot is done with
+    assert set(communications.values_list("deliveries__state", flat=True)) == {"sent"}
+
+
+def test_the_transaction_writes_the_facts_for_the_texts_not_the_texts(customer, people, account_manager):
+    incident = open_mail_down(customer, account_manager)
+    communication = Communication.objects.get(incident=incident, audience="technical")
+    assert communication.subject == "" and communication.body_html == ""
+    assert communication.template_context["title"] == "Mail down"
+    assert communication.template_context["number"] == incident.first_link.number
+    assert communication.template_context["message"] == "We are looking into it."
+
+
+def test_a_scheduled_message_is_rendered_at_once_and_sent_at_its_time(customer, people, account_manager,
+                                                                      django_capture_on_commit_callbacks):
+    send_at = timezone.now() + timedelta(hours=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        incident = open_mail_down(customer, account_manager, publish_options={"send_at": send_at})
+    technical = Communication.objects.get(incident=incident, audience="technical")
+    assert technical.subject.startswith("[NEW]") and technical.template_context is None  # the log shows it now
+    assert not technical.deliveries.exists()  # and it waits for its time
+
+
+def test_the_sweeper_renders_what_the_commit_hook_missed(customer, people, account_manager):
+    send_at = timezone.now() + timedelta(hours=1)
+    open_mail_down(customer, account_manager, publish_options={"send_at": send_at})  # on_commit never ran
+    with time_machine.travel(timezone.now() + timedelta(minutes=2)):
+        found = sweeper.sweep().communications
+    assert sorted(found) == sorted(Communication.objects.values_list("id", flat=True))  # not due, but unrendered
+
