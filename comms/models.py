@@ -152,6 +152,10 @@ class MessageTemplate(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
+    # Set when this version failed (or exceeded a bound) at send time and the shipped default went out
+    # instead (comms.messages.templates.message_template_failed); cleared when the template is saved.
+    failed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_error = models.TextField(blank=True, editable=False)
 
     class Meta:
         constraints = [

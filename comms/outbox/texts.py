@@ -13,6 +13,7 @@ transaction (console.compose).
 from typing import Any
 
 from comms.messages.rendering import Rendering, render_for_sending, render_plain
+from comms.messages.templates import message_template_failed
 from comms.models import Communication
 from incidents.models import Customer
 
@@ -34,6 +35,8 @@ def communication_render(communication_id: int) -> bool:
     """Render a written Communication's texts, once; True when this call did. Call it outside any transaction.
 
     Two workers racing render twice, and the conditional UPDATE keeps one: the texts are the same.
+    A stored template that failed is recorded by the call that wrote the texts
+    (comms.messages.templates.message_template_failed).
     """
     communication = (Communication.objects.select_related("customer")
                      .filter(pk=communication_id, template_context__isnull=False).first())
@@ -44,7 +47,11 @@ def communication_render(communication_id: int) -> bool:
                               audience=communication.audience, language=communication.language,
                               context=communication.template_context, edited=edited)
     message = rendering.message
-    return bool(Communication.objects.filter(pk=communication.pk, template_context__isnull=False).update(
+    done = bool(Communication.objects.filter(pk=communication.pk, template_context__isnull=False).update(
         subject=message.subject, body_text=message.body_text, body_html=message.body_html,
         short_text=message.short_text[:480], template_context=None,
     ))
+    if done and rendering.failure is not None:
+        # The message went out with the shipped default; the template is marked and staff are told once.
+        message_template_failed(failure=rendering.failure, customer=communication.customer)
+    return done

@@ -56,9 +56,12 @@ def _key(request: HttpRequest) -> tuple[str, str, str]:
 def template_list(request: HttpRequest) -> HttpResponse:
     customer = _scope(request, for_edit=False)
     language = request.GET.get("language") if request.GET.get("language") in Language.values else "en"
-    overrides = set(MessageTemplate.objects.filter(customer=customer, language=language)
-                    .values_list("kind", "audience"))
-    rows = [(kind, [(audience, (kind.value, audience.value) in overrides) for audience in Audience])
+    # (kind, audience) → the error it failed with when sending, "" for an edited template that works
+    overrides = {(kind, audience): error if failed_at else "" for kind, audience, failed_at, error in
+                 MessageTemplate.objects.filter(customer=customer, language=language)
+                 .values_list("kind", "audience", "failed_at", "last_error")}
+    rows = [(kind, [(audience, (kind.value, audience.value) in overrides,
+                     overrides.get((kind.value, audience.value), "")) for audience in Audience])
             for kind in MessageKind]
     return render(request, "comms/templates.html", {
         "rows": rows, "audiences": list(Audience), "language": language, "languages": Language.choices,
@@ -94,9 +97,11 @@ def template_edit(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("Template saved."))
                 return redirect(_edit_url(customer, kind, audience, language))
+    failed = MessageTemplate.objects.filter(customer=customer, kind=kind, audience=audience, language=language,
+                                            failed_at__isnull=False).values("failed_at", "last_error").first()
     context = {"form": form, "customer": customer, "kind": MessageKind(kind), "audience": Audience(audience),
                "language": language, "origin": source.origin, "variables": sorted(ALLOWED_VARIABLES),
-               "preview": _preview(source.subject, source.body, language)}
+               "preview": _preview(source.subject, source.body, language), "failed": failed}
     return render(request, "comms/template_edit.html", context, status=422 if form.errors else 200)
 
 

@@ -16,6 +16,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.core import mail
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +24,8 @@ from django.utils.http import urlencode
 
 from comms.messages import rendering
 from comms.messages.context import sample_context
-from comms.messages.rendering import RenderError, render_text, template_errors
+from comms.messages.rendering import RenderError, TemplateFailure, render_text, template_errors
+from comms.messages.templates import message_template_failed, message_template_save
 from comms.models import Communication, MessageTemplate, Stakeholder
 from comms.outbox import sweeper
 from flows import incidents as incident_flow
@@ -257,4 +259,107 @@ def test_the_sweeper_renders_what_the_commit_hook_missed(customer, people, accou
     with time_machine.travel(timezone.now() + timedelta(minutes=2)):
         found = sweeper.sweep().communications
     assert sorted(found) == sorted(Communication.objects.values_list("id", flat=True))  # not due, but unrendered
+
+
+# --- at send time: a stored template that fails ------------------------------------------
+
+def bomb(customer, **key):
+    """A stored template that passes for the sample incident and explodes for every real one.
+
+    Written directly, as a template saved before the bounds existed would be.
+    """
+    body = f"Update\n{{% if number != '{SAMPLE_NUMBER}' %}}{NESTED_LIST_LOOPS}{{% endif %}}"
+    return MessageTemplate.objects.create(customer=customer, **({"kind": "update", "audience": "technical",
+                                                                 "language": "nl"} | key),
+                                          subject="[UPDATE] {{ title }}", body=body)
+
+
+def notices() -> list:
+    """The staff notices about failed templates among the mail sent (stakeholders' messages too go there)."""
+    return [message for message in mail.outbox if message.subject.startswith("Message template failed")]
+
+
+def test_a_template_that_explodes_at_send_time_falls_back_and_staff_are_told_once(
+    customer, people, account_manager, other_account_manager, incident, django_capture_on_commit_callbacks
+):
+    account_manager.email = "anna@msp.example"
+    account_manager.save()
+    template = bomb(customer)
+    mail.outbox = []
+    with within(), django_capture_on_commit_callbacks(execute=True):
+        update = incident_flow.post_update(incident=incident, author=account_manager, message="Disk replaced.")
+    technical = Communication.objects.get(update=update, audience="technical")
+    assert technical.subject.startswith("[UPDATE] Server outage")  # the shipped Dutch default went out
+    assert "Disk replaced." in technical.body_text
+    assert set(technical.deliveries.values_list("state", flat=True)) == {"sent"}
+    template.refresh_from_db()
+    assert template.failed_at is not None and "too many steps" in template.last_error
+    [notice] = notices()
+    assert notice.to == ["anna@msp.example"]  # this customer's account manager, nobody else's
+    assert notice.subject == f"Message template failed for {customer.name}: Status update · Technical · NL"
+    assert "too many steps" in notice.body and "shipped default" in notice.body
+    assert f"/console/templates/edit/?kind=update&audience=technical&language=nl&customer={customer.slug}" \
+        in notice.body
+
+    with within(), django_capture_on_commit_callbacks(execute=True):
+        incident_flow.post_update(incident=incident, author=account_manager, message="Still on it.")
+    assert len(notices()) == 1  # told once, not at every message
+
+    message_template_save(customer=customer, kind="update", audience="technical", language="nl",
+                          subject="[UPDATE] {{ title }}", body="Stand: {{ message }}", author=account_manager)
+    template.refresh_from_db()
+    assert template.failed_at is None and template.last_error == ""  # saved: no longer marked
+
+
+def test_an_msp_wide_template_that_fails_tells_the_managers(customer, people, account_manager, manager, incident,
+                                                             django_capture_on_commit_callbacks):
+    manager.email = "maria@msp.example"
+    manager.save()
+    bomb(None)
+    mail.outbox = []
+    with django_capture_on_commit_callbacks(execute=True):
+        incident_flow.post_update(incident=incident, author=account_manager, message="Disk replaced.")
+    [notice] = notices()
+    assert notice.to == ["maria@msp.example"]  # only managers edit MSP-wide templates
+    assert "for all customers (MSP-wide)" in notice.body and "customer=" not in notice.body
+
+
+def test_a_failure_is_pinned_only_on_the_version_that_failed(customer, account_manager):
+    template = bomb(customer)
+    earlier_version = template.updated_at - timedelta(seconds=1)  # rendered, then the template was saved again
+    stale = TemplateFailure(template_id=template.pk, updated_at=earlier_version, errors=["Body: too many steps"])
+    assert message_template_failed(failure=stale, customer=customer) is False
+    template.refresh_from_db()
+    assert template.failed_at is None and template.last_error == ""
+    current = TemplateFailure(template_id=template.pk, updated_at=template.updated_at, errors=["Body: too slow"])
+    assert message_template_failed(failure=current, customer=customer) is True
+    assert message_template_failed(failure=current, customer=customer) is False  # marked already: no new notice
+
+
+def test_the_template_list_and_editor_show_a_failed_template(as_manager, customer):
+    template = bomb(None, audience="end_user")
+    response = as_manager.get(reverse("comms:templates") + "?language=nl")
+    assert "failed when sending" not in response.text
+    MessageTemplate.objects.filter(pk=template.pk).update(failed_at=timezone.now(),
+                                                          last_error="Body, line 2: too many steps")
+    response = as_manager.get(reverse("comms:templates") + "?language=nl")
+    assert response.text.count("failed when sending") == 1 and "too many steps" in response.text
+    edit = as_manager.get(reverse("comms:template_edit") + "?" + urlencode(KEY))
+    assert "This template failed when a message was sent" in edit.text and "too many steps" in edit.text
+
+
+def test_the_composer_previews_what_will_be_sent_and_says_the_template_fails(client, customer, people,
+                                                                               account_manager, incident):
+    bomb(customer)
+    client.force_login(account_manager)
+    with within():
+        response = client.post(reverse("comms:compose", args=[incident.pk]),
+                               {"message": "Schijf vervangen.", "status": "identified", "severity": "critical",
+                                "preview": "1"})
+    drafts = {d.plan.audience: d for d in response.context["drafts"]}
+    technical = drafts["technical"]
+    assert technical.subject.startswith("[UPDATE] Server outage") and "Schijf vervangen." in technical.body
+    assert technical.warnings[0].startswith("The stored template for this message fails")
+    assert not any("stored template" in warning for warning in drafts["end_user"].warnings)
+    assert MessageTemplate.objects.get().failed_at is None and not notices()  # a preview marks and mails nothing
 
