@@ -26,7 +26,7 @@ from comms.messages import rendering
 from comms.messages.context import sample_context
 from comms.messages.rendering import RenderError, TemplateFailure, render_text, template_errors
 from comms.messages.templates import message_template_failed, message_template_save
-from comms.models import Communication, MessageTemplate, Stakeholder
+from comms.models import Audience, Communication, MessageKind, MessageTemplate, Stakeholder
 from comms.outbox import sweeper
 from flows import incidents as incident_flow
 
@@ -153,6 +153,17 @@ class TestSaveCheck:
                      "{% for c in components %}{% for ch in c.name %}{% endfor %}{% endfor %}"):
             errors = template_errors(subject="x", body=body)
             assert errors and "loop over text" in errors[0], body
+
+    @pytest.mark.parametrize("language", ["en", "nl", "de"])
+    def test_every_shipped_default_passes_it_with_a_hundredfold_margin(self, language, monkeypatch):
+        """No false alarm from the contrasting sample or the all-branches passes, and room to spare."""
+        tight = rendering.Bounds(steps=rendering.BOUNDS.steps // 100, output=rendering.BOUNDS.output // 10,
+                                 seconds=rendering.BOUNDS.seconds)
+        monkeypatch.setattr(rendering, "BOUNDS", tight)
+        for kind in MessageKind.values:
+            for audience in Audience.values:
+                source = rendering.default_template(kind=kind, audience=audience, language=language)
+                assert template_errors(subject=source.subject, body=source.body) == [], (kind, audience)
 
     def test_a_loop_over_components_is_fine(self):
         body = "{% for c in components %}{% for part in [c.name, c.status] %}{{ part }} {% endfor %}{% endfor %}"
