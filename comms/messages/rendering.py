@@ -717,11 +717,14 @@ def _render_source(source: str, context: dict[str, Any], *, part: str, explore: 
             pieces.append(piece)
     except RenderError:
         raise
+    except RecursionError as error:  # thousands of nested brackets or blocks, while compiling or rendering
+        raise RenderError([_("%(part)s: the template is nested too deeply.") % {"part": part}],
+                          bounded=True) from error
     except TemplateSyntaxError as error:
         raise RenderError([_located(part, error.lineno, error.message or str(error))]) from error
     except Exception as error:  # template source is user input: any failure is the author's to fix, not a 500
         raise RenderError([_located(part, _template_line(error), _describe(error))],
-                          bounded=isinstance(error, _Refused | RecursionError | MemoryError)) from error
+                          bounded=isinstance(error, _Refused | MemoryError)) from error
     return "".join(pieces)
 
 

@@ -121,6 +121,11 @@ class TestBounds:
     def test_recursion_and_captured_blocks_are_refused(self, body):
         refused(body)
 
+    def test_deep_nesting_is_an_error_not_a_crash(self):
+        assert refused("{{ " + "(" * 2000 + "1" + ")" * 2000 + " }}") == ["Body: the template is nested too deeply."]
+        assert template_errors(subject="x", body="{{ " + "[" * 2000 + "]" * 2000 + " }}") == [
+            "Body: the template is nested too deeply."]
+
     def test_ordinary_templates_still_render(self):
         body = ("{% for c in components %}\n- {{ c.name|upper }}: {{ c.status }}\n{% endfor %}\n"
                 "{{ title ~ ' / ' ~ number }} {{ [status, severity]|join(', ') }} "
