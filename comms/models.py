@@ -1,12 +1,13 @@
 """Who hears what, when and how: stakeholders, routing, templates, and the outbox.
 
-The outbox is two tables. A ``Communication`` is one rendered message (kind × audience ×
-language for one customer of an incident); it is written in the same transaction as the
-incident facts it reports. Its ``Delivery`` rows are one per recipient × channel, each a
-state machine (queued → sending → sent | failed; a routine update may first wait as
-deferred, then be queued or superseded: comms.outbox.coalescing) that a worker claims with a
-conditional UPDATE, so a delivery is never sent by two workers. ``DeliveryAttempt`` keeps
-the history.
+The outbox is two tables. A ``Communication`` is one message (kind × audience × language for
+one customer of an incident); it is written in the same transaction as the incident facts it
+reports, with the template facts its texts are rendered from after commit (issue 11: a
+staff-edited template never runs while the incident's rows are locked). Its ``Delivery`` rows
+are one per recipient × channel, each a state machine (queued → sending → sent | failed; a
+routine update may first wait as deferred, then be queued or superseded: comms.outbox.coalescing)
+that a worker claims with a conditional UPDATE, so a delivery is never sent by two workers.
+``DeliveryAttempt`` keeps the history.
 """
 
 import hashlib
@@ -151,6 +152,10 @@ class MessageTemplate(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
+    # Set when this version failed (or exceeded a bound) at send time and the shipped default went out
+    # instead (comms.messages.templates.message_template_failed); cleared when the template is saved.
+    failed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_error = models.TextField(blank=True, editable=False)
 
     class Meta:
         constraints = [
@@ -184,6 +189,12 @@ class Communication(models.Model):
     body_text = models.TextField()
     body_html = models.TextField()
     short_text = models.CharField(max_length=480, help_text="SMS and chat preview text.")
+    # The template facts the texts are rendered from after commit (comms.outbox.texts), written with the
+    # facts so every audience reads the same ones; None once the texts are rendered.
+    template_context = models.JSONField(null=True, blank=True, editable=False)
+    # subject and body_text are what the account manager wrote in the composer: finished text, wrapped
+    # as a message when rendered, never evaluated as a template.
+    texts_edited = models.BooleanField(default=False, editable=False)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                related_name="+")
     is_automatic = models.BooleanField(default=False)

@@ -3,10 +3,12 @@ manager adjust each, then post the update with those texts (now or at a set time
 
 The preview runs the real update (``flows.incidents.post_update``: facts and messages) in a
 transaction that is rolled back, and reads the messages it wrote: the same facts rule, the
-same routing, the same templates, the same next-update time. Nothing of it is kept, and
-nothing is sent (on-commit work of a rolled-back transaction never runs). What is previewed
-is what posting sends; the next-update time the texts promise is then kept by passing it to
-the service as ``promise``.
+same routing, the same template facts, the same next-update time. Nothing of it is kept, and
+nothing is sent (on-commit work of a rolled-back transaction never runs). The texts are then
+rendered from those facts after the rollback, as the worker renders them after a commit
+(comms.outbox.texts): templates never run while the incident is locked. What is previewed
+is what posting sends (the drafts are sent as finished text); the next-update time the texts
+promise is then kept by passing it to the service as ``promise``.
 """
 
 from collections.abc import Iterable, Mapping
@@ -20,9 +22,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from comms.messages.checks import message_warnings
-from comms.messages.rendering import RenderedMessage
 from comms.models import Audience, Communication, MessageKind, Stakeholder
 from comms.outbox.planning import GroupKey, PlannedMessage
+from comms.outbox.texts import message_texts
 from core.validators import CONTROL_CHARACTERS_MESSAGE, has_control_characters
 from flows import incidents as incident_flow
 from incidents.bounds import AHEAD
@@ -86,10 +88,17 @@ def preview(*, incident: Incident, author, facts: Mapping[str, Any], customers: 
     names = _names(plan.recipient_ids for plan in plans)
     drafts = []
     for plan in plans:
-        subject, body = (edited or {}).get(_key(plan), (plan.rendered.subject, plan.rendered.body_text))
+        # Rendered here, after the rollback: outside the transaction that held the incident's lock.
+        rendering = message_texts(customer=plan.customer, kind=plan.kind, audience=plan.audience,
+                                  language=plan.language, context=plan.context)
+        subject, body = (edited or {}).get(_key(plan), (rendering.message.subject, rendering.message.body_text))
         errors = text_errors(subject, body)
         warnings = message_warnings(text=f"{subject}\n{body}", audience=plan.audience, language=plan.language,
                                     kind=plan.kind, incident=incident)
+        if rendering.failure is not None:
+            failed = "; ".join(rendering.failure.errors)
+            warnings.insert(0, _("The stored template for this message fails (%(error)s); the shipped default is "
+                                 "shown here and is what will be sent.") % {"error": failed})
         recipients = [names[i] for i in plan.recipient_ids[:PREVIEW_RECIPIENT_NAMES] if i in names]
         drafts.append(Draft(plan, subject, body, warnings, recipients, errors))
     return Preview(drafts, promise)
@@ -111,8 +120,7 @@ def _plans_written_for(update: IncidentUpdate) -> list[PlannedMessage]:
     """The Communications the outbox wrote for ``update`` (inside the preview's transaction), as plans."""
     written = Communication.objects.filter(update=update).select_related("customer").order_by(
         "customer__name", "kind", "audience", "language")
-    return [PlannedMessage(c.customer, c.kind, c.audience, c.language,
-                           RenderedMessage(c.subject, c.body_text, c.body_html, c.short_text), list(c.recipient_ids))
+    return [PlannedMessage(c.customer, c.kind, c.audience, c.language, c.template_context, list(c.recipient_ids))
             for c in written]
 
 

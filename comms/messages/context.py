@@ -90,14 +90,16 @@ MAINTENANCE_VARIABLES: frozenset[str] = frozenset({
 })
 ALLOWED_VARIABLES: frozenset[str] = INCIDENT_VARIABLES | CUSTOMER_VARIABLES | MAINTENANCE_VARIABLES
 
-_LIST_VARIABLES = frozenset({"components"})
-_BOOL_VARIABLES = frozenset({"personal_data", "reopened", "report_attached"})
+LIST_VARIABLES: frozenset[str] = frozenset({"components"})
+FLAG_VARIABLES: frozenset[str] = frozenset({"personal_data", "reopened", "report_attached"})
+# Everything else is text: a template never loops over these (comms.messages.rendering).
+TEXT_VARIABLES: frozenset[str] = ALLOWED_VARIABLES - LIST_VARIABLES - FLAG_VARIABLES
 
 def empty_context() -> dict[str, Any]:
     """Every allowed key with an empty value of its type: the base every context starts from."""
     context: dict[str, Any] = dict.fromkeys(ALLOWED_VARIABLES, "")
-    context.update(dict.fromkeys(_BOOL_VARIABLES, False))
-    context.update({key: [] for key in _LIST_VARIABLES})
+    context.update(dict.fromkeys(FLAG_VARIABLES, False))
+    context.update({key: [] for key in LIST_VARIABLES})
     return context
 
 
@@ -282,3 +284,48 @@ def sparse_sample_context(language: str) -> dict[str, Any]:
     context.update({"components": [], "personal_data": False, "reopened": True})
     context.update({"report_url": "", "report_attached": True})  # a customer who gets the PDF attached
     return context
+
+
+def contrasting_sample_context(language: str) -> dict[str, Any]:
+    """The sample with every fact different: another customer, number, state and wording.
+
+    The save check renders this too, so a comparison with one of the sample's values
+    (``{% if number != "MSM-2025-0531-001" %}``) takes its other branch at least once.
+    """
+    started = datetime(2026, 11, 30, 22, 5, tzinfo=_SAMPLE_ZONE)
+    clock = Clock(tz=_SAMPLE_ZONE, now=started.replace(hour=23, minute=40), language=language)
+    with translation.override(language):
+        components = [{"name": "VPN", "status": label(ComponentStatus, ComponentStatus.DEGRADED_PERFORMANCE)}]
+        return sample_context(language) | {
+            "number": "NWL-2026-1130-007",
+            "title": "VPN",
+            "customer": "Northwind Ltd",
+            "category": label(Category, Category.NETWORK),
+            "severity": Severity.short_label(Severity.LOW),
+            "severity_code": Severity.LOW.value,
+            "status": label(Status, Status.MONITORING),
+            "status_code": Status.MONITORING.value,
+            "started_at": clock.date_time(started),
+            "started_time": clock.clock_time(started),
+            "detected_by": label(DetectedBy, DetectedBy.CLIENT),
+            "eta": clock.moment(started.replace(day=1, month=12, hour=1, minute=0)),
+            "next_update_at": clock.moment(started.replace(hour=23, minute=55)),
+            "components": components,
+            "components_text": "VPN",
+            "business_impact": "-",
+            "workaround": "-",
+            "root_cause": "-",
+            "resolution_summary": "-",
+            "message": "-",
+            "update_time": clock.moment(started.replace(hour=23, minute=40)),
+            "duration": clock.duration(started, started.replace(hour=23, minute=40)),
+            "report_url": f"{settings.SITE_URL}/reports/other/",
+            "report_filename": "NWL-2026-1130-007.pdf",
+            "status_page_url": f"{settings.SITE_URL}/status/northwind/",
+            "time_zone": "UTC",
+            "maintenance_title": "-",
+            "window_start": clock.date_time(started),
+            "window_end": clock.date_time(started.replace(hour=23, minute=59)),
+            "expected_impact": "-",
+            "customer_action": "-",
+        }

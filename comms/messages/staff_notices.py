@@ -1,5 +1,6 @@
-"""E-mails to the MSP's own staff: the reminders and escalations the cadence tick raises, and
-the notice that one of a customer's webhook or chat endpoints was quarantined.
+"""E-mails to the MSP's own staff: the reminders and escalations the cadence tick raises, the
+notice that one of a customer's webhook or chat endpoints was quarantined, and the notice that a
+message template failed at send time (the shipped default went out instead).
 
 These are not stakeholder messages (those are Communications: templates, routing, a
 delivery log). They are short internal notes to account managers and managers, sent
@@ -23,10 +24,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from comms.directory.addresses import masked_address
-from comms.models import Channel
+from comms.models import Audience, Channel, MessageKind, MessageTemplate
 from core.formatting import Clock
 from incidents.models import Customer, Incident, RegulatoryClock
 
@@ -152,6 +154,36 @@ def endpoint_quarantined(*, customer: Customer, channel: str, address: str, fail
                  "from the quarantine notice in the console:\n%(url)s") % values
     managers = customer.account_managers.filter(is_active=True)
     return staff_notice_send(recipients=_emails(managers), subject=subject, body=body)
+
+
+def template_failed(*, template: MessageTemplate, customer: Customer, error: str) -> int:
+    """To whoever can fix it, when a stored message template failed for a message to ``customer``.
+
+    A customer's own template: its account managers; an MSP-wide one: the managers (only they
+    may edit it). The caller mails this once per version of the template
+    (comms.messages.templates.message_template_failed).
+    """
+    query = {"kind": template.kind, "audience": template.audience, "language": template.language}
+    if template.customer_id:
+        query["customer"] = template.customer.slug
+    with translation.override(settings.LANGUAGE_CODE):
+        values = {
+            "template": f"{MessageKind(template.kind).label} · {Audience(template.audience).label} · "
+                        f"{template.language.upper()}",
+            "scope": template.customer.name if template.customer_id else _("all customers (MSP-wide)"),
+            "customer": customer.name, "error": error[:1000],
+            "url": f"{settings.SITE_URL}{reverse('comms:template_edit')}?{urlencode(query)}",
+        }
+        subject = _("Message template failed for %(customer)s: %(template)s") % values
+        body = _("The message template %(template)s for %(scope)s could not be used for a message to "
+                 "%(customer)s:\n\n%(error)s\n\nThe message went out with the shipped default text instead, "
+                 "and messages will until the template works again. Fix the template and save it:\n%(url)s"
+                 ) % values
+    if template.customer_id:
+        recipients = _emails(template.customer.account_managers.filter(is_active=True))
+    else:
+        recipients = manager_emails()
+    return staff_notice_send(recipients=recipients, subject=subject, body=body)
 
 
 def _about(incident: Incident) -> dict[str, str]:

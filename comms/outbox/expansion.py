@@ -1,6 +1,7 @@
-"""Step 2 of the outbox (docs/architecture.md, decision 1): a committed Communication becomes one Delivery per
-recipient × channel. Run by the ``expand_communication`` task (enqueued on commit, re-driven
-by the sweeper); idempotent: Delivery is unique per (communication, channel, address)."""
+"""The outbox after commit (docs/architecture.md, decision 1): a committed Communication gets its texts
+(comms.outbox.texts), then one Delivery per recipient × channel. Run by the ``expand_communication``
+task (enqueued on commit, re-driven by the sweeper); idempotent: the texts are rendered once, and
+Delivery is unique per (communication, channel, address)."""
 
 from django.db import transaction
 from django.utils import timezone
@@ -8,21 +9,26 @@ from django.utils import timezone
 from comms.models import Communication, CommunicationState, Delivery, DeliveryState, Stakeholder
 from comms.outbox import coalescing
 from comms.outbox.delivery import communication_finish_if_done
+from comms.outbox.texts import communication_render
 
 
 def communication_expand(communication_id: int) -> list[int]:
-    """Create the Deliveries of a queued Communication; returns the ids now queued for sending.
+    """Render a Communication's texts if not yet done; create its Deliveries once it is due.
 
+    Returns the ids now queued for sending. The texts are rendered first, in no transaction:
+    templates run outside every lock (issue 11), and no Delivery exists before its texts do.
     Claims the row with SELECT … FOR UPDATE SKIP LOCKED and a state check, so a duplicate
     task or a sweep racing the first run does nothing; the whole expansion is one
     transaction, so a crash leaves the Communication queued for the sweeper. A routine
     update to someone inside their interval is written DEFERRED; a delivery that goes now
     takes over the deferred ones to its address about the incident (comms.outbox.coalescing).
     """
+    communication_render(communication_id)
     with transaction.atomic():
         communication = (
             Communication.objects.select_for_update(skip_locked=True)
-            .filter(pk=communication_id, state=CommunicationState.QUEUED, send_at__lte=timezone.now())
+            .filter(pk=communication_id, state=CommunicationState.QUEUED, send_at__lte=timezone.now(),
+                    template_context__isnull=True)
             .first()
         )
         if communication is None:

@@ -20,7 +20,6 @@ from django.utils import timezone, translation
 
 from comms.directory.routing import routed, routing_table
 from comms.messages.context import customer_context, empty_context
-from comms.messages.rendering import render_message
 from comms.models import Communication, MessageKind
 from comms.outbox import planning as outbox
 from comms.outbox.planning import PlannedMessage
@@ -60,14 +59,12 @@ def maintenance_send(*, maintenance: Maintenance, kind: str) -> list[Communicati
 
 
 def maintenance_plans(*, maintenance: Maintenance, kind: str) -> list[PlannedMessage]:
-    """One rendered message per audience × language among the stakeholders who should hear of the window."""
+    """One message (its template facts) per audience × language among the stakeholders who should hear of it."""
     customer = maintenance.customer
     plans = []
     for (audience, language), ids in sorted(_recipient_groups(maintenance, kind).items()):
         context = maintenance_context(maintenance=maintenance, language=language)
-        rendered = render_message(kind=kind, audience=audience, language=language, context=context,
-                                  customer=customer)
-        plans.append(PlannedMessage(customer, kind, audience, language, rendered, ids))
+        plans.append(PlannedMessage(customer, kind, audience, language, context, ids))
     return plans
 
 

@@ -1,15 +1,20 @@
 """The transactional outbox: turn a timeline entry into Communications, then into Deliveries.
 
-Two steps, on purpose (docs/architecture.md, decision 1):
+Three steps, on purpose (docs/architecture.md, decision 1):
 
 1. ``communications_for_update`` runs inside the transaction that wrote the incident
    update. It decides the message kind per stakeholder, groups recipients by
-   kind × audience × language, renders one message per group and writes one
-   Communication per group with its recipients' ids. A few rows, however many recipients:
+   kind × audience × language, takes each group's template facts (comms.messages.context,
+   one snapshot per language, shared by its audiences) and writes one Communication per
+   group with those facts and its recipients' ids. A few rows, however many recipients:
    publishing stays fast with 10,000 stakeholders.
-2. ``communication_expand`` (a task, enqueued on commit and re-driven by the sweeper) writes
-   one Delivery per recipient × channel and hands them to the delivery workers. It is
-   idempotent: Delivery is unique per (communication, channel, address).
+2. After commit, outside that transaction and its row locks, the texts are rendered from the
+   stored facts (comms.outbox.texts): a staff-edited template is untrusted code, bounded, and
+   never run while other writers wait (issue 11).
+3. ``communication_expand`` (a task, enqueued on commit for every Communication and re-driven
+   by the sweeper) does step 2, then writes one Delivery per recipient × channel and hands
+   them to the delivery workers. It is idempotent: Delivery is unique per (communication,
+   channel, address).
 """
 
 from collections import defaultdict
@@ -27,7 +32,7 @@ from comms.directory import escalation
 from comms.directory.lifecycle import AFTERWARDS, DURING, in_order, introduced_ids
 from comms.directory.routing import kind_for_role, routing_table
 from comms.messages.context import message_context
-from comms.messages.rendering import RenderedMessage, render_message, render_plain
+from comms.messages.rendering import plain_text
 from comms.models import (
     Communication,
     CommunicationState,
@@ -47,8 +52,9 @@ class PlannedMessage:
     kind: str
     audience: str
     language: str
-    rendered: RenderedMessage
+    context: dict[str, Any]  # the template facts (comms.messages.context): JSON, rendered after commit
     recipient_ids: list[int] = field(default_factory=list)
+    edited: tuple[str, str] | None = None  # (subject, body) the account manager wrote in the composer
 
 
 def kinds_for_update(update: IncidentUpdate) -> list[str]:
@@ -80,7 +86,7 @@ def kinds_for_update(update: IncidentUpdate) -> list[str]:
 
 def plan_for_update(update: IncidentUpdate, *, customer: Customer | None = None,
                     facts: Mapping[int, Mapping[str, Any]] | None = None) -> list[PlannedMessage]:
-    """What would be sent for this entry: one rendered message per kind × audience × language.
+    """What would be sent for this entry: one message (its facts) per kind × audience × language.
 
     Routing picks each stakeholder's kind from ``kinds_for_update``; the escalation matrix
     replaces it with an escalation (or regulatory) notice for the roles the entry's
@@ -108,7 +114,7 @@ def plan_messages(
     update: IncidentUpdate | None = None, message: Callable[[str], str] | None = None,
     facts: Mapping[str, Any] | None = None,
 ) -> list[PlannedMessage]:
-    """One rendered message per kind × audience × language for ``customer``'s stakeholders.
+    """One message per kind × audience × language for ``customer``'s stakeholders, with its template facts.
 
     ``forced`` (role → kind) overrides routing for those roles. ``message`` (language → text)
     fills ``{{ message }}`` when no timeline entry speaks (the tick's escalations); ``facts``
@@ -125,9 +131,7 @@ def plan_messages(
         context = dict(contexts[language])
         if message is not None:
             context["message"] = message(language)
-        rendered = render_message(kind=kind, audience=audience, language=language, context=context,
-                                  customer=customer)
-        plans.append(PlannedMessage(customer, kind, audience, language, rendered, ids))
+        plans.append(PlannedMessage(customer, kind, audience, language, context, ids))
     return plans
 
 
@@ -204,7 +208,7 @@ def communications_for_update(
     options = options or {}
     texts: Mapping[GroupKey, tuple[str, str]] = options.get("texts", {})
     requested: datetime | None = options.get("send_at")
-    plans = [replace(plan, rendered=_edited(plan, texts, update) or plan.rendered)
+    plans = [replace(plan, edited=texts.get((plan.customer.pk, plan.kind, plan.audience, plan.language)))
              for plan in plan_for_update(update, customer=customer, facts=options.get("facts"))]
     return communications_write(
         plans, incident=update.incident, update=update, author=author or update.author,
@@ -217,38 +221,30 @@ def communications_write(
     plans: Iterable[PlannedMessage], *, incident: Incident | None, update: IncidentUpdate | None, author=None,
     automatic: bool = False, send_at: Callable[[PlannedMessage], datetime | None] | None = None,
 ) -> list[Communication]:
-    """Write one Communication per plan (in the caller's transaction); enqueue the due ones on commit.
+    """Write one Communication per plan (in the caller's transaction); enqueue them all on commit.
 
-    ``send_at(plan)`` may name a later time (a scheduled or held message); the sweeper
-    expands it when that time comes. ``incident`` is None for maintenance messages.
+    Each is written with its template facts and no texts (a composer's edited text is stored as
+    finished text); the task enqueued on commit renders them outside this transaction
+    (comms.outbox.texts) and expands the due ones. ``send_at(plan)`` may name a later time (a
+    scheduled or held message); the sweeper expands it when that time comes. ``incident`` is
+    None for maintenance messages.
     """
     now = timezone.now()
-    communications = [
-        Communication(
+    communications = []
+    for plan in plans:
+        subject, body = plain_text(subject=plan.edited[0], body=plan.edited[1]) if plan.edited else ("", "")
+        communications.append(Communication(
             incident=incident, update=update, customer=plan.customer, kind=plan.kind, audience=plan.audience,
-            language=plan.language, subject=plan.rendered.subject, body_text=plan.rendered.body_text,
-            body_html=plan.rendered.body_html, short_text=plan.rendered.short_text[:480], author=author,
-            is_automatic=automatic, recipient_ids=plan.recipient_ids,
-            send_at=(send_at(plan) if send_at else None) or now,
-        )
-        for plan in plans
-    ]
+            language=plan.language, subject=subject, body_text=body, template_context=plan.context,
+            texts_edited=plan.edited is not None, author=author, is_automatic=automatic,
+            recipient_ids=plan.recipient_ids, send_at=(send_at(plan) if send_at else None) or now,
+        ))
     Communication.objects.bulk_create(communications)
-    due = [c.pk for c in communications if c.send_at <= now]
-    if due:
-        transaction.on_commit(lambda: _enqueue_expansion(due))
+    # All of them, due or not: the texts of a scheduled or held message are rendered now, and shown in the log.
+    written = [c.pk for c in communications]
+    if written:
+        transaction.on_commit(lambda: _enqueue_expansion(written))
     return communications
-
-
-def _edited(plan: PlannedMessage, texts: Mapping, update: IncidentUpdate) -> RenderedMessage | None:
-    edited = texts.get((plan.customer.pk, plan.kind, plan.audience, plan.language))
-    if not edited:
-        return None
-    subject, body = edited
-    context = message_context(incident=update.incident, customer=plan.customer, update=update,
-                              language=plan.language)
-    # What the account manager edited is finished text: wrapped as a message, never evaluated again.
-    return render_plain(subject=subject, body=body, context=context, language=plan.language)
 
 
 def _enqueue_expansion(communication_ids: Iterable[int]) -> None:

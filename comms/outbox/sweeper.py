@@ -2,7 +2,8 @@
 
 The on-commit enqueue is the fast path. This is the safety net: a broker that was down
 at commit time, a worker killed mid-send (its lease expires), a retry whose time has
-come, a scheduled message whose time has come. Everything it finds is re-enqueued; the
+come, a scheduled message whose time has come, a message whose texts were never rendered
+(comms.outbox.texts). Everything it finds is re-enqueued; the
 claims in outbox.py and delivery.py make a duplicate enqueue harmless. It is also where a
 deferred routine update goes out once its recipient's interval has ended (comms.outbox.coalescing).
 """
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from comms.models import Communication, CommunicationState, Delivery, DeliveryState
@@ -32,9 +34,11 @@ def sweep() -> SweepWork:
     grace = timedelta(seconds=settings.KALM_SWEEP_GRACE_SECONDS)
     _release_expired_leases(now)
     released = release_due(now)
-    # Due now (scheduled ones included), and old enough that the on-commit path had its chance.
+    # Due now (scheduled ones included), or still without texts (comms.outbox.texts), and old enough
+    # that the on-commit path had its chance.
     communications = list(
-        Communication.objects.filter(state=CommunicationState.QUEUED, send_at__lte=now, created_at__lte=now - grace)
+        Communication.objects.filter(state=CommunicationState.QUEUED, created_at__lte=now - grace)
+        .filter(Q(send_at__lte=now) | Q(template_context__isnull=False))
         .values_list("id", flat=True)[:1000]
     )
     due = list(

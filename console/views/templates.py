@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from audit import services as audit
 from comms.messages.context import ALLOWED_VARIABLES, sample_context
-from comms.messages.rendering import RenderError, TemplateSource, render_text, template_source
+from comms.messages.rendering import SOURCE_MAX, SUBJECT_MAX, RenderError, TemplateSource, render_text, template_source
 from comms.messages.templates import message_template_reset, message_template_save
 from comms.models import Audience, MessageKind, MessageTemplate
 from console.access import staff_required
@@ -27,8 +27,8 @@ from incidents.models import Customer, Language
 
 
 class TemplateForm(PlainTextForm, forms.Form):
-    subject = forms.CharField(label=gettext_lazy("Subject"), max_length=300)
-    body = forms.CharField(label=gettext_lazy("Body"), max_length=20_000,
+    subject = forms.CharField(label=gettext_lazy("Subject"), max_length=SUBJECT_MAX)
+    body = forms.CharField(label=gettext_lazy("Body"), max_length=SOURCE_MAX,
                            widget=forms.Textarea(attrs={"rows": 16, "spellcheck": "true"}))
 
 
@@ -58,9 +58,12 @@ def _key(request: HttpRequest) -> tuple[str, str, str]:
 def template_list(request: HttpRequest) -> HttpResponse:
     customer = _scope(request, for_edit=False)
     language = request.GET.get("language") if request.GET.get("language") in Language.values else "en"
-    overrides = set(MessageTemplate.objects.filter(customer=customer, language=language)
-                    .values_list("kind", "audience"))
-    rows = [(kind, [(audience, (kind.value, audience.value) in overrides) for audience in Audience])
+    # (kind, audience) → the error it failed with when sending, "" for an edited template that works
+    overrides = {(kind, audience): error if failed_at else "" for kind, audience, failed_at, error in
+                 MessageTemplate.objects.filter(customer=customer, language=language)
+                 .values_list("kind", "audience", "failed_at", "last_error")}
+    rows = [(kind, [(audience, (kind.value, audience.value) in overrides,
+                     overrides.get((kind.value, audience.value), "")) for audience in Audience])
             for kind in MessageKind]
     return render(request, "comms/templates.html", {
         "rows": rows, "audiences": list(Audience), "language": language, "languages": Language.choices,
@@ -100,9 +103,11 @@ def template_edit(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("Template saved."))
                 return redirect(_edit_url(customer, kind, audience, language))
+    failed = MessageTemplate.objects.filter(customer=customer, kind=kind, audience=audience, language=language,
+                                            failed_at__isnull=False).values("failed_at", "last_error").first()
     context = {"form": form, "customer": customer, "kind": MessageKind(kind), "audience": Audience(audience),
                "language": language, "origin": source.origin, "variables": sorted(ALLOWED_VARIABLES),
-               "preview": _preview(source.subject, source.body, language)}
+               "preview": _preview(source.subject, source.body, language), "failed": failed}
     return render(request, "comms/template_edit.html", context, status=422 if form.errors else 200)
 
 
@@ -111,7 +116,7 @@ def _record(request: HttpRequest, action: str, key: dict, before: TemplateSource
     same text is saved again)."""
     customer = key["customer"]
     after = template_source(**key)
-    if after == before:
+    if _template_facts(after) == _template_facts(before):  # a save of the same text is a new version, no change
         return
     name = f"{key['kind']}/{key['audience']}/{key['language']}"  # codes: the trail is read in any language
     audit.record(action=action, request=request, customer=customer, object_type="comms.messagetemplate",
@@ -134,10 +139,15 @@ def _edit_url(customer: Customer | None, kind: str, audience: str, language: str
 @require_POST
 @staff_required
 def template_preview(request: HttpRequest) -> HttpResponse:
-    """htmx: render the text being edited against the sample incident."""
+    """htmx: render the text being edited against the sample incident; 422 with the errors when it fails.
+
+    The renderer refuses source over ``SOURCE_MAX`` characters and stops at its bounds (steps,
+    output, time), so a request takes milliseconds whatever it posts.
+    """
     language = request.POST.get("language") if request.POST.get("language") in Language.values else "en"
     preview = _preview(request.POST.get("subject", ""), request.POST.get("body", ""), language)
-    return render(request, "comms/template_edit.html#preview", {"preview": preview})
+    return render(request, "comms/template_edit.html#preview", {"preview": preview},
+                  status=422 if preview.get("errors") else 200)
 
 
 def _preview(subject: str, body: str, language: str) -> dict:

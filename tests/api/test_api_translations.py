@@ -16,6 +16,7 @@ from flows import incidents as incident_flow
 from incidents.bounds import MAX_LONG_TEXT, MAX_MESSAGE, MAX_SHORT_TEXT, MAX_TITLE
 from incidents.models import CustomerIncident, Incident, Language
 from tests.api.test_api import ApiClient, assert_field_error, nothing_written, open_body
+from tests.comms.texts import rendered
 from tests.statuspage.dom import find_all, parse, text
 
 DUTCH = {"title": "Mail ligt eruit", "message": "We onderzoeken de storing in de e-mail.",
@@ -187,8 +188,9 @@ def test_statuspage_json_carries_the_english_name(client, bilingual_number):
 
 def test_each_stakeholder_is_told_in_their_language(api, bilingual_number):
     incident = CustomerIncident.objects.get(number=bilingual_number).incident
-    english = Communication.objects.get(incident=incident, language="en")
-    dutch = Communication.objects.get(incident=incident, language="nl")
+    # What each reads: the texts as the worker renders them after commit (comms.outbox.texts).
+    [english] = rendered(Communication.objects.filter(incident=incident, language="en"))
+    [dutch] = rendered(Communication.objects.filter(incident=incident, language="nl"))
     assert ENGLISH["title"] in english.subject and DUTCH["title"] not in english.subject
     assert ENGLISH["impact"] in english.body_text and ENGLISH["workaround"] in english.body_text
     assert DUTCH["title"] in dutch.subject and DUTCH["impact"] in dutch.body_text
@@ -198,7 +200,7 @@ def test_each_stakeholder_is_told_in_their_language(api, bilingual_number):
         "translations": {"en": {"message": "We found the cause."}},
     })
     assert response.status_code == 201, response.content
-    update = {c.language: c for c in Communication.objects.filter(update_id=response.json()["update"]["id"])}
+    update = {c.language: c for c in rendered(Communication.objects.filter(update_id=response.json()["update"]["id"]))}
     assert "We found the cause." in update["en"].body_text
     assert "De oorzaak is gevonden." in update["nl"].body_text
 

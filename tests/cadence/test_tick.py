@@ -28,6 +28,7 @@ from flows.maintenance import schedule as maintenance_schedule
 from incidents.cadence import incident_mark_post_incident_sent
 from incidents.models import IncidentUpdate, RegulatoryClock
 from incidents.regulatory import regulatory_clock_file
+from tests.comms.texts import rendered
 
 T0 = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 AM, MANAGER = "anna@msp.example", "maria@msp.example"
@@ -87,7 +88,10 @@ def holding_updates(incident) -> list[IncidentUpdate]:
 
 def holding_body(incident) -> str:
     """The technical message of the latest holding update: what the customer's IT reads."""
-    return Communication.objects.filter(update=holding_updates(incident)[-1], audience="technical").first().body_text
+    # As the worker renders it after commit (comms.outbox.texts).
+    [communication] = rendered(Communication.objects.filter(update=holding_updates(incident)[-1],
+                                                            audience="technical")[:1])
+    return communication.body_text
 
 
 # --- holding updates --------------------------------------------------------------------------

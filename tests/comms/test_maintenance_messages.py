@@ -13,6 +13,7 @@ from comms.outbox.maintenance import maintenance_context
 from flows.maintenance import cancel as maintenance_cancel
 from flows.maintenance import schedule as maintenance_schedule
 from incidents.models import Component, Maintenance
+from tests.comms.texts import rendered
 
 T0 = datetime(2026, 10, 20, 10, 0, tzinfo=UTC)  # summer time (CEST) …
 START = datetime(2026, 11, 3, 17, 0, tzinfo=UTC)  # … for a window in winter time: 18:00 CET
@@ -62,7 +63,7 @@ def test_scheduling_announces_to_the_routed_and_interested(customer, file_server
     assert recipients("maintenance_announcement") == {people["it"].pk, people["ops"].pk, people["desk"].pk}
     assert all(c.incident is None and c.update is None and c.customer == customer for c in announcements)
     assert all(c.author == account_manager and not c.is_automatic for c in announcements)
-    technical_nl = next(c for c in announcements if (c.audience, c.language) == ("technical", "nl"))
+    technical_nl = next(c for c in rendered(announcements) if (c.audience, c.language) == ("technical", "nl"))
     assert "03-11-2026 18:00" in technical_nl.body_text and "03-11-2026 20:00" in technical_nl.body_text
     assert "Close open files." in technical_nl.body_text
 

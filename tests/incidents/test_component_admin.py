@@ -8,6 +8,7 @@ from comms.messages.context import message_context
 from comms.models import Communication, Stakeholder
 from flows import incidents as incident_flow
 from incidents.models import Component, Customer
+from tests.comms.texts import rendered
 
 
 def post_data(response) -> dict:
@@ -91,7 +92,7 @@ def test_an_english_name_reaches_the_english_page_and_english_mail(admin_client,
     dutch = message_context(incident=incident, customer=customer, language="nl")
     assert [c["name"] for c in english["components"]] == ["File server"]
     assert [c["name"] for c in dutch["components"]] == ["Bestandsserver"]
-    mail = Communication.objects.get(kind="acknowledgment", language="en")
+    [mail] = rendered(Communication.objects.filter(kind="acknowledgment", language="en"))
     assert "File server" in mail.body_text and "Bestandsserver" not in mail.body_text
 
 

@@ -7,6 +7,7 @@ from django.urls import reverse
 from comms.models import Communication, Stakeholder
 from flows import incidents as incident_flow
 from flows.incidents import send_post_incident_summary as incident_send_post_incident_summary
+from tests.comms.texts import rendered
 
 
 @pytest.fixture
@@ -38,7 +39,7 @@ def test_summary_reaches_routed_stakeholders_and_stops_the_clock(it_contact, res
     monkeypatch.setattr(flows, "summary_facts", lambda incident, customer: {"report_url": "https://kalm.example/r/abc/"})
     update = incident_send_post_incident_summary(incident=resolved, author=account_manager,
                                                  message="A disk failed; we replaced it and added monitoring.")
-    communication = Communication.objects.get(update=update)
+    [communication] = rendered(Communication.objects.filter(update=update))
     assert communication.kind == "post_incident" and "https://kalm.example/r/abc/" in communication.body_text
     assert "A disk failed; we replaced it and added monitoring." in communication.body_text  # the summary's own words
     resolved.refresh_from_db()
@@ -63,7 +64,8 @@ def test_console_button_sends_the_summary(client, it_contact, resolved, account_
     assert response.status_code == 302
     resolved.refresh_from_db()
     assert resolved.post_incident_sent_at is not None
-    [sent] = [c for c in Communication.objects.filter(update__kind="post_incident") if it_contact.pk in c.recipient_ids]
+    [sent] = [c for c in rendered(Communication.objects.filter(update__kind="post_incident"))
+              if it_contact.pk in c.recipient_ids]
     assert "What happened and what changes now." in sent.body_text and "Wat er gebeurde" not in sent.body_text
 
 
