@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from comms.messages.checks import message_warnings
 from comms.models import Audience, Communication, MessageKind, Stakeholder
-from comms.outbox.planning import GroupKey, PlannedMessage
+from comms.outbox.planning import DraftKey, PlannedMessage, SendOptions
 from comms.outbox.texts import message_texts
 from core.validators import CONTROL_CHARACTERS_MESSAGE, has_control_characters
 from flows import incidents as incident_flow
@@ -147,8 +147,8 @@ def compose_send(*, incident: Incident, author, facts: Mapping[str, Any], drafts
         raise ValidationError({"send_at": _("The scheduled time has passed; choose a later time or send now.")})
     if send_at is not None and send_at > timezone.now() + AHEAD:
         raise ValidationError({"send_at": _("Schedule the update within a year from now.")})
-    texts: dict[GroupKey, tuple[str, str]] = {
+    texts: dict[DraftKey, tuple[str, str]] = {
         (d.plan.customer.pk, d.plan.kind, d.plan.audience, d.plan.language): (d.subject, d.body) for d in drafts
     }
     return incident_flow.post_update(incident=incident, author=author, **facts, promise=promise,
-                                         publish_options={"texts": texts, "send_at": send_at})
+                                         send=SendOptions(texts=texts, send_at=send_at))

@@ -23,7 +23,7 @@ from typing import Any
 from django.db import transaction
 
 from audit import services as audit
-from comms.outbox.planning import acknowledgment_release, communications_for_update
+from comms.outbox.planning import SEND_NOW, SendOptions, acknowledgment_release, communications_for_update
 from incidents import cadence, services
 from incidents.models import Customer, CustomerIncident, Incident, IncidentUpdate, UpdateKind
 from reports.links import summary_facts
@@ -31,19 +31,19 @@ from statuspage.publishing import publish_after_commit
 
 
 @transaction.atomic
-def open_incident(*, publish_options: Mapping[str, Any] | None = None, **facts: Any) -> Incident:
+def open_incident(*, send: SendOptions = SEND_NOW, **facts: Any) -> Incident:
     incident = services.incident_open(**facts)
     update = incident.updates.get(kind=UpdateKind.OPENED)
-    _tell(update, options=publish_options)
+    _tell(update, options=send)
     _record(audit.Action.INCIDENT_OPENED, update)
     return incident
 
 
 @transaction.atomic
-def post_update(*, publish_options: Mapping[str, Any] | None = None, **facts: Any) -> IncidentUpdate:
+def post_update(*, send: SendOptions = SEND_NOW, **facts: Any) -> IncidentUpdate:
     before = _facts_now(facts["incident"])
     update = services.incident_post_update(**facts)
-    _tell(update, options=publish_options)
+    _tell(update, options=send)
     _record(_UPDATE_ACTIONS[update.kind], update, before=before)
     return update
 
@@ -74,7 +74,7 @@ def post_holding(**facts: Any) -> IncidentUpdate | None:
     """The tick's "still working on it"; None when there was nothing to hold after all."""
     update = cadence.incident_post_holding(**facts)
     if update is not None:
-        _tell(update, options={"automatic": True})
+        _tell(update, options=SendOptions(automatic=True))
         _record(audit.Action.INCIDENT_HOLDING, update)
     return update
 
@@ -96,7 +96,7 @@ def send_post_incident_summary(**facts: Any) -> IncidentUpdate:
     update = cadence.incident_send_post_incident_summary(**facts)
     reports = {link.customer_id: summary_facts(update.incident, link.customer)
                for link in update.incident.customer_links.select_related("customer")}
-    _tell(update, options={"facts": reports})
+    _tell(update, options=SendOptions(facts=reports))
     _record(audit.Action.INCIDENT_SUMMARY, update)
     return update
 
@@ -112,7 +112,7 @@ def extend_due(**facts: Any) -> IncidentUpdate:
 
 
 def _tell(update: IncidentUpdate, *, customer: Customer | None = None,
-          options: Mapping[str, Any] | None = None) -> None:
+          options: SendOptions = SEND_NOW) -> None:
     """Steps 2 and 3 for one timeline entry (inside the caller's transaction)."""
     communications_for_update(update, customer=customer, options=options)
     publish_after_commit([customer.pk] if customer else _customer_ids(update.incident))

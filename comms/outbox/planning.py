@@ -44,6 +44,7 @@ from comms.tasks import enqueue, expand_communication
 from incidents.models import Customer, Incident, IncidentUpdate, Severity, UpdateKind
 
 GroupKey = tuple[str, str, str]  # kind, audience, language
+DraftKey = tuple[int, str, str, str]  # customer id, kind, audience, language: one message the composer shows
 
 
 @dataclass
@@ -55,6 +56,20 @@ class PlannedMessage:
     context: dict[str, Any]  # the template facts (comms.messages.context): JSON, rendered after commit
     recipient_ids: list[int] = field(default_factory=list)
     edited: tuple[str, str] | None = None  # (subject, body) the account manager wrote in the composer
+
+
+@dataclass(frozen=True, slots=True)
+class SendOptions:
+    """What a change's caller knows about its messages beyond the timeline entry itself."""
+
+    # The composer's edited drafts: (customer id, kind, audience, language) → (subject, body).
+    texts: Mapping[DraftKey, tuple[str, str]] = field(default_factory=dict)
+    send_at: datetime | None = None  # the composer's scheduled time (None: now)
+    automatic: bool = False  # written by the system (the tick), not a person
+    facts: Mapping[int, Mapping[str, Any]] | None = None  # customer id → template facts only the caller has
+
+
+SEND_NOW = SendOptions()  # a person's change, sent at once with the templates' texts
 
 
 def kinds_for_update(update: IncidentUpdate) -> list[str]:
@@ -195,25 +210,21 @@ def component_interests(customer: Customer) -> dict[int, set[int]]:
 
 
 def communications_for_update(
-    update: IncidentUpdate, *, customer: Customer | None = None, options: Mapping[str, Any] | None = None,
+    update: IncidentUpdate, *, customer: Customer | None = None, options: SendOptions = SEND_NOW,
     author=None,
 ) -> list[Communication]:
     """Write the Communications for an entry (inside the caller's transaction) and enqueue them on commit.
 
-    ``options`` may carry ``texts`` ({(customer_id, kind, audience, language): (subject, body)})
-    with what the account manager edited in the composer, ``send_at`` for a scheduled send,
-    ``automatic`` for entries the system wrote (holding updates are always automatic), and
-    ``facts`` ({customer_id: template facts}) that only the caller knows.
+    ``options``: the composer's edited texts and scheduled time, whether the system wrote the
+    entry (holding updates always are), and template facts only the caller knows (the summary's
+    report link per customer).
     """
-    options = options or {}
-    texts: Mapping[GroupKey, tuple[str, str]] = options.get("texts", {})
-    requested: datetime | None = options.get("send_at")
-    plans = [replace(plan, edited=texts.get((plan.customer.pk, plan.kind, plan.audience, plan.language)))
-             for plan in plan_for_update(update, customer=customer, facts=options.get("facts"))]
+    plans = [replace(plan, edited=options.texts.get((plan.customer.pk, plan.kind, plan.audience, plan.language)))
+             for plan in plan_for_update(update, customer=customer, facts=options.facts)]
     return communications_write(
         plans, incident=update.incident, update=update, author=author or update.author,
-        automatic=bool(options.get("automatic")) or update.kind == UpdateKind.HOLDING,
-        send_at=lambda plan: held_until(update, plan.customer) or requested,
+        automatic=options.automatic or update.kind == UpdateKind.HOLDING,
+        send_at=lambda plan: held_until(update, plan.customer) or options.send_at,
     )
 
 

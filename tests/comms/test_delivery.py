@@ -9,6 +9,7 @@ from django.utils import timezone
 from comms.models import Communication, Delivery, DeliveryAttempt, EndpointHealth, Stakeholder
 from comms.outbox import delivery, sweeper
 from comms.outbox.expansion import communication_expand
+from comms.outbox.planning import SendOptions
 from comms.transports import transport_for
 from flows import incidents as incident_flow
 
@@ -147,7 +148,7 @@ def test_sweeper_expands_what_the_commit_hook_missed(customer, people, account_m
 def test_scheduled_communication_waits_for_its_time(customer, people, account_manager):
     send_at = timezone.now() + timedelta(hours=1)
     incident_flow.open_incident(customer=customer, title="Planned", category="other", severity="critical",
-                           message="Heads-up.", author=account_manager, publish_options={"send_at": send_at})
+                           message="Heads-up.", author=account_manager, send=SendOptions(send_at=send_at))
     communication = Communication.objects.first()
     assert communication_expand(communication.pk) == []
     with time_machine.travel(send_at + timedelta(minutes=1)):

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from comms.models import Communication, Delivery, DeliveryState, RoutingRule, Stakeholder
 from comms.outbox import expansion
+from comms.outbox.planning import SendOptions
 from flows import incidents as incident_flow
 from tests.comms.texts import rendered
 
@@ -180,7 +181,7 @@ def test_summaries_and_maintenance_notices_are_never_held_back(customer, people,
 
 def test_composer_texts_replace_the_template(customer, people, account_manager):
     texts = {(customer.pk, "acknowledgment", "technical", "nl"): ("Storing mail", "Eigen tekst voor IT.")}
-    incident = open_incident(customer, account_manager, publish_options={"texts": texts})
+    incident = open_incident(customer, account_manager, send=SendOptions(texts=texts))
     technical = Communication.objects.get(incident=incident, audience="technical")
     other = Communication.objects.get(incident=incident, audience="end_user")
     assert technical.subject == "Storing mail" and "Eigen tekst voor IT." in technical.body_text

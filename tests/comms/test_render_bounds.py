@@ -28,6 +28,7 @@ from comms.messages.rendering import RenderError, TemplateFailure, render_text, 
 from comms.messages.templates import message_template_failed, message_template_save
 from comms.models import Audience, Communication, MessageKind, MessageTemplate, Stakeholder
 from comms.outbox import sweeper
+from comms.outbox.planning import SendOptions
 from flows import incidents as incident_flow
 
 CEILING = 2.0  # seconds
@@ -263,7 +264,7 @@ def test_a_scheduled_message_is_rendered_at_once_and_sent_at_its_time(customer, 
                                                                       django_capture_on_commit_callbacks):
     send_at = timezone.now() + timedelta(hours=1)
     with django_capture_on_commit_callbacks(execute=True):
-        incident = open_mail_down(customer, account_manager, publish_options={"send_at": send_at})
+        incident = open_mail_down(customer, account_manager, send=SendOptions(send_at=send_at))
     technical = Communication.objects.get(incident=incident, audience="technical")
     assert technical.subject.startswith("[NEW]") and technical.template_context is None  # the log shows it now
     assert not technical.deliveries.exists()  # and it waits for its time
@@ -271,7 +272,7 @@ def test_a_scheduled_message_is_rendered_at_once_and_sent_at_its_time(customer, 
 
 def test_the_sweeper_renders_what_the_commit_hook_missed(customer, people, account_manager):
     send_at = timezone.now() + timedelta(hours=1)
-    open_mail_down(customer, account_manager, publish_options={"send_at": send_at})  # on_commit never ran
+    open_mail_down(customer, account_manager, send=SendOptions(send_at=send_at))  # on_commit never ran
     with time_machine.travel(timezone.now() + timedelta(minutes=2)):
         found = sweeper.sweep().communications
     assert sorted(found) == sorted(Communication.objects.values_list("id", flat=True))  # not due, but unrendered
