@@ -52,14 +52,8 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.visitor import NodeTransformer
 
-from comms.messages.context import (
-    ALLOWED_VARIABLES,
-    LIST_VARIABLES,
-    TEXT_VARIABLES,
-    contrasting_sample_context,
-    sample_context,
-    sparse_sample_context,
-)
+from comms.messages.context import ALLOWED_VARIABLES, LIST_VARIABLES, TEXT_VARIABLES
+from comms.messages.samples import contrasting_sample_context, sample_context, sparse_sample_context
 from comms.models import MessageKind, MessageTemplate, Role
 from core.formatting import label
 from core.markdown import render_markdown

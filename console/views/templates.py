@@ -16,8 +16,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit import services as audit
-from comms.messages.context import ALLOWED_VARIABLES, sample_context
+from comms.messages.context import ALLOWED_VARIABLES
 from comms.messages.rendering import SOURCE_MAX, SUBJECT_MAX, RenderError, TemplateSource, render_text, template_source
+from comms.messages.samples import sample_context
 from comms.messages.templates import message_template_reset, message_template_save
 from comms.models import Audience, MessageKind, MessageTemplate
 from console.access import staff_required

@@ -23,8 +23,8 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from comms.messages import rendering
-from comms.messages.context import sample_context
 from comms.messages.rendering import RenderError, TemplateFailure, render_text, template_errors
+from comms.messages.samples import sample_context
 from comms.messages.templates import message_template_failed, message_template_save
 from comms.models import Audience, Communication, MessageKind, MessageTemplate, Stakeholder
 from comms.outbox import sweeper
@@ -39,7 +39,7 @@ NESTED_TEXT_LOOPS = ("{% set w = workaround ~ workaround ~ workaround %}"
 # The same without iterating text: 10,000 list items per level (the longest list `*` allows).
 NESTED_LIST_LOOPS = ("{% for a in components * 5000 %}{% for b in components * 5000 %}"
                      "{% for c in components * 5000 %}.{% endfor %}{% endfor %}{% endfor %}")
-SAMPLE_NUMBER = "MSM-2025-0531-001"  # comms.messages.context.sample_context
+SAMPLE_NUMBER = "MSM-2025-0531-001"  # comms.messages.samples.sample_context
 
 
 @contextmanager

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from comms.messages import rendering
 from comms.messages.checks import message_warnings
-from comms.messages.context import ALLOWED_VARIABLES, MAINTENANCE_VARIABLES, message_context, sample_context
+from comms.messages.context import ALLOWED_VARIABLES, MAINTENANCE_VARIABLES, message_context
 from comms.messages.rendering import (
     SUBJECT_TAGS,
     RenderError,
@@ -19,6 +19,7 @@ from comms.messages.rendering import (
     render_text,
     template_errors,
 )
+from comms.messages.samples import sample_context, sparse_sample_context
 from comms.models import Audience, MessageKind, MessageTemplate
 from flows import incidents as incident_flow
 from incidents.models import Incident
@@ -76,7 +77,6 @@ class TestDefaults:
 
     @pytest.mark.parametrize(("kind", "audience", "language"), ALL_DEFAULTS)
     def test_default_renders_when_optional_facts_are_empty(self, kind, audience, language):
-        from comms.messages.context import sparse_sample_context
 
         message = render_default(kind, audience, language, sparse_sample_context(language))
         assert message.body_text.strip()
