@@ -13,7 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from comms.messages import staff_notices
-from comms.messages.rendering import TemplateFailure, template_errors
+from comms.messages.rendering import TemplateFailure
+from comms.messages.template_check import template_errors
 from comms.models import Audience, MessageKind, MessageTemplate
 from incidents.models import Customer, Language
 

@@ -22,9 +22,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from comms.messages import rendering
-from comms.messages.rendering import RenderError, TemplateFailure, render_text, template_errors
+from comms.messages import rendering, template_check
+from comms.messages.rendering import RenderError, TemplateFailure, render_text
 from comms.messages.samples import sample_context
+from comms.messages.template_check import template_errors
 from comms.messages.templates import message_template_failed, message_template_save
 from comms.models import Audience, Communication, MessageKind, MessageTemplate, Stakeholder
 from comms.outbox import sweeper
@@ -165,7 +166,7 @@ class TestSaveCheck:
         """No false alarm from the contrasting sample or the all-branches passes, and room to spare."""
         tight = rendering.Bounds(steps=rendering.BOUNDS.steps // 100, output=rendering.BOUNDS.output // 10,
                                  seconds=rendering.BOUNDS.seconds)
-        monkeypatch.setattr(rendering, "BOUNDS", tight)
+        monkeypatch.setattr(template_check, "BOUNDS", tight)
         for kind in MessageKind.values:
             for audience in Audience.values:
                 source = rendering.default_template(kind=kind, audience=audience, language=language)

@@ -17,9 +17,9 @@ from comms.messages.rendering import (
     render_message,
     render_plain,
     render_text,
-    template_errors,
 )
 from comms.messages.samples import sample_context, sparse_sample_context
+from comms.messages.template_check import template_errors
 from comms.models import Audience, MessageKind, MessageTemplate
 from flows import incidents as incident_flow
 from incidents.models import Incident
