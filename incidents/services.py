@@ -1,4 +1,4 @@
-"""Writes to the incident facts. Every lifecycle rule lives here.
+"""Writes to the incident facts: every lifecycle change, after the rules it must satisfy (``incidents.rules``).
 
 Views, forms, the API and tasks call these functions; they never write incident rows
 themselves. Each function is one transaction, validates before it writes, and raises
@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.texts import Translations, merged
-from incidents.bounds import AHEAD, BACK, ETA_GRACE
+from incidents import rules
 from incidents.components import (
     ComponentStatuses,
     all_operational,
@@ -26,14 +26,11 @@ from incidents.components import (
     restore_components_cleared_by_resolution,
 )
 from incidents.models import (
-    OPEN_STATUSES,
-    ComponentStatus,
     Customer,
     CustomerIncident,
     Incident,
     IncidentNumberCounter,
     IncidentUpdate,
-    Severity,
     Status,
     UpdateKind,
 )
@@ -100,7 +97,7 @@ def incident_open(
     """
     now = timezone.now()
     component_statuses = component_statuses or {}
-    _check_open(customer=customer, status=status, message=message, component_statuses=component_statuses,
+    rules.check_open(customer=customer, status=status, message=message, component_statuses=component_statuses,
                 started_at=started_at, eta=eta, now=now)
     incident_texts, message_texts = split_translations(translations)
     incident = Incident(
@@ -137,27 +134,6 @@ def incident_open(
     if personal_data_involved:
         regulatory_clocks_start(incident=incident, at=now)
     return incident
-
-
-def _check_open(*, customer, status, message, component_statuses, started_at, eta, now) -> None:
-    errors: dict[str, str] = {}
-    if status not in OPEN_STATUSES:
-        errors["status"] = _("A new incident must start open (investigating, identified or monitoring).")
-    if not message.strip():
-        errors["message"] = _("Write the first public message: it is the acknowledgment stakeholders see.")
-    foreign = [c.name for c in component_statuses if c.customer_id != customer.pk]
-    if foreign:
-        errors["components"] = _("These components belong to another customer: %(names)s") % {
-            "names": ", ".join(foreign)
-        }
-    if started_at and started_at > now + timedelta(minutes=5):
-        errors["started_at"] = _("The start time cannot be in the future.")
-    elif started_at and started_at < now - BACK:
-        errors["started_at"] = _("The start time cannot be more than a year ago.")
-    _check_eta(eta, now, errors)
-    check_component_values(component_statuses, errors)
-    if errors:
-        raise ValidationError(errors)
 
 
 @transaction.atomic
@@ -204,7 +180,7 @@ def incident_post_update(
     status = status or incident.status
     severity = severity or incident.severity
     component_statuses = dict(component_statuses or {})
-    _check_component_scope(component_statuses, customers)
+    rules.check_component_scope(component_statuses, customers)
     message = message.strip()
     if status == Status.RESOLVED:
         component_statuses = all_operational(incident) | component_statuses
@@ -216,7 +192,7 @@ def incident_post_update(
     changed |= _changed_translations(incident, incident_texts)
     if eta is not None and eta != incident.eta:
         changed["eta"] = eta  # recorded like the other facts: a new ETA is news (comms.outbox.coalescing)
-    _check_update(incident=incident, message=message, is_internal=is_internal, status=status,
+    rules.check_update(incident=incident, message=message, is_internal=is_internal, status=status,
                   severity=severity, component_statuses=component_statuses, changed=changed, now=now)
 
     update = timeline_entry_add(
@@ -241,16 +217,6 @@ def incident_post_update(
     incident.full_clean()
     incident.save()
     return update
-
-
-def _check_component_scope(component_statuses: ComponentStatuses, customers: Iterable[Customer] | None) -> None:
-    """Refuse components of customers the author may not change (a shared incident's other parts)."""
-    if customers is None:
-        return
-    allowed = {customer.pk for customer in customers}
-    if any(component.customer_id not in allowed for component in component_statuses):
-        # Not named: the caller may not even know what they are called.
-        raise ValidationError({"components": _("Only components of your own customers can be changed.")})
 
 
 def _kept_promise(promise: datetime | None, cadence_due: datetime | None, now: datetime) -> datetime | None:
@@ -295,10 +261,6 @@ def timeline_entry_add(*, incident: Incident, kind: str, author: AbstractBaseUse
     )
 
 
-# Facts the public sees (status page, messages); an internal note may not change them.
-_PUBLIC_FACTS = {"workaround", "title", "eta"}
-
-
 def _changed_facts(incident: Incident, *, texts: Mapping[str, str | None],
                    flags: Mapping[str, bool | None]) -> dict[str, Any]:
     """The given facts whose value differs from the incident's (texts stripped); None means "not given"."""
@@ -310,53 +272,6 @@ def _changed_facts(incident: Incident, *, texts: Mapping[str, str | None],
         if flag is not None and flag != getattr(incident, field):
             changed[field] = flag
     return changed
-
-
-def _check_update(*, incident, message, is_internal, status, severity, component_statuses, changed, now) -> None:
-    errors: dict[str, str] = {}
-    _check_eta(changed.get("eta"), now, errors)  # only a new one: an ETA already given may have passed since
-    changes_public_facts = (
-        status != incident.status
-        or severity != incident.severity
-        or bool(component_statuses)
-        or bool(_PUBLIC_FACTS & set(changed))
-    )
-    if incident.status == Status.RESOLVED:
-        errors["status"] = _("This incident is resolved. Reopen it to post updates.")
-    elif is_internal and not message:
-        errors["message"] = _("An internal note needs text.")
-    elif is_internal and changes_public_facts:
-        errors["is_internal"] = _(
-            "An internal note cannot change status, severity, components, ETA or workaround; "
-            "post a public update instead."
-        )
-    elif status == Status.RESOLVED and not message:
-        errors["message"] = _("Resolving needs a public message that tells stakeholders what was done.")
-    elif not message and not changes_public_facts and not changed:
-        errors["message"] = _("Write a message or change something: this update would say nothing.")
-    if status == Status.RESOLVED and any(value != ComponentStatus.OPERATIONAL for value in component_statuses.values()):
-        errors["components"] = _("A resolved incident leaves its components operational.")
-    if status not in Status.values:
-        errors["status"] = _("Unknown status.")
-    if severity not in Severity.values:
-        errors["severity"] = _("Unknown severity.")
-    foreign = [c.name for c in component_statuses if c.customer_id not in _customer_ids(incident)]
-    if foreign:
-        errors["components"] = _("These components belong to a customer this incident does not affect: %(names)s") % {
-            "names": ", ".join(foreign)
-        }
-    check_component_values(component_statuses, errors)
-    if errors:
-        raise ValidationError(errors)
-
-
-def _check_eta(eta: datetime | None, now: datetime, errors: dict[str, str]) -> None:
-    if eta is None:
-        return
-    if eta < now - ETA_GRACE:
-        errors["eta"] = _("The expected resolution has already passed: give a time in the future.")
-    elif eta > now + AHEAD:
-        errors["eta"] = _("Give an expected resolution within a year from now.")
 
 
 def _update_kind(*, is_internal: bool, status: str) -> str:
@@ -434,10 +349,6 @@ def _stamp_milestones(incident: Incident, status: str, now: datetime) -> None:
     for milestone, field in _MILESTONES:
         if _STATUS_ORDER.index(milestone) <= reached and getattr(incident, field) is None:
             setattr(incident, field, now)
-
-
-def _customer_ids(incident: Incident) -> set[int]:
-    return set(incident.customer_links.values_list("customer_id", flat=True))
 
 
 def is_user(author: AbstractBaseUser | None) -> bool:

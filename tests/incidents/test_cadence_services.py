@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from comms.models import Communication
+from comms.outbox.planning import SendOptions
 from flows import incidents as incident_flow
 from incidents import cadence
 from incidents.contracts import customer_contract_update
@@ -24,11 +25,11 @@ def clock(time_machine):
 @pytest.fixture
 def announced(monkeypatch):
     """Every timeline entry flows.incidents tells the people and the page about, as (kind, options)."""
-    seen: list[tuple[str, dict]] = []
+    seen: list[tuple[str, SendOptions | None]] = []
     tell = incident_flow._tell
 
     def recording(update, **kwargs):
-        seen.append((update.kind, dict(kwargs.get("options") or {})))
+        seen.append((update.kind, kwargs.get("options")))
         return tell(update, **kwargs)
 
     monkeypatch.setattr(incident_flow, "_tell", recording)
@@ -107,7 +108,7 @@ class TestHolding:
         assert update.message == "We are still working on it."
         assert critical.last_public_update_at == T0 + 31 * MINUTE
         assert critical.next_update_due_at == T0 + 61 * MINUTE
-        assert announced == [("holding", {"automatic": True})]
+        assert announced == [("holding", SendOptions(automatic=True))]
 
     def test_a_second_holding_at_the_same_moment_is_refused(self, critical, clock):
         clock.move_to(T0 + 31 * MINUTE)
