@@ -92,8 +92,11 @@ def open_incident(author, size: int):
 
 
 def update_data(n: int) -> dict[str, str]:
-    return {"message": f"Update {n}: we are restoring the file server from backup.", "status": "identified",
-            "severity": "critical"}
+    """An update as the account manager posts it: the message in every language the stakeholders read."""
+    return {"message": f"Update {n}: we are restoring the file server from backup.",
+            "message__nl": f"Update {n}: we zetten de bestandsserver terug uit de back-up.",
+            "message__de": f"Update {n}: Wir stellen den Dateiserver aus der Sicherung wieder her.",
+            "status": "identified", "severity": "critical"}
 
 
 if __name__ == "__main__":
