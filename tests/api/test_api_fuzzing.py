@@ -40,7 +40,6 @@ from tests.factories import ComponentFactory
 SEED = 11_2026
 MAX_EXAMPLES = 100  # per operation and generation mode (positive, negative)
 DEADLINE = timedelta(seconds=5)  # per request; the slowest seen is far below it
-BUDGET_SECONDS = 120
 
 
 @schemathesis.check
@@ -142,10 +141,15 @@ def test_the_api_answers_every_request_as_documented(case, shared_incident, acco
     RUN["seconds"] = time.monotonic() - RUN["started"]
 
 
-def test_the_run_kept_its_budget():
+def test_the_run_got_past_the_refusals():
+    """The generated requests did real work, not only 4xx: writes were accepted and reads answered.
+    Prints what the run did (requests, time, answers) for the closing note's figures."""
     print(f"\nschemathesis: {RUN['requests']} requests in {RUN['seconds']:.1f} s")  # noqa: T201
     for answer, count in sorted(RUN["answers"].items()):
         print(f"  {answer}: {count}")  # noqa: T201
     if not RUN["requests"]:
         pytest.skip("the schemathesis run above did not run in this session")
-    assert RUN["seconds"] < BUDGET_SECONDS
+    accepted = {answer.rsplit(" ", 1)[0] for answer, count in RUN["answers"].items()
+                if count and answer.rsplit(" ", 1)[1] in {"200", "201", "202"}}
+    assert {"POST /api/v1/incidents", "POST /api/v1/incidents/{number}/updates", "GET /api/v1/incidents",
+            "GET /api/v1/incidents/{number}"} <= accepted, sorted(accepted)

@@ -6,8 +6,10 @@ output size, wall time). Rendering for sending happens after commit, outside the
 transaction that holds the incident's row locks; a template that fails there falls back to
 the shipped default, the message goes out, and staff are told once.
 
-The explosive templates below run for seconds to hours without the bounds; ``CEILING`` is a
-generous ceiling for the time the bounds take to stop them (they take milliseconds).
+The explosive templates below run for seconds to hours without the bounds. What proves a bound
+is the refusal it gives (too many steps, too long, a loop over text); ``within`` only turns a
+regression into a failure instead of a suite that hangs for hours (``CEILING`` is far beyond the
+milliseconds the bounds take, so a loaded machine never trips it). It is not a speed figure.
 """
 
 import time
@@ -32,7 +34,7 @@ from comms.outbox import sweeper
 from comms.outbox.planning import SendOptions
 from flows import incidents as incident_flow
 
-CEILING = 2.0  # seconds
+CEILING = 30.0  # seconds: a hang guard, not a speed target
 
 # The audit's preview: nested loops over a ~190-character fact (here ~270: three workarounds).
 NESTED_TEXT_LOOPS = ("{% set w = workaround ~ workaround ~ workaround %}"
