@@ -10,6 +10,8 @@ about kept as text.
 Rows are written only by ``audit.services.record``.
 """
 
+import re
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -18,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.formatting import format_moment
 from incidents.models import Customer, Incident
 
 
@@ -147,9 +150,16 @@ class AuditEvent(models.Model):
                  _readable(self.after[key]) if key in self.after else None) for key in keys]
 
 
+# How audit.changes stores an aware moment: ISO 8601 in UTC.
+_UTC_MOMENT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?\+00:00$")
+
+
 def _readable(value: Any) -> str:
     if value is None or value == "":
         return "—"
+    if isinstance(value, str) and _UTC_MOMENT.match(value):
+        # Shown in the reader's zone and language, as every time in the console.
+        return format_moment(datetime.fromisoformat(value), "datetime", with_zone=True)
     if isinstance(value, bool):
         return gettext("yes") if value else gettext("no")
     if isinstance(value, dict):

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.models import Action
 from audit.selectors import incident_by_number
-from console.forms.datetimes import FIRST_YEAR, LAST_YEAR
+from console.forms.datetimes import LocalDateField
 from core.forms import PlainTextForm
 from incidents.models import Customer
 
@@ -22,8 +22,8 @@ class AuditFilterForm(PlainTextForm, forms.Form):
                                       empty_label=_("All customers"), label=_("Customer"))
     incident = forms.CharField(required=False, max_length=32, label=_("Incident number"))
     action = forms.ChoiceField(choices=[("", _("All events")), *Action.choices], required=False, label=_("Event"))
-    since = forms.DateField(required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    since = LocalDateField(required=False, label=_("From"))
+    until = LocalDateField(required=False, label=_("To"))
 
     def __init__(self, *args, customers: QuerySet[Customer], **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -40,12 +40,6 @@ class AuditFilterForm(PlainTextForm, forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        since, until = cleaned.get("since"), cleaned.get("until")
-        for name, day in (("since", since), ("until", until)):
-            if day and not FIRST_YEAR <= day.year <= LAST_YEAR:  # year 9999 + a day cannot be computed
-                self.add_error(name, _("Enter a date between %(first)s and %(last)s.")
-                               % {"first": FIRST_YEAR, "last": LAST_YEAR})
-                cleaned.pop(name, None)
         since, until = cleaned.get("since"), cleaned.get("until")
         if since and until and until < since:
             self.add_error("until", _("The end date comes before the start date."))

@@ -122,3 +122,47 @@ class LocalDateTimeField(forms.DateTimeField):
             raise forms.ValidationError(self.error_messages["out_of_range"], code="out_of_range",
                                         params={"first": FIRST_YEAR, "last": LAST_YEAR})
         return parsed
+
+
+class LocalDateInput(forms.TextInput):
+    """A date as the active language writes it; the placeholder names the format."""
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        super().__init__({"class": "date", "autocomplete": "off", "spellcheck": "false", **(attrs or {})})
+
+    def format_value(self, value):
+        if isinstance(value, date):
+            return format_date(value)
+        return super().format_value(value)
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"].setdefault("placeholder", active_format().date_hint)
+        return context
+
+
+class LocalDateField(forms.DateField):
+    """A calendar date in the active language's format (or ISO), years ``FIRST_YEAR``–``LAST_YEAR``."""
+
+    widget = LocalDateInput
+    input_formats = ACCEPTED_DATE_FORMATS
+    default_error_messages = {
+        "invalid": _("Enter the date as %(format)s, for example %(example)s."),
+        "out_of_range": _("Enter a date between %(first)s and %(last)s."),
+    }
+
+    def to_python(self, value):
+        try:
+            parsed = super().to_python(value)
+        except forms.ValidationError as error:
+            if error.code != "invalid":
+                raise
+            shape = active_format()
+            raise forms.ValidationError(
+                self.error_messages["invalid"], code="invalid",
+                params={"format": shape.date_hint, "example": EXAMPLE.strftime(shape.date)},
+            ) from None
+        if parsed is not None and not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+            raise forms.ValidationError(self.error_messages["out_of_range"], code="out_of_range",
+                                        params={"first": FIRST_YEAR, "last": LAST_YEAR})
+        return parsed

@@ -6,8 +6,10 @@ Nothing on these pages writes."""
 import csv
 import io
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from audit import services as audit
@@ -91,7 +93,7 @@ class TestFilters:
         response = as_maria.get(URL, {"incident": number})
         assert rows(response) == [Action.INCIDENT_OPENED] and "Back to the incident" in response.text
         assert rows(as_maria.get(URL, {"action": Action.LOGIN_FAILED})) == [Action.LOGIN_FAILED]
-        today = datetime.now(UTC).date()
+        today = datetime.now(ZoneInfo(settings.KALM_DEFAULT_TIME_ZONE)).date()  # the days the filter reads
         assert len(rows(as_maria.get(URL, {"since": today - timedelta(days=1), "until": today}))) == 3
         assert rows(as_maria.get(URL, {"since": today + timedelta(days=2)})) == []
         assert rows(as_maria.get(URL, {"until": today - timedelta(days=2)})) == []
@@ -123,6 +125,17 @@ class TestFilters:
         audit.record(action=Action.LOGIN, actor=manager)
         page = as_maria.get(URL).text
         assert "23 Nov 2026, 10:00:05" in page and "Europe/Amsterdam" in page  # CET in November
+
+    def test_moments_in_before_and_after_are_shown_in_the_consoles_zone(self, as_maria, manager, customer):
+        starts = datetime(2026, 12, 17, 21, 0, tzinfo=UTC)
+        audit.record(action=Action.MAINTENANCE_SCHEDULED, actor=manager, customer=customer,
+                     before={"starts_at": starts}, after={"starts_at": starts + timedelta(hours=1)},
+                     object_repr="Firmware-update firewall")
+        page = as_maria.get(URL).text
+        assert "2026-12-17T21:00:00+00:00" not in page, "not the stored ISO text"
+        assert "17 December 2026, 22:00 CET" in page and "17 December 2026, 23:00 CET" in page
+        dutch = as_maria.get(URL, headers={"Accept-Language": "nl"}).text
+        assert "17 december 2026, 22:00 CET" in dutch, "in the reader's language"
 
 
 class TestCsv:
