@@ -75,31 +75,66 @@ def parse_date(text: str) -> date | None:
     return None
 
 
-class LocalDateTimeInput(forms.TextInput):
-    """Shows a datetime as the active language writes it; the placeholder names the format."""
+class _LocalInput(forms.TextInput):
+    """A text input showing its value as the active language writes it; the placeholder names the format.
+
+    ``shape`` is "datetime" or "date": the ``InputFormat`` fields (format and hint) it uses."""
+
+    shape = "datetime"
+    value_type: type = datetime
 
     def __init__(self, attrs: dict | None = None) -> None:
-        super().__init__({"class": "datetime", "autocomplete": "off", "spellcheck": "false", **(attrs or {})})
+        super().__init__({"class": self.shape, "autocomplete": "off", "spellcheck": "false", **(attrs or {})})
 
     def format_value(self, value):
-        if isinstance(value, datetime):
-            return format_datetime(value)
+        if isinstance(value, self.value_type):
+            return value.strftime(getattr(active_format(), self.shape))
         return super().format_value(value)
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
-        context["widget"]["attrs"].setdefault("placeholder", active_format().datetime_hint)
+        context["widget"]["attrs"].setdefault("placeholder", getattr(active_format(), f"{self.shape}_hint"))
         return context
 
 
-class LocalDateTimeField(forms.DateTimeField):
-    """A wall time in the active language's format (or ISO); a bad value says which format is meant.
+class LocalDateTimeInput(_LocalInput):
+    shape, value_type = "datetime", datetime
 
-    Years outside ``FIRST_YEAR``–``LAST_YEAR`` are refused here: a wall time in year 1 or 9999
-    cannot even be moved to UTC (an OverflowError wherever it is compared), and no incident,
-    window or message has any business there. The services set the real bounds (incidents.bounds).
-    """
 
+class LocalDateInput(_LocalInput):
+    shape, value_type = "date", date
+
+
+class _InLocalFormat:
+    """For a date or datetime field: a bad value says which format is meant; years outside
+    ``FIRST_YEAR``–``LAST_YEAR`` are refused. A wall time in year 1 or 9999 cannot even be moved to
+    UTC (an OverflowError wherever it is compared), and nothing in Kalm has any business there; the
+    services set the real bounds (incidents.bounds)."""
+
+    shape = "datetime"
+
+    def to_python(self, value):
+        try:
+            parsed = super().to_python(value)
+        except forms.ValidationError as error:
+            if error.code != "invalid":
+                raise
+            written = active_format()
+            raise forms.ValidationError(
+                self.error_messages["invalid"], code="invalid",
+                params={"format": getattr(written, f"{self.shape}_hint"),
+                        "example": EXAMPLE.strftime(getattr(written, self.shape))},
+            ) from None
+        if parsed is not None and not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+            raise forms.ValidationError(self.error_messages["out_of_range"], code="out_of_range",
+                                        params={"first": FIRST_YEAR, "last": LAST_YEAR})
+        return parsed
+
+
+class LocalDateTimeField(_InLocalFormat, forms.DateTimeField):
+    """A wall time in the active language's format (or ISO)."""
+
+    shape = "datetime"
     widget = LocalDateTimeInput
     input_formats = ACCEPTED_DATETIME_FORMATS
     default_error_messages = {
@@ -107,62 +142,14 @@ class LocalDateTimeField(forms.DateTimeField):
         "out_of_range": _("Enter a date between %(first)s and %(last)s."),
     }
 
-    def to_python(self, value):
-        try:
-            parsed = super().to_python(value)
-        except forms.ValidationError as error:
-            if error.code != "invalid":
-                raise
-            shape = active_format()
-            raise forms.ValidationError(
-                self.error_messages["invalid"], code="invalid",
-                params={"format": shape.datetime_hint, "example": EXAMPLE.strftime(shape.datetime)},
-            ) from None
-        if parsed is not None and not FIRST_YEAR <= parsed.year <= LAST_YEAR:
-            raise forms.ValidationError(self.error_messages["out_of_range"], code="out_of_range",
-                                        params={"first": FIRST_YEAR, "last": LAST_YEAR})
-        return parsed
 
+class LocalDateField(_InLocalFormat, forms.DateField):
+    """A calendar date in the active language's format (or ISO)."""
 
-class LocalDateInput(forms.TextInput):
-    """A date as the active language writes it; the placeholder names the format."""
-
-    def __init__(self, attrs: dict | None = None) -> None:
-        super().__init__({"class": "date", "autocomplete": "off", "spellcheck": "false", **(attrs or {})})
-
-    def format_value(self, value):
-        if isinstance(value, date):
-            return format_date(value)
-        return super().format_value(value)
-
-    def get_context(self, name, value, attrs):
-        context = super().get_context(name, value, attrs)
-        context["widget"]["attrs"].setdefault("placeholder", active_format().date_hint)
-        return context
-
-
-class LocalDateField(forms.DateField):
-    """A calendar date in the active language's format (or ISO), years ``FIRST_YEAR``–``LAST_YEAR``."""
-
+    shape = "date"
     widget = LocalDateInput
     input_formats = ACCEPTED_DATE_FORMATS
     default_error_messages = {
         "invalid": _("Enter the date as %(format)s, for example %(example)s."),
         "out_of_range": _("Enter a date between %(first)s and %(last)s."),
     }
-
-    def to_python(self, value):
-        try:
-            parsed = super().to_python(value)
-        except forms.ValidationError as error:
-            if error.code != "invalid":
-                raise
-            shape = active_format()
-            raise forms.ValidationError(
-                self.error_messages["invalid"], code="invalid",
-                params={"format": shape.date_hint, "example": EXAMPLE.strftime(shape.date)},
-            ) from None
-        if parsed is not None and not FIRST_YEAR <= parsed.year <= LAST_YEAR:
-            raise forms.ValidationError(self.error_messages["out_of_range"], code="out_of_range",
-                                        params={"first": FIRST_YEAR, "last": LAST_YEAR})
-        return parsed

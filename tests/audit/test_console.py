@@ -111,6 +111,13 @@ class TestFilters:
         assert "between 2000 and 2099" in errors["until"][0]
         assert len(rows(response)) == len(rows(as_maria.get(URL))), "a bad filter narrows nothing"
 
+    def test_dates_are_typed_as_the_consoles_language_writes_them(self, as_maria, history):
+        dutch = as_maria.get(URL, {"since": "01-01-2026", "until": "31-12-2099"}, headers={"Accept-Language": "nl"})
+        assert not dutch.context["form"].errors and len(rows(dutch)) == 3
+        assert 'placeholder="dd-mm-jjjj"' in dutch.text and 'type="date"' not in dutch.text
+        german = as_maria.get(URL, {"since": "2026-13-01"}, headers={"Accept-Language": "de"})
+        assert german.context["form"].errors["since"] == ["Geben Sie das Datum als TT.MM.JJJJ ein, zum Beispiel 31.05.2025."]
+
     def test_pages_of_fifty_newest_first_and_htmx_partial(self, as_maria, manager, db):
         for number in range(60):
             audit.record(action=Action.LOGIN, actor=manager, detail=str(number))
