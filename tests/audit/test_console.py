@@ -116,7 +116,8 @@ class TestFilters:
         assert not dutch.context["form"].errors and len(rows(dutch)) == 3
         assert 'placeholder="dd-mm-jjjj"' in dutch.text and 'type="date"' not in dutch.text
         german = as_maria.get(URL, {"since": "2026-13-01"}, headers={"Accept-Language": "de"})
-        assert german.context["form"].errors["since"] == ["Geben Sie das Datum als TT.MM.JJJJ ein, zum Beispiel 31.05.2025."]
+        assert german.context["form"].errors["since"] == [
+            "Geben Sie das Datum als TT.MM.JJJJ ein, zum Beispiel 31.05.2025."]
 
     def test_pages_of_fifty_newest_first_and_htmx_partial(self, as_maria, manager, db):
         for number in range(60):
