@@ -14,7 +14,8 @@ finding, then one task per incident (clock, window) with its items in due order,
 burst of due work spreads over the workers and the minute's tick stays a dozen queries.
 The jobs: cadence.incident_jobs (acknowledgment release, reminders, holding updates),
 cadence.escalation_jobs (late updates, time thresholds, legal clocks, post-incident
-summaries), cadence.maintenance_jobs (reminders, start, completion).
+summaries), cadence.maintenance_jobs (reminders, start, completion), cadence.intake_jobs (alerts
+that now count, drafts released at the target, quiet recoveries resolved).
 
 The ledger's ``due_at`` is the moment an item belongs to: the promised update time
 (reminder, holding update, overdue escalation), the detection time (acknowledgment
@@ -33,13 +34,15 @@ from django.utils import timezone
 
 from cadence.escalation_jobs import ESCALATION_JOBS
 from cadence.incident_jobs import INCIDENT_JOBS
+from cadence.intake_jobs import INTAKE_JOBS
 from cadence.ledger import Due, Job, TickReport
 from cadence.maintenance_jobs import MAINTENANCE_JOBS
 from cadence.models import CadenceEvent
 
 logger = logging.getLogger(__name__)
 
-JOBS: dict[str, Job] = {job.name: job for job in (*INCIDENT_JOBS, *ESCALATION_JOBS, *MAINTENANCE_JOBS)}
+JOBS: dict[str, Job] = {job.name: job for job in (*INCIDENT_JOBS, *ESCALATION_JOBS, *MAINTENANCE_JOBS,
+                                                   *INTAKE_JOBS)}
 
 
 def tick(now: datetime | None = None) -> TickReport:

@@ -17,3 +17,28 @@ def first_messages() -> dict[str, str]:
             texts[language] = _("We are aware of a disruption and are investigating it now. We will keep you "
                                 "informed until it is solved.")
     return texts
+
+
+def _in_every_language(text) -> dict[str, str]:
+    texts = {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            texts[language] = str(text())
+    return texts
+
+
+def recovered_messages() -> dict[str, str]:
+    """Monitoring saw every alert of the incident clear (intake): service is back, we keep watching."""
+    return _in_every_language(lambda: _("Our monitoring shows the service working again. We are keeping an eye "
+                                        "on it before we close this incident."))
+
+
+def recurred_messages() -> dict[str, str]:
+    """An alert of the incident fired again after it had cleared (intake)."""
+    return _in_every_language(lambda: _("Our monitoring shows the disruption again. We are investigating it now."))
+
+
+def resolved_messages() -> dict[str, str]:
+    """Every alert stayed clear for the quiet period, and the policy resolves by itself (intake)."""
+    return _in_every_language(lambda: _("The disruption is resolved: our monitoring has shown the service working "
+                                        "normally since it recovered. Thank you for your patience."))

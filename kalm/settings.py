@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "statuspage",
     "reports",
     "flows",
+    "intake",
     "cadence",
     "console",
     "api",
@@ -296,6 +297,8 @@ CELERY_BEAT_SCHEDULE = {
     # Re-publish every public status page: uptime bars, "last updated" and the day boundary move on.
     "statuspage-publish": {"task": "statuspage.tasks.publish_all_status_pages",
                            "schedule": float(env_int("KALM_SNAPSHOT_REFRESH_SECONDS", 180))},
+    # Monitoring intake: forget request records older than KALM_INTAKE_KEEP_DAYS (idempotent).
+    "intake-purge": {"task": "intake.tasks.purge_requests", "schedule": 3600.0},
 }
 # Beat's record of when each entry last ran, beside the other files (not in the working directory).
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
@@ -326,6 +329,9 @@ KALM_MAIL_DOMAIN = env_str("KALM_MAIL_DOMAIN", "kalm.localhost")  # right-hand s
 # Routine updates to an address that heard about the same incident less than this ago wait until it has
 # passed, then go out as one message (over-communication guard, comms.outbox.coalescing); 0 = never wait.
 KALM_COALESCE_MINUTES = env_int("KALM_COALESCE_MINUTES", 10)
+# Monitoring intake (intake/): how long each received request (with its body) stays on the
+# integration's page.
+KALM_INTAKE_KEEP_DAYS = env_int("KALM_INTAKE_KEEP_DAYS", 7)
 # Delivery engine: a 'sending' delivery older than the lease belongs to a dead worker and is
 # queued again; the sweeper leaves the on-commit path this grace period before re-driving work.
 KALM_DELIVERY_LEASE_SECONDS = env_int("KALM_DELIVERY_LEASE_SECONDS", 300)

@@ -40,6 +40,7 @@ urlpatterns = [
     path("status/", include("statuspage.urls")),
     path("", include("console.urls.reports")),
     path("api/v1/", api.urls),
+    path("intake/", include("intake.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),

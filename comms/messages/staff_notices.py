@@ -186,6 +186,17 @@ def template_failed(*, template: MessageTemplate, customer: Customer, error: str
     return staff_notice_send(recipients=recipients, subject=subject, body=body)
 
 
+def alert_published_unattended(*, incident: Incident, alerts: int, waited_minutes: int) -> int:
+    """To the account managers, when a draft alert nobody acted on went out at the acknowledgment target."""
+    with translation.override(settings.LANGUAGE_CODE):
+        values = {**_about(incident), "alerts": alerts, "minutes": waited_minutes}
+        subject = _("Published without you: %(incident)s") % values
+        body = _("Nobody acted on %(alerts)d alert(s) in the alert inbox within the acknowledgment target of "
+                 "%(minutes)d minutes, so Kalm opened %(incident)s and sent the acknowledgment with the default "
+                 "wording. Check it and post the next update:\n%(url)s") % values
+    return staff_notice_send(recipients=account_manager_emails(incident), subject=subject, body=body)
+
+
 def _about(incident: Incident) -> dict[str, str]:
     link = incident.first_link
     name = f"{link.number} {incident.title}" if link else incident.title
