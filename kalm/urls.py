@@ -37,6 +37,7 @@ urlpatterns = [
     path("console/", include("console.urls.comms")),
     path("console/api-tokens/", include("console.urls.tokens")),
     path("console/audit/", include("console.urls.audit")),
+    path("console/monitoring/", include("console.urls.intake")),
     path("status/", include("statuspage.urls")),
     path("", include("console.urls.reports")),
     path("api/v1/", api.urls),

@@ -36,6 +36,7 @@ from flows import incidents as incident_flow
 from incidents import selectors
 from incidents.models import Incident, IncidentUpdate
 from incidents.visibility import FACT_VISIBILITY
+from intake.selectors import alerts_of_incident
 
 DASHBOARD_TARGET = "incident-tables"
 
@@ -129,6 +130,7 @@ def render_detail(request: HttpRequest, incident: Incident, *, status: int = 200
             customers=selectors.customers_for_user(request.user).exclude(incident_links__incident=incident)
         ),
         "visibility": FACT_VISIBILITY,
+        "alerts": alerts_of_incident(incident),
         "now": now,
     }
     template = "incidents/incident_detail.html#live" if request.htmx else "incidents/incident_detail.html"
