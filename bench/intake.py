@@ -118,13 +118,12 @@ def main() -> None:
     if not available():
         sys.exit("Needs Debian's prometheus-alertmanager and amtool (apt-get install prometheus-alertmanager).")
     sink, http_sink = TimedSmtpServer(delay=SINK_DELAY), HttpSink()
-    sink.start()
-    http_sink.start()
     web_port = free_port()
     with tempfile.TemporaryDirectory(prefix="kalm-bench-intake-") as folder, ExitStack() as stack:
         work = Path(folder)
-        stack.callback(sink.stop)
-        stack.callback(http_sink.stop)
+        for server in (sink, http_sink):
+            server.start()
+            stack.callback(server.stop)
         env = stack.enter_context(bench_environment(
             DJANGO_SETTINGS_MODULE="kalm.settings_production", SECRET_KEY=secrets.token_urlsafe(48),
             SECURE_SSL_REDIRECT="0", ALLOWED_HOSTS=f"{LOOPBACK},localhost", SITE_URL=f"http://{LOOPBACK}:{web_port}",
@@ -148,8 +147,8 @@ def main() -> None:
             detection = detect(sink, url, work, options.alerts)
             report_detection(detection)
         if options.storm:
-            report_storm("storm, firing", storm(sink, url, kalm, options, firing=True), options)
-            report_storm("storm, resolved", storm(sink, url, kalm, options, firing=False), options)
+            report_storm("storm, firing", storm(sink, url, kalm, options, firing=True), options, firing=True)
+            report_storm("storm, resolved", storm(sink, url, kalm, options, firing=False), options, firing=False)
 
 
 def parse_args() -> argparse.Namespace:
@@ -405,22 +404,24 @@ def cpu_now(kalm: Kalm) -> dict[str, float]:
             "PostgreSQL": processes_cpu_seconds("postgres"), "clients + sink": time.process_time()}
 
 
-def report_storm(title: str, result: Storm, options: argparse.Namespace) -> None:
+def report_storm(title: str, result: Storm, options: argparse.Namespace, *, firing: bool) -> None:
     figures = percentiles(result.latencies)
     count = len(result.latencies)
     verdict = "met" if figures["p95"] < GOAL_STORM_P95_MS else "MISSED"
     counts = result.counts
     statuses = ", ".join(f"{status}: {n}" for status, n in sorted(result.statuses.items(), key=str))
-    print(f"{title}: {count} POSTs, all answered after {result.wall:.1f} s (planned {options.seconds:g} s; the "
-          f"latest started {result.lag:.2f} s behind plan); load average {result.load[0]:.1f} → {result.load[1]:.1f}")
+    print(f"{title}: {count} POSTs, all answered after {result.wall:.1f} s ({count / result.wall:.0f}/s; planned "
+          f"{options.seconds:g} s, the latest started {result.lag:.2f} s behind plan); load average "
+          f"{result.load[0]:.1f} → {result.load[1]:.1f}")
     print(f"  webhook latency p50 {figures['p50']:.0f} ms, p95 {figures['p95']:.0f} ms, max {figures['max']:.0f} ms "
           f"(goal p95 < {GOAL_STORM_P95_MS:.0f} ms: {verdict}); status codes {statuses}")
     print("  CPU per POST: " + ", ".join(f"{name} {seconds / count * 1000:.1f} ms"
                                         for name, seconds in result.cpu.items()))
-    print(f"  incidents created {counts['incidents']}; storm incidents {counts['storm incidents']}, in monitoring "
-          f"{counts['monitoring']}; Communications created {counts['communications']}, Deliveries created "
-          f"{counts['deliveries']}, e-mails at the sink {counts['mails']}; all sent {result.settled:.1f} s after the "
-          f"first POST")
+    expected = min(GROUPS, options.storm) if firing else 0
+    print(f"  incidents created {counts['incidents']} (expected {expected}: one per group), in monitoring "
+          f"{counts['monitoring']} of {counts['storm incidents']}; Communications created {counts['communications']}, "
+          f"Deliveries created {counts['deliveries']}, e-mails at the sink {counts['mails']}; all sent "
+          f"{result.settled:.1f} s after the first POST")
     lost = options.storm - counts["alerts"]
     print(f"  alerts stored {counts['alerts']} ({lost} lost), of which firing {counts['alerts firing']}", flush=True)
 

@@ -112,7 +112,7 @@ def promote(alert: Alert, outcome: Outcome | None = None) -> None:
         outcome.counts["joined"] += 1
     elif alert.policy == Policy.DRAFT:
         Alert.objects.filter(pk=alert.pk).update(state=AlertState.INBOX)
-        outcome.counts["to the inbox"] += 1
+        outcome.counts["inbox"] += 1
         return
     else:
         incident = actions.open_incident_for([alert, *inbox_group(alert)])
@@ -128,7 +128,7 @@ def inbox_group(alert: Alert) -> list[Alert]:
 
 def _clear(alert: Alert | None, signal: AlertSignal, now: datetime, outcome: Outcome) -> None:
     if alert is None or not alert.firing:
-        outcome.counts["cleared (already)"] += 1
+        outcome.counts["already_cleared"] += 1
         return
     alert.firing = False
     alert.resolved_at = min(signal.ended_at or now, now)

@@ -153,7 +153,8 @@ class IntakeRequest(models.Model):
     integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="requests")
     received_at = models.DateTimeField(db_index=True)
     status_code = models.PositiveSmallIntegerField()
-    outcome = models.CharField(max_length=500)
+    outcome = models.CharField(max_length=500)  # the refusal (as answered), or the counts below as text
+    counts = models.JSONField(default=dict, blank=True)  # what its alerts did: {"opened": 1, "repeated": 2}
     body = models.TextField(blank=True)
     truncated = models.BooleanField(default=False)
     client_address = models.GenericIPAddressField(null=True, blank=True)
@@ -164,3 +165,22 @@ class IntakeRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.received_at:%Y-%m-%d %H:%M:%S} {self.status_code}"
+
+    def outcome_lines(self) -> list[str]:
+        """What happened, in the reader's language ("Incident opened: 1"); a refusal as it was answered."""
+        if not self.counts:
+            return [self.outcome]
+        return [f"{OUTCOME_LABELS.get(key, key)}: {count}" for key, count in sorted(self.counts.items())]
+
+
+OUTCOME_LABELS = {
+    "opened": _("Incident opened"),
+    "joined": _("Added to the open incident"),
+    "repeated": _("Repeat of a known alert"),
+    "waiting": _("Waiting until it has fired long enough"),
+    "inbox": _("To the alert inbox"),
+    "cleared": _("Cleared"),
+    "already_cleared": _("Cleared already"),
+    "recovered": _("Incident to monitoring"),
+    "recurred": _("Fired again"),
+}

@@ -70,7 +70,7 @@ def _record(integration: Integration, payload: Payload, client_address: str | No
     if receipt.status == 400:
         outcome = f"{receipt.body['field']}: {outcome}"
     IntakeRequest.objects.create(
-        integration=integration, received_at=now, status_code=receipt.status,
+        integration=integration, received_at=now, status_code=receipt.status, counts=receipt.body.get("outcome", {}),
         outcome=(outcome or "nothing to do")[:500], body=text[:KEPT_BODY], truncated=len(text) > KEPT_BODY,
         client_address=client_address or None)
     return receipt

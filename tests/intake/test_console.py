@@ -144,3 +144,15 @@ def test_the_inbox_publishes_merges_and_dismisses(client, cast, account_manager,
     assert len(mails_to(smtp_server, "it@midsize.example")) == 1  # merging tells nobody again
     assert set(AuditEvent.objects.filter(action__startswith="alert.").values_list("action", flat=True)) == {
         "alert.published", "alert.merged", "alert.dismissed"}
+
+
+def test_the_requests_read_in_the_consoles_language(client, cast, account_manager, alertmanager,
+                                                     django_capture_on_commit_callbacks):
+    client.force_login(account_manager)
+    post(client, alertmanager, am_payload(am_alert("Down")), capture=django_capture_on_commit_callbacks)
+    post(client, alertmanager, b"{", capture=django_capture_on_commit_callbacks)
+    page = client.get(f"/console/monitoring/integrations/{alertmanager.pk}/", headers={"accept-language": "nl"})
+    assert "Storing geopend: 1" in page.text and "opened 1" not in page.text
+    assert "body: not JSON" in page.text  # a refusal reads as the source got it
+    page = client.get(f"/console/monitoring/integrations/{alertmanager.pk}/", headers={"accept-language": "de"})
+    assert "Störung eröffnet: 1" in page.text
