@@ -51,7 +51,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script:
 import httpx
 
 import bench
-from bench import ROOT, bench_environment, percentiles, processes_cpu_seconds
+from bench import ROOT, bench_environment, machine_busy_seconds, percentiles, processes_cpu_seconds
 from bench.statuspage import Gunicorn
 from tests.comms.processes import CeleryWorker, cpu_seconds, wait_for
 from tests.comms.servers import LOOPBACK, HttpSink, ReceivedMail, SmtpServer, _RecordingHandler, free_port
@@ -307,6 +307,7 @@ class Storm:
     wall: float = 0.0  # first POST sent → last answer
     load: tuple[float, float] = (0.0, 0.0)
     cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds during the storm
+    measured: float = 0.0  # seconds over which ``cpu`` was measured
     settled: float = 0.0  # first POST → no message left to send
     counts: dict[str, int] = field(default_factory=dict)
 
@@ -332,9 +333,10 @@ def storm(sink: TimedSmtpServer, url: str, kalm: Kalm, options: argparse.Namespa
     result = Storm()
     print(f"\n3. storm: {options.storm} {'firing' if firing else 'resolved'} alerts in {options.seconds:g} s "
           f"({GROUPS} groups) from {options.clients} clients; load average {os.getloadavg()[0]:.1f} …", flush=True)
-    cpu_before = cpu_now(kalm)
+    cpu_before, measured_from = cpu_now(kalm), time.perf_counter()
     load_before = os.getloadavg()[0]
     started = post_paced(url, payloads, options, result)
+    result.measured = time.perf_counter() - measured_from
     result.load = (load_before, os.getloadavg()[0])
     result.cpu = {name: after - was for (name, was), after in zip(cpu_before.items(), cpu_now(kalm).values(),
                                                                      strict=True)}
@@ -399,9 +401,11 @@ def post_paced(url: str, payloads: list[bytes], options: argparse.Namespace, res
 
 
 def cpu_now(kalm: Kalm) -> dict[str, float]:
-    """CPU seconds so far: gunicorn (arbiter and workers), the worker, PostgreSQL (the whole server), this process."""
+    """CPU seconds so far: gunicorn (arbiter and workers), the worker, PostgreSQL (the whole server), this
+    process (the HTTP clients and the sinks), and the whole machine (other load included)."""
     return {"gunicorn": cpu_seconds(kalm.web.process.pid), "worker": kalm.worker.cpu_seconds(),
-            "PostgreSQL": processes_cpu_seconds("postgres"), "clients + sink": time.process_time()}
+            "PostgreSQL": processes_cpu_seconds("postgres"), "clients + sink": time.process_time(),
+            "machine": machine_busy_seconds()}
 
 
 def report_storm(title: str, result: Storm, options: argparse.Namespace, *, firing: bool) -> None:
@@ -415,8 +419,11 @@ def report_storm(title: str, result: Storm, options: argparse.Namespace, *, firi
           f"{result.load[0]:.1f} → {result.load[1]:.1f}")
     print(f"  webhook latency p50 {figures['p50']:.0f} ms, p95 {figures['p95']:.0f} ms, max {figures['max']:.0f} ms "
           f"(goal p95 < {GOAL_STORM_P95_MS:.0f} ms: {verdict}); status codes {statuses}")
-    print("  CPU per POST: " + ", ".join(f"{name} {seconds / count * 1000:.1f} ms"
-                                        for name, seconds in result.cpu.items()))
+    cpu = dict(result.cpu)
+    machine = cpu.pop("machine")
+    print("  CPU per POST: " + ", ".join(f"{name} {seconds / count * 1000:.1f} ms" for name, seconds in cpu.items())
+          + f"; the whole machine was busy {machine / result.measured / os.cpu_count():.0%} of {os.cpu_count()} cores "
+          f"meanwhile ({machine / count * 1000:.1f} ms per POST, other load included)")
     expected = min(GROUPS, options.storm) if firing else 0
     print(f"  incidents created {counts['incidents']} (expected {expected}: one per group), in monitoring "
           f"{counts['monitoring']} of {counts['storm incidents']}; Communications created {counts['communications']}, "

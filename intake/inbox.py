@@ -11,11 +11,18 @@ from audit import services as audit
 from comms.messages import staff_notices
 from incidents.models import OPEN_STATUSES, Incident, Status
 from intake import actions
-from intake.models import Alert, AlertState
+from intake.models import Alert, AlertState, Integration
+
+
+def _lock_integration(alert: Alert) -> None:
+    """The lock order of a request (intake.ingest): the integration first, so a notification of the
+    same group arriving now waits, and then sees what was decided."""
+    Integration.objects.select_for_update().filter(pk=alert.integration_id).first()
 
 
 def _group(alert: Alert) -> list[Alert]:
     """The alert's inbox group, locked; a ValidationError when it has left the inbox meanwhile."""
+    _lock_integration(alert)
     group = list(Alert.objects.select_for_update().filter(
         integration_id=alert.integration_id, group_key=alert.group_key, state=AlertState.INBOX).order_by("pk"))
     if not group:
@@ -54,6 +61,7 @@ def dismiss(alert: Alert, *, actor: AbstractBaseUser | None) -> int:
 @transaction.atomic
 def release_at_target(alert: Alert) -> Incident | None:
     """The tick: the group waited the acknowledgment target with nobody acting, so it goes out."""
+    _lock_integration(alert)
     group = list(Alert.objects.select_for_update().filter(
         integration_id=alert.integration_id, group_key=alert.group_key, state=AlertState.INBOX, firing=True))
     if not group:
