@@ -257,7 +257,10 @@ def detect_one(alertmanager: Alertmanager, sink: TimedSmtpServer, name: str, n: 
     sent = deliveries.filter(channel="email", state="sent").count()
     if sent != len(arrivals):
         print(f"  {number}: {sent} e-mails sent, {len(arrivals)} at the sink", flush=True)
-    webhook = f"{result.first_mail - result.received:.2f} s" if result.received else "no opening request found"
+    webhook = "no opening request found"
+    if result.received:
+        webhook = (f"{result.first_mail - result.received:.2f} s: written {result.written - result.received:.2f}, "
+                   f"expanded +{result.expanded - result.written:.2f}, sent +{result.first_mail - result.expanded:.2f}")
     print(f"  {name} → {number}: first e-mail after {result.first_mail - result.fired:.2f} s "
           f"(webhook → inbox {webhook})", flush=True)
     return result

@@ -166,8 +166,10 @@ class TestSaveCheck:
     @pytest.mark.parametrize("language", ["en", "nl", "de"])
     def test_every_shipped_default_passes_it_with_a_hundredfold_margin(self, language, monkeypatch):
         """No false alarm from the contrasting sample or the all-branches passes, and room to spare."""
+        # The margin is in steps and output, which count the same on any machine; the wall clock is a
+        # backstop that a loaded machine (CI beside a benchmark) can trip, so it is only a hang guard here.
         tight = rendering.Bounds(steps=rendering.BOUNDS.steps // 100, output=rendering.BOUNDS.output // 10,
-                                 seconds=rendering.BOUNDS.seconds)
+                                 seconds=30.0)
         monkeypatch.setattr(template_check, "BOUNDS", tight)
         for kind in MessageKind.values:
             for audience in Audience.values:
