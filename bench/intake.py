@@ -247,7 +247,7 @@ def detect_one(alertmanager: Alertmanager, sink: TimedSmtpServer, name: str, n: 
         return result
     arrivals = sink.with_subject(number)
     result.first_mail, result.last_mail, result.mails = arrivals[0], arrivals[-1], len(arrivals)
-    request = (IntakeRequest.objects.filter(status_code=200, outcome__contains="opened",
+    request = (IntakeRequest.objects.filter(status_code=202, outcome__contains="opened",
                                             body__contains=f'"alertname":"{name}"')
                .order_by("received_at").first())
     result.received = request.received_at.timestamp() if request else None
@@ -328,7 +328,7 @@ def storm_payload(n: int, *, firing: bool) -> bytes:
 def storm(sink: TimedSmtpServer, url: str, kalm: Kalm, options: argparse.Namespace, *, firing: bool) -> Storm:
     from comms.models import Communication, Delivery
     from incidents.models import Incident
-    from intake.models import Alert
+    from intake.models import Alert, IntakeRequest
 
     payloads = [storm_payload(n, firing=firing) for n in range(options.storm)]
     before = {"incidents": Incident.objects.count(), "communications": Communication.objects.count(),
@@ -344,8 +344,9 @@ def storm(sink: TimedSmtpServer, url: str, kalm: Kalm, options: argparse.Namespa
     result.cpu = {name: after - was for (name, was), after in zip(cpu_before.items(), cpu_now(kalm).values(),
                                                                      strict=True)}
 
-    def settled() -> bool:
-        return (not Communication.objects.filter(state="queued").exists()
+    def settled() -> bool:  # every accepted request processed, then every message sent
+        return (not IntakeRequest.objects.filter(state="pending").exists()
+                and not Communication.objects.filter(state="queued").exists()
                 and not Delivery.objects.filter(state__in=["queued", "sending"]).exists())
 
     try:

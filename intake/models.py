@@ -147,12 +147,27 @@ class Alert(models.Model):
         return self.title
 
 
+class RequestState(models.TextChoices):
+    PENDING = "pending", _("Waiting to be processed")
+    DONE = "done", _("Processed")
+    FAILED = "failed", _("Failed")
+    REFUSED = "refused", _("Refused")
+
+
 class IntakeRequest(models.Model):
-    """A request an integration received, kept ``KALM_INTAKE_KEEP_DAYS`` days, body cut at 64 KiB."""
+    """A request an integration received, kept ``KALM_INTAKE_KEEP_DAYS`` days, body cut at 64 KiB.
+
+    An accepted request is the intake's outbox: its alerts (``signals``, as read) are stored
+    before the source gets its answer and processed by a worker in arrival order
+    (``intake.processing``), so a source waits for a single INSERT, never for an incident to open.
+    """
 
     integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="requests")
     received_at = models.DateTimeField(db_index=True)
     status_code = models.PositiveSmallIntegerField()
+    state = models.CharField(max_length=8, choices=RequestState, default=RequestState.PENDING)
+    signals = models.JSONField(default=list, blank=True)  # the alerts as read, until processed
+    processed_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=500)  # the refusal (as answered), or the counts below as text
     counts = models.JSONField(default=dict, blank=True)  # what its alerts did: {"opened": 1, "repeated": 2}
     body = models.TextField(blank=True)
@@ -161,13 +176,16 @@ class IntakeRequest(models.Model):
 
     class Meta:
         ordering = ["-received_at", "-pk"]
-        indexes = [models.Index(fields=["integration", "-received_at"], name="intake_request_recent")]
+        indexes = [models.Index(fields=["integration", "-received_at"], name="intake_request_recent"),
+                   models.Index(fields=["state", "integration", "received_at"], name="intake_request_pending")]
 
     def __str__(self) -> str:
         return f"{self.received_at:%Y-%m-%d %H:%M:%S} {self.status_code}"
 
     def outcome_lines(self) -> list[str]:
         """What happened, in the reader's language ("Incident opened: 1"); a refusal as it was answered."""
+        if self.state == RequestState.PENDING:
+            return [str(RequestState.PENDING.label)]
         if not self.counts:
             return [self.outcome]
         return [f"{OUTCOME_LABELS.get(key, key)}: {count}" for key, count in sorted(self.counts.items())]

@@ -1,26 +1,28 @@
-"""A monitoring source's request, start to end: which integration (its secret), whether the
-signature holds, the payload read by the source's module, the alerts ingested, the request recorded.
+"""A monitoring source's request: which integration (its secret), whether the signature holds,
+the payload read by the source's module, and the request stored with its alerts for a worker
+(``intake.processing``, enqueued after commit).
 
 The answer is what a source's retry logic needs: 404 for an unknown secret, 401 for a bad
 signature, 400 naming the field for a body that cannot be read (nothing stored but the
-record), 200 with what happened. Kalm failing to store (the database down) is the one 5xx,
-raised to the view, so the source retries.
+record), 202 once the alerts are stored. Kalm failing to store (the database down) is the one
+5xx, raised to the view, so the source retries. The source never waits for an incident to
+open: that is the worker's job, in arrival order, and the request's record shows what it did.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from incidents.models import CustomerIncident
-from intake.ingest import Outcome, ingest
-from intake.models import IntakeRequest, Integration
+from comms.tasks import enqueue
+from intake.models import IntakeRequest, Integration, RequestState
 from intake.signals import PayloadError
 from intake.sources import PARSERS, VERIFIERS
 from intake.sources.base import Payload
+from intake.tasks import process_integration
 
 KEPT_BODY = 64 * 1024  # characters of a request's body kept on its record
 MAX_TOKEN = 64
@@ -53,31 +55,21 @@ def receive(integration: Integration, payload: Payload, *, client_address: str |
     except PayloadError as error:
         return _record(integration, payload, client_address, now,
                        Receipt(400, {"error": error.problem, "field": error.field}))
-    outcome = ingest(integration, signals, now)
-    return _record(integration, payload, client_address, now, Receipt(200, {
-        "alerts": len(signals), "outcome": dict(outcome.counts), "incidents": _numbers(outcome)}))
-
-
-def _numbers(outcome: Outcome) -> list[str]:
-    return sorted(CustomerIncident.objects.filter(incident_id__in=outcome.incidents).values_list("number", flat=True))
+    with transaction.atomic():
+        _record(integration, payload, client_address, now, Receipt(202, {"alerts": len(signals)}),
+                signals=[signal.to_json() for signal in signals])
+        transaction.on_commit(lambda: enqueue(process_integration, integration.pk))
+    return Receipt(202, {"alerts": len(signals), "accepted": True})
 
 
 def _record(integration: Integration, payload: Payload, client_address: str | None, now: datetime,
-            receipt: Receipt) -> Receipt:
+            receipt: Receipt, *, signals: list[dict] | None = None) -> Receipt:
     text = payload.body.decode("utf-8", errors="replace").replace("\x00", "\ufffd")
-    outcome = receipt.body.get("error") or ", ".join(f"{what} {count}" for what, count in
-                                                      sorted(receipt.body.get("outcome", {}).items()))
-    if receipt.status == 400:
-        outcome = f"{receipt.body['field']}: {outcome}"
+    refused = signals is None
+    outcome = f"{receipt.body.get('field', '')}: {receipt.body.get('error', '')}" if refused else ""
     IntakeRequest.objects.create(
-        integration=integration, received_at=now, status_code=receipt.status, counts=receipt.body.get("outcome", {}),
-        outcome=(outcome or "nothing to do")[:500], body=text[:KEPT_BODY], truncated=len(text) > KEPT_BODY,
+        integration=integration, received_at=now, status_code=receipt.status,
+        state=RequestState.REFUSED if refused else RequestState.PENDING, signals=signals or [],
+        outcome=outcome[:500], body=text[:KEPT_BODY], truncated=len(text) > KEPT_BODY,
         client_address=client_address or None)
     return receipt
-
-
-def purge_requests(now: datetime | None = None) -> int:
-    """Forget request records older than ``KALM_INTAKE_KEEP_DAYS``; returns how many."""
-    before = (now or timezone.now()) - timedelta(days=settings.KALM_INTAKE_KEEP_DAYS)
-    deleted, _ = IntakeRequest.objects.filter(received_at__lt=before).delete()
-    return deleted

@@ -1,8 +1,9 @@
 """An alert as a monitoring source reports it, in Kalm's words: the one shape every source module
 (``intake.sources.<kind>``) turns its payload into, and the errors it raises for a body it cannot read."""
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from typing import Any
 
 from incidents.models import Severity
 
@@ -50,6 +51,19 @@ class AlertSignal:
     started_at: datetime | None = None
     ended_at: datetime | None = None
     url: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        for moment in ("started_at", "ended_at"):
+            data[moment] = data[moment].isoformat() if data[moment] else None
+        data["components"] = list(self.components)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "AlertSignal":
+        moments = {key: datetime.fromisoformat(data[key]) if data.get(key) else None
+                   for key in ("started_at", "ended_at")}
+        return cls(**{**data, **moments, "components": tuple(data.get("components", ()))})
 
 
 def severity_from(value: object) -> str | None:

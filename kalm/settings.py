@@ -297,7 +297,8 @@ CELERY_BEAT_SCHEDULE = {
     # Re-publish every public status page: uptime bars, "last updated" and the day boundary move on.
     "statuspage-publish": {"task": "statuspage.tasks.publish_all_status_pages",
                            "schedule": float(env_int("KALM_SNAPSHOT_REFRESH_SECONDS", 180))},
-    # Monitoring intake: forget request records older than KALM_INTAKE_KEEP_DAYS (idempotent).
+    # Monitoring intake: accepted requests whose task was lost; records older than KALM_INTAKE_KEEP_DAYS.
+    "intake-sweep": {"task": "intake.tasks.sweep", "schedule": 60.0},
     "intake-purge": {"task": "intake.tasks.purge_requests", "schedule": 3600.0},
 }
 # Beat's record of when each entry last ran, beside the other files (not in the working directory).

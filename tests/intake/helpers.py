@@ -66,3 +66,10 @@ def mails_to(smtp, address: str) -> list[Mail]:
             found.append(Mail(str(message["Subject"]), " ".join(message.get_body(("plain",)).get_content().split()),
                               str(message["Content-Language"])))
     return found
+
+
+def last_outcome(integration: Integration) -> dict[str, int]:
+    """What the worker made of the integration's latest request (its record's counts)."""
+    record = integration.requests.order_by("-received_at", "-pk").first()
+    assert record is not None and record.state == "done", (record and (record.state, record.outcome))
+    return record.counts

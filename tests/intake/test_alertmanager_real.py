@@ -112,7 +112,7 @@ def test_alertmanager_retries_while_kalm_is_down_and_one_incident_results(
     assert not Incident.objects.exists()
 
     servers.append(LiveServer(f"{LOOPBACK}:{port}"))  # back on the same address
-    wait_for(lambda: IntakeRequest.objects.filter(status_code=200).exists(), timeout=30,
+    wait_for(lambda: IntakeRequest.objects.filter(status_code=202, state="done").exists(), timeout=30,
              what="Alertmanager's retry received")
     wait_for(lambda: mails_to(smtp_server, "it@midsize.example"), timeout=30, what="the acknowledgment")
     incident = Incident.objects.get()
