@@ -25,8 +25,16 @@ logger = logging.getLogger(__name__)
 SWEEP_AFTER = timedelta(seconds=30)  # a request still pending this long lost its task: hand it out again
 
 
+class Busy(Exception):
+    """Another worker holds the integration: it works through what is pending, this one too."""
+
+
 def process_pending(integration_id: int) -> int:
-    """Process the integration's pending requests in arrival order; returns how many."""
+    """Process the integration's pending requests in arrival order; returns how many.
+
+    ``Busy`` when another worker is at it (PostgreSQL's SKIP LOCKED): in a storm one worker
+    drains the queue instead of every task waiting on the same row lock.
+    """
     processed = 0
     while _process_next(integration_id):
         processed += 1
@@ -36,10 +44,14 @@ def process_pending(integration_id: int) -> int:
 def _process_next(integration_id: int) -> bool:
     try:
         with transaction.atomic():
-            integration = (Integration.objects.select_for_update(of=("self",)).select_related("customer")
-                           .filter(pk=integration_id).first())
+            integration = (Integration.objects.select_for_update(of=("self",), skip_locked=True)
+                           .select_related("customer").filter(pk=integration_id).first())
+            if integration is None:
+                if Integration.objects.filter(pk=integration_id).exists():
+                    raise Busy
+                return False
             request = (IntakeRequest.objects.filter(integration_id=integration_id, state=RequestState.PENDING)
-                       .order_by("received_at", "pk").first()) if integration else None
+                       .order_by("received_at", "pk").first())
             if request is None:
                 return False
             outcome = ingest(integration, [AlertSignal.from_json(item) for item in request.signals],
@@ -51,6 +63,8 @@ def _process_next(integration_id: int) -> bool:
             request.processed_at = timezone.now()
             request.save(update_fields=["state", "counts", "outcome", "processed_at"])
         return True
+    except Busy:
+        raise
     except Exception as error:  # one bad request never stops the ones after it
         logger.exception("intake: request of integration %s failed", integration_id)
         return _mark_failed(integration_id, error)
@@ -87,3 +101,7 @@ def purge_requests(now=None) -> int:
     before = (now or timezone.now()) - timedelta(days=settings.KALM_INTAKE_KEEP_DAYS)
     deleted, _ = IntakeRequest.objects.filter(received_at__lt=before).delete()
     return deleted
+
+
+def has_pending(integration_id: int) -> bool:
+    return IntakeRequest.objects.filter(integration_id=integration_id, state=RequestState.PENDING).exists()

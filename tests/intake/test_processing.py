@@ -1,10 +1,12 @@
 """The worker's side: accepted requests processed in arrival order, one failure never stops the
 next, a request whose task was lost is picked up by the sweeper, old records are purged."""
 
+import threading
 from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from incidents.models import Incident, Status
@@ -63,3 +65,29 @@ def test_old_records_are_purged(client, alertmanager, cast, settings):
         post(client, alertmanager, b"{")
         assert processing.purge_requests() == 1
     assert IntakeRequest.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (SKIP LOCKED)")
+@pytest.mark.django_db(transaction=True)
+def test_a_busy_integration_is_left_to_the_worker_draining_it(client, alertmanager, cast, monkeypatch):
+    monkeypatch.setattr("intake.receiving.enqueue", lambda *args: True)  # its task is still on the way
+    post(client, alertmanager, am_payload(am_alert("Down")))
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_lock():
+        with transaction.atomic():
+            list(type(alertmanager).objects.select_for_update().filter(pk=alertmanager.pk))
+            locked.set()
+            release.wait(10)
+        connections.close_all()
+
+    holder = threading.Thread(target=hold_the_lock)
+    holder.start()
+    locked.wait(10)
+    with pytest.raises(processing.Busy):
+        processing.process_pending(alertmanager.pk)
+    release.set()
+    holder.join()
+    assert IntakeRequest.objects.get().state == "pending"
+    assert processing.process_pending(alertmanager.pk) == 1
