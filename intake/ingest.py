@@ -1,11 +1,12 @@
 """What a batch of signals does: de-duplicate by fingerprint, wait out flapping, group related
 alerts into one incident, publish or hold for a person per policy, and clear.
 
-All of a request's signals are handled in one transaction with the integration's row locked,
-so concurrent deliveries of one source (Alertmanager sends groups in parallel, and retries)
-see each other's alerts: a retry or a repeat never opens a second incident, and a storm of
-alerts opens no more incidents than it has groups. What each signal did is counted in the
-``Outcome`` that the request's record and its response show.
+All of a request's signals are handled in one transaction with the integration's row locked
+(by a worker, ``intake.processing``, one request at a time in arrival order), so concurrent
+deliveries of one source (Alertmanager sends groups in parallel, and retries) see each other's
+alerts: a retry or a repeat never opens a second incident, and a storm of alerts opens no more
+incidents than it has groups. What each signal did is counted in the ``Outcome`` that the
+request's record shows.
 """
 
 from collections import Counter
