@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from cadence.ledger import Due, Job, incident_items, shifted, still_open
 from comms.messages import staff_notices
 from flows import incidents as incident_flow
+from incidents.defaults import message_and_translations
 from incidents.models import Incident, Status
 
 
@@ -49,9 +50,7 @@ def find_holding(now: datetime) -> list[Due]:
 
 def handle_holding(due: Due) -> bool:
     incident = Incident.objects.get(pk=due.pk)
-    texts = holding_messages(status=incident.status)
-    message = texts.pop(incident.language)
-    translations = {language: {"message": text} for language, text in texts.items()}
+    message, translations = message_and_translations(holding_messages(status=incident.status), incident.language)
     return incident_flow.post_holding(incident=incident, message=message, translations=translations) is not None
 
 

@@ -5,18 +5,20 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 
+def message_and_translations(texts: dict[str, str], language: str) -> tuple[str, dict[str, dict[str, str]]]:
+    """Texts keyed by language as the flows take them: the one in ``language``, the others as translations."""
+    others = {other: {"message": text} for other, text in texts.items() if other != language}
+    return texts[language], others
+
+
 def first_messages() -> dict[str, str]:
     """The default first public message in every language, keyed by language.
 
     It says nothing about time: every page and message states the next update itself,
     from the contract's cadence, so the promise is made in one place and is always right.
     """
-    texts = {}
-    for language, _name in settings.LANGUAGES:
-        with translation.override(language):
-            texts[language] = _("We are aware of a disruption and are investigating it now. We will keep you "
-                                "informed until it is solved.")
-    return texts
+    return _in_every_language(lambda: _("We are aware of a disruption and are investigating it now. We will keep "
+                                        "you informed until it is solved."))
 
 
 def _in_every_language(text) -> dict[str, str]:

@@ -11,12 +11,17 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Q
 from django.utils import timezone
 
 from flows import incidents as incident_flow
 from incidents.bounds import BACK, MAX_TITLE
-from incidents.defaults import first_messages, recovered_messages, recurred_messages, resolved_messages
+from incidents.defaults import (
+    first_messages,
+    message_and_translations,
+    recovered_messages,
+    recurred_messages,
+    resolved_messages,
+)
 from incidents.models import OPEN_STATUSES, Component, ComponentStatus, Customer, Incident, Severity, Status
 from intake.models import Alert, AlertState
 from intake.signals import clean_text
@@ -38,7 +43,7 @@ def open_incident_for(alerts: list[Alert], *, author: AbstractBaseUser | None = 
     components = list(Component.objects.filter(pk__in={pk for alert in alerts for pk in alert.component_ids}))
     outage = OUTAGE_FOR_SEVERITY[severity]
     first, *others = customers
-    message, translations = _texts(first_messages(), first.language)
+    message, translations = message_and_translations(first_messages(), first.language)
     incident = incident_flow.open_incident(
         customer=first, title=clean_text(lead.title, MAX_TITLE), category=lead.category, severity=severity,
         message=message, translations=translations, author=author, language=first.language,
@@ -68,7 +73,7 @@ def recover_if_clear(incident: Incident) -> bool:
     operational again (what the customers see), with Kalm's "working again" text."""
     if incident.status not in (Status.INVESTIGATING, Status.IDENTIFIED) or _still_firing(incident):
         return False
-    message, translations = _texts(recovered_messages(), incident.language)
+    message, translations = message_and_translations(recovered_messages(), incident.language)
     incident_flow.post_update(incident=incident, author=None, status=Status.MONITORING, message=message,
                               translations=translations,
                               component_statuses=_affected(incident, ComponentStatus.OPERATIONAL))
@@ -78,7 +83,7 @@ def recover_if_clear(incident: Incident) -> bool:
 def recur(incident: Incident) -> None:
     """An alert fired again: a monitoring incident goes back to investigating with its components
     out again, a resolved one reopens (which restores them)."""
-    message, translations = _texts(recurred_messages(), incident.language)
+    message, translations = message_and_translations(recurred_messages(), incident.language)
     if incident.status == Status.RESOLVED:
         incident_flow.reopen(incident=incident, author=None, message=message, translations=translations)
     elif incident.status == Status.MONITORING:
@@ -91,7 +96,7 @@ def resolve_quietly_recovered(incident: Incident) -> bool:
     """The resolution policy's "resolve by itself": only a monitoring incident whose alerts all stayed clear."""
     if incident.status != Status.MONITORING or _still_firing(incident):
         return False
-    message, translations = _texts(resolved_messages(), incident.language)
+    message, translations = message_and_translations(resolved_messages(), incident.language)
     incident_flow.post_update(incident=incident, author=None, status=Status.RESOLVED, message=message,
                               translations=translations)
     return True
@@ -118,22 +123,8 @@ def _customers(pks: list[int]) -> list[Customer]:
     return [found[pk] for pk in pks if pk in found]
 
 
-def _texts(texts: dict[str, str], language: str) -> tuple[str, dict[str, dict[str, str]]]:
-    """The text in ``language`` and the others as translations, as the flows take them."""
-    texts = dict(texts)
-    message = texts.pop(language)
-    return message, {other: {"message": text} for other, text in texts.items()}
-
-
 def _plausible_start(started_at):
     """The source's start time within what an incident may name (its clock may run ahead)."""
     now = timezone.now()
     return max(min(started_at, now), now - BACK + timedelta(days=1))
 
-
-def resolved_quietly_since(incident: Incident):
-    """When the last alert of the incident cleared (None while one still fires)."""
-    if _still_firing(incident):
-        return None
-    return incident.alerts.filter(~Q(resolved_at=None)).order_by("-resolved_at").values_list(
-        "resolved_at", flat=True).first()

@@ -50,8 +50,7 @@ def _process_next(integration_id: int) -> bool:
                 if Integration.objects.filter(pk=integration_id).exists():
                     raise Busy
                 return False
-            request = (IntakeRequest.objects.filter(integration_id=integration_id, state=RequestState.PENDING)
-                       .order_by("received_at", "pk").first())
+            request = _oldest_pending(integration_id)
             if request is None:
                 return False
             outcome = ingest(integration, [AlertSignal.from_json(item) for item in request.signals],
@@ -75,8 +74,7 @@ def _mark_failed(integration_id: int, error: Exception) -> bool:
     try:
         with transaction.atomic():
             Integration.objects.select_for_update().filter(pk=integration_id).first()
-            request = (IntakeRequest.objects.filter(integration_id=integration_id, state=RequestState.PENDING)
-                       .order_by("received_at", "pk").first())
+            request = _oldest_pending(integration_id)
             if request is None:
                 return False
             request.state, request.processed_at = RequestState.FAILED, timezone.now()
@@ -86,6 +84,11 @@ def _mark_failed(integration_id: int, error: Exception) -> bool:
     except Exception:  # the database itself is away: leave it pending for the sweeper
         logger.exception("intake: could not mark a request of integration %s failed", integration_id)
         return False
+
+
+def _oldest_pending(integration_id: int) -> IntakeRequest | None:
+    return (IntakeRequest.objects.filter(integration_id=integration_id, state=RequestState.PENDING)
+            .order_by("received_at", "pk").first())
 
 
 def integrations_left_pending(now=None) -> list[int]:

@@ -56,10 +56,11 @@ def receive(integration: Integration, payload: Payload, *, client_address: str |
         return _record(integration, payload, client_address, now,
                        Receipt(400, {"error": error.problem, "field": error.field}))
     with transaction.atomic():
-        _record(integration, payload, client_address, now, Receipt(202, {"alerts": len(signals)}),
-                signals=[signal.to_json() for signal in signals])
+        receipt = _record(integration, payload, client_address, now,
+                          Receipt(202, {"alerts": len(signals), "accepted": True}),
+                          signals=[signal.to_json() for signal in signals])
         transaction.on_commit(lambda: enqueue(process_integration, integration.pk))
-    return Receipt(202, {"alerts": len(signals), "accepted": True})
+    return receipt
 
 
 def _record(integration: Integration, payload: Payload, client_address: str | None, now: datetime,

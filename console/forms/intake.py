@@ -42,7 +42,6 @@ class IntegrationSettingsForm(PlainTextForm, forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["quiet_minutes"].max_value = 24 * 60
         self.fields["quiet_minutes"].validators.append(_at_most(24 * 60))
         self.fields["flap_seconds"].validators.append(_at_most(24 * 3600))
         if self.instance.kind != Kind.GENERIC:
