@@ -13,17 +13,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from intake.signals import AlertSignal, clean_text
-from intake.sources import alertmanager
+from intake.sources.alertmanager import alert_list, group_key_of, read_alert
 from intake.sources.base import Payload, clean_url, json_object
 
 
 def parse(payload: Payload, config: Mapping[str, Any]) -> list[AlertSignal]:
     """One signal per alert, grouped by the notification's ``groupKey``."""
     data = json_object(payload)
-    group_key = alertmanager.group_key_of(data)
+    group_key = group_key_of(data)
     signals = []
-    for index, alert in enumerate(alertmanager.alert_list(data)):
-        signal = alertmanager.read_alert(alert, index, group_key)  # validates ``alert`` as an object
+    for index, alert in enumerate(alert_list(data)):
+        signal = read_alert(alert, index, group_key)  # validates ``alert`` as an object
         if not is_test_notification(signal):
             signals.append(_with_grafana_fields(signal, alert))
     return signals

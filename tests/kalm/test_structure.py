@@ -10,7 +10,8 @@ from pathlib import Path
 from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
-APPS = ["core", "incidents", "audit", "comms", "statuspage", "reports", "flows", "cadence", "console", "api",
+APPS = ["core", "incidents", "audit", "comms", "playbook", "statuspage", "reports", "flows", "insight", "intake",
+        "cadence", "console", "api",
         "accounts", "demo", "kalm"]
 
 

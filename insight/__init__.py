@@ -1,0 +1,1 @@
+"""Insight across incidents: KPIs with charts and CSV, the monthly service report per customer (issue 16)."""
