@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "audit",
     "comms",
     "playbook",
+    "followup",
     "statuspage",
     "reports",
     "flows",

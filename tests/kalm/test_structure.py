@@ -10,7 +10,7 @@ from pathlib import Path
 from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
-APPS = ["core", "incidents", "audit", "comms", "playbook", "statuspage", "reports", "flows", "insight", "intake",
+APPS = ["core", "incidents", "audit", "comms", "playbook", "followup", "statuspage", "reports", "flows", "insight", "intake",
         "cadence", "console", "api",
         "accounts", "demo", "kalm"]
 
