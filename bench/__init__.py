@@ -20,8 +20,9 @@ import psycopg
 import redis
 
 ROOT = Path(__file__).resolve().parents[1]
-BENCH_DATABASE = "kalm_bench"
-BROKER_DB = 13
+# Override both to run two benchmarks at once (KALM_BENCH_DATABASE, KALM_BENCH_REDIS_DB).
+BENCH_DATABASE = os.environ.get("KALM_BENCH_DATABASE", "kalm_bench")
+BROKER_DB = int(os.environ.get("KALM_BENCH_REDIS_DB", "13"))
 
 
 def _with_path(url: str, path: str) -> str:

@@ -181,7 +181,7 @@ def running_kalm(env: dict[str, str], work: Path, port: int, options: argparse.N
     web = Gunicorn({**os.environ, **env}, work / "gunicorn.log")
     web.port = port  # SITE_URL names it: the webhook address and the links in the e-mails
     worker = CeleryWorker(env, work / "worker.log", pool="threads", concurrency=options.concurrency,
-                          queue="celery,reports")
+                          queue="celery,reports,publish")
     try:
         web.start()
         worker.start(timeout=60)

@@ -98,6 +98,14 @@ def delivery_for_user_or_404(user: AbstractBaseUser, *, pk: int) -> Delivery:
 # --- alerts shown on every console page -----------------------------------------------------
 
 
+def newest_failed_delivery_id() -> int:
+    """The last delivery that failed, anyone's (0: none): one step down the ``delivery_state_log`` index.
+    A cached failure count keyed by it is recounted as soon as another delivery fails."""
+    newest = (Delivery.objects.filter(state=DeliveryState.FAILED).order_by("-created_at", "-id")
+              .values_list("id", flat=True).first())
+    return newest or 0
+
+
 def failed_delivery_count(user: AbstractBaseUser, *, since: datetime) -> int:
     return Delivery.objects.filter(
         communication__customer__in=customers_for_user(user), state=DeliveryState.FAILED, created_at__gte=since

@@ -5,10 +5,11 @@ published snapshot renders the same links as a live response). A reader whose la
 not the page's own gets the page in their language (``?lang=``).
 """
 
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 
 def status_url(name: str, slug: str, *args: object, language: str = "", page_language: str = "",
@@ -18,11 +19,18 @@ def status_url(name: str, slug: str, *args: object, language: str = "", page_lan
     ``language`` differing from ``page_language`` (the customer's) adds ``?lang=``; ``query``
     is appended as given (``?token=…``, ``#maintenance-3``).
     """
-    url = f"{settings.SITE_URL}{reverse(f'statuspage:{name}', args=[slug, *args])}"
+    url = f"{settings.SITE_URL}{_path(f'statuspage:{name}', (slug, *args), get_script_prefix(), get_urlconf())}"
     if language and language != page_language:
         lang = urlencode({"lang": language})
         query = f"?{lang}&{query[1:]}" if query.startswith("?") else f"?{lang}{query}"
     return url + query
+
+
+@lru_cache(maxsize=8192)
+def _path(name: str, args: tuple, _prefix: str, _urlconf: object) -> str:
+    """``reverse`` once per page and link: a publish builds the same links in every document and
+    variant (a few hundred per page). The URL configuration and script prefix are part of the key."""
+    return reverse(name, args=list(args))
 
 
 def status_page_url(slug: str, *, language: str = "", page_language: str = "", query: str = "") -> str:

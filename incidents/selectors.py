@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Case, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, F, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.http import Http404
 
 from incidents.models import (
@@ -122,6 +122,44 @@ def open_incidents_for_user(user: AbstractBaseUser) -> QuerySet[Incident]:
     """Open incidents, most severe first, then oldest first."""
     incidents = with_console_details(incidents_for_user(user).filter(status__in=OPEN_STATUSES), user=user)
     return incidents.alias(severity_rank=_SEVERITY_RANK).order_by("severity_rank", "started_at")
+
+
+DUE_SOON = timedelta(minutes=15)
+
+
+def open_incidents_by_urgency(user: AbstractBaseUser, *, now: datetime) -> QuerySet[Incident]:
+    """Open incidents, most urgent first: an update overdue, then one due soon, then by severity, then
+    the earliest due; the dashboard pages through them."""
+    urgency = Case(When(next_update_due_at__lt=now, then=Value(0)),
+                   When(next_update_due_at__lt=now + DUE_SOON, then=Value(1)),
+                   default=Value(2), output_field=IntegerField())
+    incidents = with_console_details(incidents_for_user(user).filter(status__in=OPEN_STATUSES), user=user)
+    return incidents.alias(urgency=urgency, severity_rank=_SEVERITY_RANK).order_by(
+        "urgency", "severity_rank", F("next_update_due_at").asc(nulls_last=True), "started_at", "pk")
+
+
+def open_incident_counts(user: AbstractBaseUser, *, now: datetime) -> dict[str, int]:
+    """How many open incidents the user has, overdue, due soon, unacknowledged and per severity: one query."""
+    counts = {"open": Count("pk"), "overdue": Count("pk", filter=Q(next_update_due_at__lt=now)),
+              "due_soon": Count("pk", filter=Q(next_update_due_at__gte=now, next_update_due_at__lt=now + DUE_SOON)),
+              "unacknowledged": Count("pk", filter=Q(acknowledged_at__isnull=True)),
+              **{severity: Count("pk", filter=Q(severity=severity)) for severity in Severity.values}}
+    return incidents_for_user(user).filter(status__in=OPEN_STATUSES).aggregate(**counts)
+
+
+def dashboard_fingerprint(user: AbstractBaseUser) -> tuple:
+    """What changes when the dashboard would: the user's incidents' last change and count, the newest
+    maintenance window, the running clocks (three small queries)."""
+    incidents = incidents_for_user(user).aggregate(changed=Max("updated_at"), count=Count("pk"))
+    windows = maintenances_for_user(user).aggregate(created=Max("created_at"), count=Count("pk"))
+    clocks = running_clocks_for_user(user).count()
+    return (incidents["changed"], incidents["count"], windows["created"], windows["count"], clocks)
+
+
+def unacknowledged_for_user(user: AbstractBaseUser, *, limit: int) -> QuerySet[Incident]:
+    """Open incidents still waiting for their acknowledgment, longest waiting first."""
+    incidents = incidents_for_user(user).filter(status__in=OPEN_STATUSES, acknowledged_at__isnull=True)
+    return with_console_details(incidents, user=user).order_by("detected_at", "pk")[:limit]
 
 
 def recently_resolved_for_user(user: AbstractBaseUser, *, limit: int = 10) -> QuerySet[Incident]:
@@ -233,8 +271,8 @@ def public_updates(incident: Incident) -> QuerySet[IncidentUpdate]:
 
 
 def public_incident_links(customer: Customer) -> QuerySet[CustomerIncident]:
-    """The customer's incidents (its own numbers), with facts and public updates prefetched."""
-    return customer.incident_links.select_related("incident").prefetch_related(
+    """The customer's incidents (its own numbers), with facts and public updates prefetched; never a drill."""
+    return customer.incident_links.filter(incident__is_drill=False).select_related("incident").prefetch_related(
         Prefetch(
             "incident__updates",
             queryset=public_updates_queryset(),

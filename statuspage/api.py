@@ -22,87 +22,101 @@ import copy
 import hashlib
 from collections.abc import Callable
 from datetime import datetime
-from functools import cached_property
 from itertools import groupby
 from operator import attrgetter
 from typing import Any
 
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from incidents.models import ComponentChange, ComponentStatus, Customer, IncidentUpdate, Maintenance
+from incidents.models import ComponentChange, ComponentStatus, Customer
 from statuspage.links import incident_url, page_url
 from statuspage.maintenance import MaintenanceState, PublicMaintenanceStatus, maintenance_states
-from statuspage.selectors import component_states, incident_states, page_state
+from statuspage.selectors import component_states, incident_states, last_public_change, page_state
 from statuspage.states import ComponentState, IncidentState, PageState
 
 Json = dict[str, Any]
 RECENT_LIMIT = 50  # Statuspage lists the 50 most recent incidents and maintenances
 
 
-class ApiData:
-    """What the documents read, loaded on first use and shared between them."""
+def _shared[T](load: Callable[["ApiData"], T]) -> property:
+    """A value loaded on first use and shared with every ``linking`` twin (a publish renders 8
+    documents in 2 variants from one read, not one read per document), and, when it holds no text in
+    the active language, with ``for_another_language`` too (one read for every language; issue 14)."""
+    name = load.__name__
 
-    def __init__(self, customer: Customer, *, now: datetime, query: str = "") -> None:
+    def get(self: "ApiData") -> T:
+        loaded = self._facts if name in ApiData.LANGUAGE_FREE else self._texts
+        if name not in loaded:
+            loaded[name] = load(self)
+        return loaded[name]
+
+    return property(get, doc=load.__doc__)
+
+
+class ApiData:
+    """What the documents read, loaded on first use and shared between them (and their twins)."""
+
+    # Loads that hold no text in the active language (times, ids, ``Localized`` texts).
+    LANGUAGE_FREE = frozenset({"updated_at", "state", "recent_incidents", "recent_maintenances",
+                               "component_changed_at"})
+
+    def __init__(self, customer: Customer, *, now: datetime, query: str = "",
+                 updated_at: datetime | None = None, state: PageState | None = None) -> None:
         self.customer = customer
         self.now = now
         self.query = query  # "?lang=…" for the links, when the document was asked for in a chosen language
+        seeds = {"updated_at": updated_at, "state": state}
+        self._facts: dict[str, Any] = {name: value for name, value in seeds.items() if value is not None}
+        self._texts: dict[str, Any] = {}
+
+    def for_another_language(self) -> "ApiData":
+        """The same facts (what is loaded, and what either loads later), none of this language's texts."""
+        other = copy.copy(self)
+        other._texts = {}
+        return other
 
     def linking(self, query: str) -> "ApiData":
-        """The same data (and what it already loaded) with links that carry ``query``."""
+        """The same data (sharing what it loaded and will load) with links that carry ``query``."""
         if query == self.query:
             return self
-        twin = copy.copy(self)
+        twin = copy.copy(self)  # shallow: the loaded facts and texts are the same dicts
         twin.query = query
         return twin
 
-    @cached_property
+    @_shared
     def state(self) -> PageState:
-        return page_state(self.customer, now=self.now, with_uptime=False, with_changes=True)
+        return page_state(self.customer, now=self.now, with_uptime=False, with_changes=True, as_of=self.updated_at)
 
-    @cached_property
+    @_shared
     def recent_incidents(self) -> list[IncidentState]:
         return incident_states(self.customer, limit=RECENT_LIMIT, with_changes=True)
 
-    @cached_property
+    @_shared
     def recent_maintenances(self) -> list[MaintenanceState]:
         windows = maintenance_states(self.customer, now=self.now, limit=RECENT_LIMIT * 2)
         return [m for m in windows if not m.cancelled][:RECENT_LIMIT]
 
-    @cached_property
+    @_shared
     def component_changed_at(self) -> dict[int, datetime]:
-        rows = (ComponentChange.objects.filter(component__customer=self.customer).values("component_id")
+        rows = (ComponentChange.objects.filter(component__customer=self.customer, update__incident__is_drill=False)
+                .values("component_id")
                 .annotate(last=Max("update__created_at")).values_list("component_id", "last"))
         return dict(rows)
 
-    @cached_property
+    @_shared
     def updated_at(self) -> datetime:
-        """The last public change to the page: a public update, a component change or a maintenance edit."""
-        updates = IncidentUpdate.objects.filter(
-            incident__customer_links__customer=OuterRef("pk"), is_internal=False).exclude(message="")
-        changes = ComponentChange.objects.filter(component__customer=OuterRef("pk"))
-        windows = Maintenance.objects.filter(customer=OuterRef("pk"))
-        newest = {
-            "update": Subquery(updates.order_by("-created_at").values("created_at")[:1]),
-            "change": Subquery(changes.order_by("-update__created_at").values("update__created_at")[:1]),
-            "created": Subquery(windows.order_by("-created_at").values("created_at")[:1]),
-            "started": Subquery(windows.filter(started_at__isnull=False).order_by("-started_at")
-                                .values("started_at")[:1]),
-            "completed": Subquery(windows.filter(completed_at__isnull=False).order_by("-completed_at")
-                                  .values("completed_at")[:1]),
-        }
-        row = Customer.objects.filter(pk=self.customer.pk).annotate(**newest).values_list(*newest)
-        moments = [m for m in (row.first() or ()) if m is not None]
-        return max([self.customer.created_at, *moments])
+        """The last public change to the page (``selectors.last_public_change``)."""
+        return last_public_change(self.customer)
 
-    @cached_property
+    @_shared
     def components(self) -> list[Json]:
         # Reuse the page state when a document already read it; otherwise two queries instead of seven.
-        loaded = self.__dict__.get("state")
+        loaded = self._facts.get("state")
         states = loaded.components if loaded else component_states(self.customer, now=self.now)
         return _components(self, states)
 
-    @cached_property
+    @_shared
     def component_by_id(self) -> dict[str, Json]:
         return {c["id"]: c for c in self.components if not c["group"]}
 

@@ -21,6 +21,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import http_date
+from django.utils.safestring import mark_safe
 
 from statuspage import api
 from statuspage.badge import status_badge
@@ -71,14 +72,17 @@ _PER_VISITOR = {"csrf_token": _Refused("a CSRF token"), "csp_nonce": _Refused("a
 # --- HTML ---------------------------------------------------------------------------------
 
 
-def page_html(state: PageState, *, site: Site, language: str, fragment: bool = False) -> Document:
-    """The status page, or (``fragment``) the live region the htmx poll swaps in."""
+def page_html(state: PageState, *, site: Site, language: str, fragment: bool = False,
+              live: Document | None = None) -> Document:
+    """The status page, or (``fragment``) the live region the htmx poll swaps in. ``live``: that
+    region already rendered for the same page, site and language (the publisher's: rendered once)."""
     page_url = reverse("statuspage:page", args=[site.slug])
     context = {
         "page": state,
         # The poll keeps the chosen language, never the token: the cookie opens a private page.
         "poll_url": page_url + site.lang_query,
         "poll_seconds": settings.KALM_STATUS_POLL_SECONDS,
+        "live_html": mark_safe(live.body.decode()) if live and not fragment else "",  # noqa: S308 - our render
     }
     return html(LIVE_PARTIAL if fragment else PAGE_TEMPLATE, context, site=site, language=language)
 
@@ -115,10 +119,12 @@ def api_json(data: api.ApiData, name: str, *, site: Site, language: str) -> Docu
     return Document(json.dumps(body, cls=DjangoJSONEncoder).encode(), JSON)
 
 
-def history_feed(incidents: list[IncidentState], kind: str, *, site: Site, language: str) -> Document:
-    """The RSS or Atom feed (``kind``: "history-rss" or "history-atom")."""
+def history_feed(incidents: list[IncidentState], kind: str, *, site: Site, language: str,
+                 descriptions: dict[tuple[int, str], str] | None = None) -> Document:
+    """The RSS or Atom feed (``kind``: "history-rss" or "history-atom"); ``descriptions`` keeps the
+    items' rendered texts for the next feed of the same page (see ``feeds.history_feed``)."""
     with translation.override(language), timezone.override(site.tzinfo):
-        feed = build_history_feed(incidents, kind, site=site, language=language)
+        feed = build_history_feed(incidents, kind, site=site, language=language, descriptions=descriptions)
         body = feed.writeString("utf-8")
     # As contrib.syndication's Feed view: lets conditional GETs answer 304.
     last_modified = http_date(feed.latest_post_date().timestamp())

@@ -8,6 +8,8 @@ that class needs a request (for a domain our absolute links do not use), and the
 publisher has none. The fields are the ones ``Feed.get_feed`` would fill from this page.
 """
 
+from datetime import datetime
+
 from django.template.loader import render_to_string
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
 from django.utils.translation import gettext as _
@@ -20,7 +22,25 @@ from statuspage.site import Site
 from statuspage.states import IncidentState
 
 FEED_ITEMS = 50
-FEED_TYPES: dict[str, type[SyndicationFeed]] = {"history-rss": Rss201rev2Feed, "history-atom": Atom1Feed}
+
+
+class _Stable:
+    """A feed with no items is dated when the page began, not "now" (Django's default), so publishing
+    an unchanged page writes the same bytes (issue 14)."""
+
+    def latest_post_date(self) -> datetime:
+        return super().latest_post_date() if self.items else self.feed["since"]  # type: ignore[misc]
+
+
+class _Rss(_Stable, Rss201rev2Feed):
+    pass
+
+
+class _Atom(_Stable, Atom1Feed):
+    pass
+
+
+FEED_TYPES: dict[str, type[SyndicationFeed]] = {"history-rss": _Rss, "history-atom": _Atom}
 
 
 def feed_incidents(customer: Customer) -> list[IncidentState]:
@@ -28,9 +48,14 @@ def feed_incidents(customer: Customer) -> list[IncidentState]:
     return incident_states(customer, limit=FEED_ITEMS)
 
 
-def history_feed(incidents: list[IncidentState], kind: str, *, site: Site, language: str) -> SyndicationFeed:
+def history_feed(incidents: list[IncidentState], kind: str, *, site: Site, language: str,
+                 descriptions: dict[tuple[int, str], str] | None = None) -> SyndicationFeed:
     """The filled feed generator (``kind``: a key of FEED_TYPES, also its URL name); call inside the
-    page's language and time zone, as the item descriptions are rendered here."""
+    page's language and time zone, as the item descriptions are rendered here.
+
+    An item's description depends on the incident and the language only (not on the feed's kind or
+    links): ``descriptions`` keeps them across the feeds of one publish (4 per language)."""
+    descriptions = {} if descriptions is None else descriptions
     query = site.machine_query
     description = xml_safe(_("Incidents and their public updates on the %(name)s status page.") % {"name": site.name})
     feed = FEED_TYPES[kind](
@@ -41,12 +66,13 @@ def history_feed(incidents: list[IncidentState], kind: str, *, site: Site, langu
         language=language,
         feed_url=absolute(kind, site.slug, query=query),
         feed_guid=absolute(kind, site.slug),
+        since=site.since,
     )
     for incident in incidents:
         feed.add_item(
             title=xml_safe(f"{incident.title} ({incident.status_label})"),
             link=incident_url(site.slug, incident.number, query=query),
-            description=xml_safe(render_to_string("statuspage/feed_item.html", {"incident": incident})),
+            description=_description(incident, language, descriptions),
             unique_id=incident_url(site.slug, incident.number),
             # With a secret token in the link, the guid (without it) would not open the item.
             unique_id_is_permalink=not site.token,
@@ -54,3 +80,10 @@ def history_feed(incidents: list[IncidentState], kind: str, *, site: Site, langu
             updateddate=incident.updated_at,
         )
     return feed
+
+
+def _description(incident: IncidentState, language: str, rendered: dict[tuple[int, str], str]) -> str:
+    key = (incident.id, language)
+    if key not in rendered:
+        rendered[key] = xml_safe(render_to_string("statuspage/feed_item.html", {"incident": incident}))
+    return rendered[key]

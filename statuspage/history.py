@@ -34,7 +34,8 @@ def history_state(customer: Customer, *, page: int, now: datetime) -> HistorySta
     newest = _shift(now.astimezone(tz).date().replace(day=1), -(page - 1) * MONTHS_PER_PAGE)
     months = [_shift(newest, -i) for i in range(MONTHS_PER_PAGE)]
     start, end = _midnight(months[-1], tz), _midnight(_shift(newest, 1), tz)
-    oldest = customer.incident_links.aggregate(oldest=Min("incident__started_at"))["oldest"]
+    real = customer.incident_links.filter(incident__is_drill=False)  # drills never reach the public page
+    oldest = real.aggregate(oldest=Min("incident__started_at"))["oldest"]
     if page > 1 and (oldest is None or oldest >= end):
         return None
     found = incident_states(customer, where=Q(incident__started_at__gte=start, incident__started_at__lt=end))

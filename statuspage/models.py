@@ -107,3 +107,20 @@ class SignupCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.count} until {self.expires_at:%H:%M:%S}"
+
+
+class PublishedPage(models.Model):
+    """When a customer's page was last rendered: what the periodic refresh compares with the clock
+    (``statuspage.refresh``) so it re-publishes only the pages time itself has changed."""
+
+    customer = models.OneToOneField(
+        "incidents.Customer", on_delete=models.CASCADE, primary_key=True, related_name="published_page"
+    )
+    rendered_at = models.DateTimeField()  # the moment the documents were rendered "as of"
+
+    class Meta:
+        verbose_name = _("published status page")
+        verbose_name_plural = _("published status pages")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: rendered {self.rendered_at:%Y-%m-%d %H:%M}"

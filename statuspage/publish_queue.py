@@ -14,8 +14,13 @@ crash or lose them on reconnect (celery/celery#8845); a plain task is redelivere
 (``acks_late``). If the broker or the cache is down the change is logged and left to the
 periodic re-publish (``tasks.publish_all_status_pages``, beat).
 
-The enqueue itself is passed in (``tasks.publish_status_page.delay``): this module sits below
-both the tasks and ``statuspage.publishing``, so neither has to import the other's caller.
+Publishes go to their own queues (``KALM_PUBLISH_QUEUES``, default ``publish``): one per web
+host when there are several, each consumed by that host's publish worker writing its own
+snapshot folder. A page is enqueued once to EACH queue, with a coalescing key per queue, so a
+host that is down finds its durable queue waiting when it comes back (docs/deploy.md).
+
+The enqueue itself is passed in (``tasks.enqueue_publish``): this module sits below both the
+tasks and ``statuspage.publishing``, so neither has to import the other's caller.
 """
 
 import logging
@@ -27,30 +32,41 @@ from django.core.cache import cache
 logger = logging.getLogger(__name__)
 
 
-def coalescing_key(customer_id: int) -> str:
-    return f"statuspage:publish:{customer_id}"
+def publish_queues() -> list[str]:
+    return list(settings.KALM_PUBLISH_QUEUES) or ["publish"]
 
 
-def enqueue_once(customer_id: int, enqueue: Callable[[int], object]) -> bool:
-    """``enqueue(customer_id)`` unless a publish of the page is already waiting; True when enqueued."""
+def coalescing_key(customer_id: int, queue: str = "") -> str:
+    queue = queue or publish_queues()[0]
+    return f"statuspage:publish:{queue}:{customer_id}"
+
+
+def enqueue_once(customer_id: int, enqueue: Callable[[int, str], object]) -> bool:
+    """``enqueue(customer_id, queue)`` on every publish queue where no publish of the page is
+    waiting yet; True when enqueued anywhere."""
     if not settings.KALM_STATUS_SNAPSHOTS:
         return False
-    key = coalescing_key(customer_id)
+    enqueued = [_enqueue_on(queue, customer_id, enqueue) for queue in publish_queues()]  # every queue, always
+    return any(enqueued)
+
+
+def _enqueue_on(queue: str, customer_id: int, enqueue: Callable[[int, str], object]) -> bool:
+    key = coalescing_key(customer_id, queue)
     try:
         if settings.KALM_SNAPSHOT_COALESCE and not cache.add(key, 1, timeout=settings.KALM_SNAPSHOT_COALESCE_SECONDS):
             return False
-        enqueue(customer_id)
+        enqueue(customer_id, queue)
     except Exception:
-        # Broker or cache down: the periodic re-publish catches up; the change itself is saved.
-        logger.warning("status page publish for customer %s not enqueued", customer_id, exc_info=True)
+        # Broker or cache down: the periodic job catches up; the change itself is saved.
+        logger.warning("status page publish for customer %s not enqueued on %s", customer_id, queue, exc_info=True)
         _forget(key)
         return False
     return True
 
 
-def release(customer_id: int) -> None:
-    """The task, before it renders: from now on a change enqueues a new publish."""
-    cache.delete(coalescing_key(customer_id))
+def release(customer_id: int, queue: str = "") -> None:
+    """The task, before it renders: from now on a change enqueues a new publish on its queue."""
+    cache.delete(coalescing_key(customer_id, queue))
 
 
 def _forget(key: str) -> None:

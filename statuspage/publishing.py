@@ -3,7 +3,7 @@
 Every change the public may see calls ``publish_after_commit`` (flows/, and statuspage.receivers for
 edits of customers and components); a visit to a public page that is not in the store yet calls
 ``ensure_published``. Both end in ``schedule_publish``: one ``tasks.publish_status_page`` per
-burst of changes (``statuspage.publish_queue``). What a publish does is ``statuspage.snapshots``.
+burst of changes on each publish queue (``statuspage.publish_queue``). What a publish does is ``statuspage.snapshots``.
 """
 
 from collections.abc import Iterable
@@ -20,7 +20,7 @@ from statuspage.snapshot_store import page_directory
 
 def schedule_publish(customer_id: int) -> bool:
     """Enqueue one publish of the customer's page unless one is already waiting; True when enqueued."""
-    return enqueue_once(customer_id, tasks.publish_status_page.delay)
+    return enqueue_once(customer_id, tasks.enqueue_publish)
 
 
 def publish_after_commit(customer_ids: Iterable[int]) -> None:

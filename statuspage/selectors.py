@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from itertools import groupby
 from operator import attrgetter
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from core.texts import Localized
@@ -27,6 +27,7 @@ from incidents.models import (
     ComponentStatus,
     Customer,
     CustomerIncident,
+    IncidentUpdate,
     Maintenance,
     Severity,
     Status,
@@ -50,8 +51,10 @@ RECENTLY_RESOLVED_DAYS = 7
 
 
 def page_state(customer: Customer, *, now: datetime | None = None, with_uptime: bool = True,
-               with_changes: bool = False) -> PageState:
-    """Everything the customer's page shows, in a fixed number of queries however many incidents there are."""
+               with_changes: bool = False, as_of: datetime | None = None) -> PageState:
+    """Everything the customer's page shows, in a fixed number of queries however many incidents there are.
+
+    ``as_of`` is the last public change (``last_public_change``; read here unless the caller has it)."""
     now = now or timezone.now()
     since = window_start(now, customer.tzinfo)
     maintenances = [m for m in maintenance_states(customer, now=now, since=since) if not m.cancelled]
@@ -75,7 +78,7 @@ def page_state(customer: Customer, *, now: datetime | None = None, with_uptime: 
         slug=customer.slug,
         customer_name=customer.name,
         time_zone=customer.time_zone,
-        as_of=now,
+        as_of=as_of or last_public_change(customer),
         resolved_window_days=RECENTLY_RESOLVED_DAYS,
         indicator=_indicator([c.status for c in states], [i.severity for i in active]),
         groups=[
@@ -87,6 +90,32 @@ def page_state(customer: Customer, *, now: datetime | None = None, with_uptime: 
         maintenance_active=sorted((m for m in maintenances if m.is_active), key=lambda m: m.scheduled_until),
         maintenance_upcoming=sorted((m for m in maintenances if m.is_upcoming), key=lambda m: m.scheduled_for),
     )
+
+
+def last_public_change(customer: Customer) -> datetime:
+    """The last public change to the page: a public update, a component change or a maintenance edit.
+
+    It is the page's "Last updated" and the JSON's ``updated_at``: a moment of the facts, not of the
+    publish, so re-publishing an unchanged page writes the same bytes (issue 14)."""
+    updates = IncidentUpdate.objects.filter(
+        incident__customer_links__customer=OuterRef("pk"), is_internal=False, incident__is_drill=False
+    ).exclude(message="")
+    changes = ComponentChange.objects.filter(component__customer=OuterRef("pk"), update__incident__is_drill=False)
+    windows = Maintenance.objects.filter(customer=OuterRef("pk"))
+    newest = {
+        "update": Subquery(updates.order_by("-created_at").values("created_at")[:1]),
+        "change": Subquery(changes.order_by("-update__created_at").values("update__created_at")[:1]),
+        "created": Subquery(windows.order_by("-created_at").values("created_at")[:1]),
+        "started": Subquery(windows.filter(started_at__isnull=False).order_by("-started_at")
+                            .values("started_at")[:1]),
+        "completed": Subquery(windows.filter(completed_at__isnull=False).order_by("-completed_at")
+                              .values("completed_at")[:1]),
+        "component": Subquery(Component.objects.filter(customer=OuterRef("pk")).order_by("-updated_at")
+                              .values("updated_at")[:1]),
+    }
+    row = Customer.objects.filter(pk=customer.pk).annotate(**newest).values_list(*newest)
+    moments = [m for m in (row.first() or ()) if m is not None]
+    return max([customer.created_at, *moments])
 
 
 def component_states(customer: Customer, *, now: datetime, maintained: set[int] | None = None,

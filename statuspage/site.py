@@ -7,6 +7,7 @@ read only this, so both give the same bytes for the same page, language and link
 
 import zoneinfo
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from incidents.models import Customer
 from statuspage.links import lang_query
@@ -22,11 +23,13 @@ class Site:
     private: bool
     lang: str  # the ?lang= the visitor chose, "" for the customer's default
     token: str = ""  # a private page opened by its secret link: feeds and calendars need it in their links
+    # When the page began: the date of a feed with no items yet (a fixed moment, so its bytes never churn).
+    since: datetime = datetime(2000, 1, 1, tzinfo=UTC)
 
     @classmethod
     def of(cls, customer: Customer, *, private: bool = False, lang: str = "", token: str = "") -> "Site":
         return cls(name=customer.name, slug=customer.slug, time_zone=customer.time_zone, private=private,
-                   lang=lang, token=token)
+                   lang=lang, token=token, since=customer.created_at)
 
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:

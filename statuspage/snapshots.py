@@ -23,16 +23,16 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from incidents.models import Customer
-from statuspage import api, documents, publish_failures
-from statuspage.feeds import feed_incidents
+from statuspage import api, documents, publish_failures, refresh
 from statuspage.ics import calendar_windows
 from statuspage.maintenance import MaintenanceState
-from statuspage.selectors import page_state
+from statuspage.selectors import last_public_change, page_state
 from statuspage.site import Site
 from statuspage.snapshot_store import (
     DEFAULT_VARIANT,
@@ -69,10 +69,12 @@ def publish(customer: Customer) -> list[str]:
             if current is not None:
                 publish_failures.clear(current)
             return []
-        rendering = render_documents(current)
+        rendered_at = timezone.now()
+        rendering = render_documents(current, now=rendered_at)
         changed = [f"{variant}/{name}" for (variant, name), body in rendering.files.items()
                    if _write(document_path(current.slug, variant, name), body)]
         _link_language(current)
+    refresh.record_rendered(current.pk, rendered_at)
     publish_failures.record(current, rendering.failures)
     return changed
 
@@ -118,23 +120,27 @@ class Rendering:
     failures: dict[str, str]  # "variant/document" (or "language/*": its state could not be read) → error
 
 
-def render_documents(customer: Customer) -> Rendering:
-    """Every document of a public page, keyed by (variant, document). One document that fails to
-    render (bad data a check let through, a template bug) fails alone: the others render."""
-    now = timezone.now()
-    # Plain data the templates render in whatever language is active: read once for all languages.
-    incidents, windows = feed_incidents(customer), calendar_windows(customer, now=now)
+def render_documents(customer: Customer, *, now: datetime | None = None) -> Rendering:
+    """Every document of a public page as of ``now``, keyed by (variant, document). One document that
+    fails to render (bad data a check let through, a template bug) fails alone: the others render."""
+    now = now or timezone.now()
     files: Documents = {}
     failures: dict[str, str] = {}
+    # The facts, read once for every language: the states hold ``Localized`` texts and lazy labels,
+    # resolved when a document renders in its language.
+    as_of = last_public_change(customer)  # "Last updated" and the JSON's updated_at
+    try:
+        state = page_state(customer, now=now, as_of=as_of, with_changes=True)
+    except Exception as error:  # noqa: BLE001 - logged and shown to staff; the page keeps its last good files
+        return Rendering(files={}, failures={f"{language}/*": _describe(error) for language in languages()})
+    facts = api.ApiData(customer, now=now, updated_at=as_of, state=state)
+    # The feeds' incidents are the JSON's recent ones (FEED_ITEMS == RECENT_LIMIT; the bytes are compared
+    # with the computed feeds in tests/statuspage/test_snapshots.py).
+    incidents, windows = facts.recent_incidents, calendar_windows(customer, now=now)
+    feed_items: dict[tuple[int, str], str] = {}
     for language in languages():
-        try:
-            with translation.override(language):
-                state = page_state(customer)  # the uptime labels are translated as they are built
-        except Exception as error:  # noqa: BLE001 - one language's failure must not stop the others
-            failures[f"{language}/*"] = _describe(error)
-            continue
-        # One ApiData per language, shared by its variants' JSON: it caches texts in the active language.
-        reads = _Reads(state=state, data=api.ApiData(customer, now=now), incidents=incidents, windows=windows)
+        reads = _Reads(state=state, data=facts.for_another_language(), incidents=incidents, windows=windows,
+                       feed_items=feed_items)
         for variant in _variants(customer, language):
             site = Site.of(customer, lang="" if variant == DEFAULT_VARIANT else language)
             for name, render in _renderers(site, language, reads).items():
@@ -163,23 +169,32 @@ class _Reads:
     data: api.ApiData
     incidents: list[IncidentState]
     windows: list[MaintenanceState]
+    feed_items: dict[tuple[int, str], str]  # the feeds' item texts by (incident, language): shared
 
 
 def _renderers(site: Site, language: str, reads: _Reads) -> dict[str, Callable[[], bytes]]:
-    """One variant's documents by store name, each a call to the function the views call."""
-    def html(fragment: bool) -> Callable[[], bytes]:
-        return lambda: _checked(site, documents.page_html(reads.state, site=site, language=language,
-                                                          fragment=fragment).body)
+    """One variant's documents by store name, each a call to the function the views call. The live
+    region renders first and goes into the page as it is (one render of it, not two)."""
+    live: list[documents.Document] = []
+
+    def live_region() -> bytes:
+        live.append(documents.page_html(reads.state, site=site, language=language, fragment=True))
+        return _checked(site, live[0].body)
+
+    def page() -> bytes:
+        return _checked(site, documents.page_html(reads.state, site=site, language=language,
+                                                  live=live[0] if live else None).body)
 
     def json(name: str) -> Callable[[], bytes]:
         return lambda: documents.api_json(reads.data, name, site=site, language=language).body
 
     def feed(kind: str) -> Callable[[], bytes]:
-        return lambda: documents.history_feed(reads.incidents, kind, site=site, language=language).body
+        return lambda: documents.history_feed(reads.incidents, kind, site=site, language=language,
+                                              descriptions=reads.feed_items).body
 
     return {
-        PAGE: html(fragment=False),
-        LIVE: html(fragment=True),
+        LIVE: live_region,
+        PAGE: page,
         **{f"api/v2/{name}": json(name) for name in api.ENDPOINTS},
         **{name: feed(kind) for name, kind in FEEDS.items()},
         "maintenance.ics": lambda: documents.maintenance_ics(reads.windows, site=site, language=language).body,

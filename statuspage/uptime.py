@@ -19,11 +19,14 @@ Reads are one query for the whole window (``load_changes``); the rest is plain P
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 from typing import NamedTuple
 
 from django.db.models import Q
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from core.formatting import day_label, duration_short
@@ -60,9 +63,9 @@ class UptimeDay:
     @property
     def text(self) -> str:
         """The day in words, for screen readers and tooltips: "23 Nov: Partial outage for 2 h 10 min"."""
-        day = day_label(self.date)
         if not self.durations:
-            return _("%(day)s: %(status)s") % {"day": day, "status": ComponentStatus.OPERATIONAL.label}
+            return operational_day_text(self.date, get_language())
+        day = day_label(self.date)
         parts = [
             _("%(status)s for %(duration)s") % {
                 "status": ComponentStatus(status).label, "duration": duration_short(timedelta(seconds=max(secs, 60)))}
@@ -71,10 +74,20 @@ class UptimeDay:
         return f"{day}: {'; '.join(parts)}"
 
 
+@lru_cache(maxsize=2048)
+def operational_day_text(day: date, language: str) -> str:
+    """Most days of most bars: the same words for every component (``language`` is the active one,
+    passed for the cache key)."""
+    return _("%(day)s: %(status)s") % {"day": day_label(day, language), "status": ComponentStatus.OPERATIONAL.label}
+
+
 @dataclass(frozen=True, slots=True)
 class UptimeBar:
     days: list[UptimeDay]  # oldest first
     percent: float  # 0–100, truncated to two decimals
+    # The bar's HTML once rendered (statuspage_tags.uptime_days), by language: a publish renders each
+    # bar once per language, not once per document and variant that shows it (issue 14).
+    rendered: dict[str, SafeString] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def percent_label(self) -> str:
@@ -90,7 +103,7 @@ def window_start(now: datetime, tz: tzinfo, days: int = UPTIME_DAYS) -> datetime
 def load_changes(customer: Customer, *, since: datetime) -> list[Change]:
     """Component changes that can matter after ``since``: those made since, and those of incidents open then."""
     rows = (
-        ComponentChange.objects.filter(component__customer=customer)
+        ComponentChange.objects.filter(component__customer=customer, update__incident__is_drill=False)
         .filter(
             Q(update__created_at__gte=since)
             | Q(update__incident__resolved_at__isnull=True)

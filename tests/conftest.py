@@ -9,6 +9,8 @@ from flows import incidents as incident_flow
 from tests.comms.servers import LOOPBACK, HttpSink, SmtpServer
 from tests.factories import ComponentFactory, CustomerFactory, ManagerFactory, UserFactory
 
+pytest_plugins = ["tests.browser_fixtures"]  # Chromium, one for every directory's browser tests
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _celery_runs_tasks_inline():
@@ -18,6 +20,15 @@ def _celery_runs_tasks_inline():
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = False
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Every test starts with an empty cache: cached counts are keyed by primary keys, which the
+    rolled-back transactions of earlier tests hand out again."""
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

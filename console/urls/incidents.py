@@ -1,11 +1,11 @@
 from django.urls import path
 
-from console.views import cadence, contracts, incidents, maintenance, regulatory
+from console.views import cadence, contracts, dashboard, incidents, maintenance, regulatory
 
 app_name = "incidents"
 
 urlpatterns = [
-    path("", incidents.dashboard, name="dashboard"),
+    path("", dashboard.dashboard, name="dashboard"),
     path("incidents/new/", incidents.incident_open, name="open"),
     path("incidents/new/components/", incidents.component_fields, name="component_fields"),
     path("incidents/<int:pk>/", incidents.incident_detail, name="detail"),

@@ -8,10 +8,10 @@ import json
 from collections.abc import Iterable, Iterator
 
 from django.conf import settings
-from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from audit import selectors
@@ -19,6 +19,7 @@ from audit.models import AuditEvent
 from console.access import staff_required
 from console.forms.audit import AuditFilterForm
 from console.views.log import csv_safe
+from core.keyset import CursorError, keyset_page
 from incidents.models import Customer
 
 PAGE_SIZE = 50
@@ -38,7 +39,11 @@ def _events_and_form(request: HttpRequest):
 @staff_required
 def audit_events(request: HttpRequest) -> HttpResponse:
     events, form = _events_and_form(request)
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    try:
+        page = keyset_page(events, older=request.GET.get("older", ""), newer=request.GET.get("newer", ""),
+                           size=PAGE_SIZE, field="at")
+    except CursorError as error:
+        return HttpResponseBadRequest(_("The %(parameter)s link is not valid.") % {"parameter": error.parameter})
     context = {"form": form, "page": page, "time_zone": settings.KALM_DEFAULT_TIME_ZONE,
                "incident": form.cleaned_data.get("incident") if form.is_valid() else None}
     template = "audit/events.html#audit-table" if request.htmx else "audit/events.html"

@@ -14,7 +14,8 @@ from django.views.decorators.http import require_POST
 from console.access import staff_required
 from console.forms import ExtendDueForm, incident_zone
 from console.forms.datetimes import format_datetime
-from console.views.incidents import after_write, render_dashboard, submit_on_incident
+from console.views.dashboard import render_dashboard
+from console.views.incidents import after_write, submit_on_incident
 from flows import incidents as incident_flow
 from incidents import selectors
 

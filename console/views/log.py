@@ -10,9 +10,8 @@ from collections.abc import Iterable, Iterator
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -26,6 +25,7 @@ from comms.outbox import delivery as delivery_engine
 from comms.outbox.earlier_updates import message_texts
 from console.access import staff_required
 from console.forms.comms import DeliveryFilterForm
+from core.keyset import CursorError, KeysetPage, keyset_page
 from incidents.models import Incident
 from incidents.selectors import customers_for_user, incident_for_user_or_404
 
@@ -58,14 +58,18 @@ def incident_communications(request: HttpRequest, pk: int) -> HttpResponse:
 def _render_log(request: HttpRequest, deliveries: QuerySet[Delivery], *,
                 incident: Incident | None = None) -> HttpResponse:
     form = DeliveryFilterForm(request.GET, customers=customers_for_user(request.user))
-    page = _page(selectors.deliveries_filtered(deliveries, **form.filters()), request.GET.get("page"))
+    try:
+        page = _page(selectors.deliveries_filtered(deliveries, **form.filters()), request.GET)
+    except CursorError as error:
+        return HttpResponseBadRequest(_("The %(parameter)s link is not valid.") % {"parameter": error.parameter})
     context = {"form": form, "page": page, "incident": incident, "coalesce_minutes": settings.KALM_COALESCE_MINUTES}
     template = "comms/log.html#log-table" if request.htmx else "comms/log.html"
     return render(request, template, context)
 
 
-def _page(deliveries: QuerySet[Delivery], number: str | None) -> Page:
-    page = Paginator(deliveries, PAGE_SIZE).get_page(number)
+def _page(deliveries: QuerySet[Delivery], query: QueryDict) -> KeysetPage:
+    """Keyset pages on the ``(created_at, id)`` index: no OFFSET, no COUNT of millions of rows."""
+    page = keyset_page(deliveries, older=query.get("older", ""), newer=query.get("newer", ""), size=PAGE_SIZE)
     for delivery in page:
         delivery.shown_address = masked_address(delivery.channel, delivery.address)
     return page

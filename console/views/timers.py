@@ -92,6 +92,7 @@ def cadence_timers(incident: Incident, now: datetime) -> CadenceTimers:
 class IncidentRow:
     incident: Incident
     timers: CadenceTimers
+    roles: list = field(default_factory=list)  # playbook.selectors.RoleSlot per role (the dashboard)
 
 
 @dataclass

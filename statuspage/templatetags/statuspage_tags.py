@@ -1,8 +1,13 @@
-from django import template
-from django.utils.html import format_html_join
-from django.utils.safestring import SafeString
+from datetime import date
+from functools import lru_cache
 
-from statuspage.uptime import UptimeBar
+from django import template
+from django.utils import translation
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from incidents.models import ComponentStatus
+from statuspage.uptime import UptimeBar, operational_day_text
 
 register = template.Library()
 
@@ -11,9 +16,23 @@ register = template.Library()
 def uptime_days(uptime: UptimeBar) -> SafeString:
     """The bar's ``<li>`` per day: colour by class, the day in words as tooltip and for screen readers.
 
-    A tag rather than a template loop: a page renders 90 of these per component.
+    A tag rather than a template loop: a page renders 90 of these per component. Rendered once per
+    language and kept on the bar, which every variant and document of one publish shares.
     """
-    return format_html_join(
-        "", '<li class="day day-{}" title="{}"><span class="visually-hidden">{}</span></li>',
-        ((day.status, text, text) for day, text in ((day, day.text) for day in uptime.days)),
-    )
+    language = translation.get_language()
+    if language not in uptime.rendered:
+        uptime.rendered[language] = mark_safe("".join(  # noqa: S308 - every value escaped in _day_item
+            _quiet_day(day.date, language) if not day.durations else _day_item(day.status, day.text)
+            for day in uptime.days))
+    return uptime.rendered[language]
+
+
+def _day_item(status: str, text: str) -> str:
+    text = escape(text)
+    return f'<li class="day day-{escape(status)}" title="{text}"><span class="visually-hidden">{text}</span></li>'
+
+
+@lru_cache(maxsize=4096)
+def _quiet_day(day: date, language: str) -> str:
+    """An operational day: the same item in every bar of every page (``language`` is the active one)."""
+    return _day_item(ComponentStatus.OPERATIONAL.value, operational_day_text(day, language))

@@ -78,7 +78,7 @@ class CeleryWorker:
     """
 
     def __init__(self, env: dict[str, str], log_path: Path, *, pool: str = "threads", concurrency: int = 4,
-                 queue: str = "celery") -> None:
+                 queue: str = "celery,publish") -> None:
         # Status page snapshots off unless asked for: a test's worker must not publish into the repository's var/.
         self.env = {**os.environ, "DJANGO_SETTINGS_MODULE": "kalm.settings", "KALM_STATUS_SNAPSHOTS": "0", **env}
         self.log_path = log_path

@@ -50,7 +50,7 @@ def make_delivery(customer, *, incident=None, kind="update", audience="technical
 
 
 def shown_pks(response) -> list[int]:
-    return [delivery.pk for delivery in response.context["page"].object_list]
+    return [delivery.pk for delivery in response.context["page"].items]
 
 
 def csv_rows(response) -> list[list[str]]:
@@ -167,16 +167,25 @@ class TestLogPage:
         for index in range(55):
             make_delivery(customer, address=f"user{index}@midsize.example")
         first = as_anna.get(reverse("comms:log"))
-        second = as_anna.get(reverse("comms:log"), {"page": 2})
+        older = first.context["page"].older
+        assert f"?older={older}" in first.text, "the Older link carries the last row's cursor"
+        second = as_anna.get(reverse("comms:log"), {"older": older})
         assert len(shown_pks(first)) == 50 and len(shown_pks(second)) == 5
-        assert "?page=2" in first.text
         assert set(shown_pks(first)).isdisjoint(shown_pks(second))
+        assert shown_pks(first) + shown_pks(second) == sorted(shown_pks(first) + shown_pks(second), reverse=True)
+        back = as_anna.get(reverse("comms:log"), {"newer": second.context["page"].newer})
+        assert shown_pks(back) == shown_pks(first), "Newer leads back to the same first page"
+
+    def test_a_broken_cursor_is_a_400_naming_it(self, as_anna, customer):
+        response = as_anna.get(reverse("comms:log"), {"older": "20261207T010203.000000_x\x00"})
+        assert response.status_code == 400 and "older" in response.text
 
     def test_query_count_does_not_grow_with_rows(self, as_anna, customer, outage):
         def count_for(rows: int) -> int:
             Delivery.objects.all().delete()
             for index in range(rows):
                 make_delivery(customer, incident=outage, address=f"u{index}@midsize.example")
+            as_anna.get(reverse("comms:log"))  # the banner's failure count is cached from here on
             with CaptureQueriesContext(connection) as queries:
                 response = as_anna.get(reverse("comms:log"))
             assert len(shown_pks(response)) == rows
@@ -295,8 +304,11 @@ class TestAlerts:
         account_manager.has_perm(VIEW_ALL_PERMISSION)  # the console's staff check has loaded the permissions
         with django_assert_num_queries(0):
             alerts = delivery_alerts(request)["delivery_alerts"]
-        with django_assert_max_num_queries(3):  # staff check, one COUNT, one SELECT
+        with django_assert_max_num_queries(4):  # staff check, the newest failure, one COUNT, one SELECT
             assert (alerts.failed_count, [e.address for e in alerts.quarantined]) == (0, [TEAMS_URL])
+        again = delivery_alerts(request)["delivery_alerts"]
+        with django_assert_max_num_queries(2):  # staff check, the newest failure: the count comes from the cache
+            assert again.failed_count == 0
 
     def test_quarantined_endpoint_listed_with_release_form(self, rf, account_manager, with_alerts, quarantined,
                                                            other_customer):

@@ -36,7 +36,7 @@ def queued(snapshots, settings):
     def drain() -> list[tuple[str, list]]:
         sent = []
         with app.connection_for_read() as connection:
-            queue = SimpleQueue(connection, "celery")
+            queue = SimpleQueue(connection, "publish")  # publishes have their own queue (KALM_PUBLISH_QUEUES)
             while True:
                 try:
                     message = queue.get_nowait()
