@@ -87,7 +87,8 @@ def open_incident(request: HttpRequest, payload: IncidentOpenIn) -> HttpStatus:
 @router.get("", response={200: IncidentPage, **READ_ERRORS})
 def list_incidents(request: HttpRequest, query: Query[IncidentListQuery]) -> IncidentPage:
     _refuse_unknown_parameters(request, IncidentListQuery)
-    incidents = incidents_for_user(request.auth).filter(_STATUS_FILTERS[query.status])
+    # Drills are practice in the console: integrations reading the API never see them (nor by number, below).
+    incidents = incidents_for_user(request.auth).filter(_STATUS_FILTERS[query.status], is_drill=False)
     ordered = with_console_details(incidents, user=request.auth).order_by("-started_at", "-pk")
     page = list(ordered[query.offset : query.offset + query.limit])
     return IncidentPage(
@@ -132,7 +133,7 @@ def reopen(request: HttpRequest, number: IncidentNumber, payload: ReopenIn) -> H
 
 def _incident_or_404(user: AbstractBaseUser, number: str) -> Incident:
     incident = incident_by_number_for_user(user, number=number)
-    if incident is None:
+    if incident is None or incident.is_drill:
         raise Http404("No such incident")
     return incident
 

@@ -26,6 +26,7 @@ from audit import services as audit
 from comms.outbox.planning import SEND_NOW, SendOptions, acknowledgment_release, communications_for_update
 from incidents import cadence, services
 from incidents.models import Customer, CustomerIncident, Incident, IncidentUpdate, UpdateKind
+from playbook import activation, authority
 from reports.links import summary_facts
 from statuspage.publishing import publish_after_commit
 
@@ -33,6 +34,7 @@ from statuspage.publishing import publish_after_commit
 @transaction.atomic
 def open_incident(*, send: SendOptions = SEND_NOW, **facts: Any) -> Incident:
     incident = services.incident_open(**facts)
+    activation.propose_lead(incident)  # the checklist, and a critical incident's lead from the standby rota
     update = incident.updates.get(kind=UpdateKind.OPENED)
     _tell(update, options=send)
     _record(audit.Action.INCIDENT_OPENED, update)
@@ -42,6 +44,7 @@ def open_incident(*, send: SendOptions = SEND_NOW, **facts: Any) -> Incident:
 @transaction.atomic
 def post_update(*, send: SendOptions = SEND_NOW, **facts: Any) -> IncidentUpdate:
     before = _facts_now(facts["incident"])
+    authority.check_update(**facts)  # once the response team formed, only its leads publish (playbook.authority)
     update = services.incident_post_update(**facts)
     _tell(update, options=send)
     _record(_UPDATE_ACTIONS[update.kind], update, before=before)

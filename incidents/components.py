@@ -68,8 +68,8 @@ def apply_component_statuses(
 def component_status_refresh(*, components: list[Component]) -> None:
     """Set each component's status to the worst status any open incident gives it."""
     for component in components:
-        statuses = AffectedComponent.objects.filter(
-            component=component, incident__status__in=OPEN_STATUSES
+        statuses = AffectedComponent.objects.filter(  # a drill's statuses are practice: never the real one
+            component=component, incident__status__in=OPEN_STATUSES, incident__is_drill=False
         ).values_list("status", flat=True)
         if component.maintenances.filter(status=MaintenanceStatus.IN_PROGRESS).exists():
             statuses = [*statuses, ComponentStatus.UNDER_MAINTENANCE]

@@ -89,6 +89,7 @@ def incident_open(
     personal_data_involved: bool = False,
     language: str | None = None,
     translations: Translations | None = None,
+    is_drill: bool = False,
 ) -> Incident:
     """Open an incident for one customer with its first public message (the acknowledgment).
 
@@ -119,6 +120,7 @@ def incident_open(
         last_public_update_at=now,
         eta=eta,
         created_by=author if is_user(author) else None,
+        is_drill=is_drill,  # a practice run (flows.drills): internal messages only, never public
     )
     _stamp_milestones(incident, status, now)
     incident.full_clean()

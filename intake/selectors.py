@@ -46,7 +46,8 @@ def inbox_for_user(user: AbstractBaseUser) -> list[InboxGroup]:
     groups: dict[tuple[int, str], list[Alert]] = {}
     for alert in alerts:
         groups.setdefault((alert.integration_id, alert.group_key), []).append(alert)
-    open_incidents = list(incidents_for_user(user).filter(status__in=OPEN_STATUSES).prefetch_related(
+    # A real alert never joins a drill (flows.drills): its public messages would stay internal.
+    open_incidents = list(incidents_for_user(user).filter(status__in=OPEN_STATUSES, is_drill=False).prefetch_related(
         "customer_links").order_by("-detected_at")[:200])
     result = []
     for members in groups.values():

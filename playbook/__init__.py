@@ -1,1 +1,2 @@
-"""The response around the messages: roles and activation, phase checklists, customer escalations, compensation, remediation actions (issue 15)."""
+"""The response playbook (issue 15): incident roles and activation, the standby rota, and the
+checklists per phase."""

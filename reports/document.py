@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from comms.models import Audience, Channel, CommunicationState, DeliveryState, MessageKind
 from core.formatting import Clock, label
 from core.markdown import render_markdown
+from followup.models import CompensationStatus
 from incidents.models import ComponentStatus, Customer, Incident, Language, Severity, Status
 from incidents.visibility import Visibility, texts_for
 from reports import facts, formatting
@@ -80,6 +81,8 @@ def report_context(incident: Incident, customer: Customer, *, review: PostIncide
         "impact": _impact(incident, customer, result, review),
         "analysis": _analysis(incident, customer, review),
         "log": _log(messages, clock),
+        "playbook": facts.playbook_rows(scope, clock),
+        "followup": _followup(facts.follow_up(scope), clock),
         "metrics": {
             "rows": formatting.metric_rows(result, clock),
             "late_gaps": formatting.late_gap_lines(result.cadence, clock),
@@ -144,6 +147,25 @@ def _analysis(incident: Incident, customer: Customer, review: PostIncidentReview
         "lessons_learned": _markdown(review.lessons_learned if review else ""),
         "actions": [{"description": action.description, "owner": action.owner,
                      "due": day(action.due_date, language)} for action in actions],
+    }
+
+
+def _followup(follow: facts.FollowUp, clock: Clock) -> dict[str, Any]:
+    """The credit decision (undecided: not shown) and the customer's open actions, overdue ones marked."""
+    credit = follow.compensation
+    decided = credit is not None and credit.is_decided
+    return {
+        "credit": {
+            "status": label(CompensationStatus, credit.status),
+            "amount": f"{number_format(credit.amount or 0, 2, use_l10n=True)} {credit.currency}",
+            "proposed": f"{number_format(credit.proposed_amount, 2, use_l10n=True)} {credit.currency}",
+            "adjusted": credit.status == CompensationStatus.ADJUSTED,
+            "declined": credit.status == CompensationStatus.DECLINED,
+            "reason": credit.reason,
+            "decided": clock.date_time(credit.decided_at),
+        } if decided else None,
+        "actions": [{"title": action.title, "owner": action.owner_label, "due": clock.date_time(action.due_at),
+                     "overdue": action.due_at < clock.now} for action in follow.actions],
     }
 
 

@@ -16,6 +16,9 @@ from django.db.models import Count, Prefetch
 from django.utils import timezone
 
 from comms.models import Communication, Delivery, MessageKind
+from core.formatting import Clock
+from followup.models import Compensation, RemediationAction
+from followup.selectors import compensation_of, open_actions
 from incidents.models import (
     ComponentChange,
     Customer,
@@ -25,6 +28,8 @@ from incidents.models import (
     RegulatoryClock,
     UpdateKind,
 )
+from playbook import selectors as playbook_selectors
+from playbook.models import Phase
 from reports import metrics
 from reports.metrics import Change, Point
 
@@ -177,3 +182,29 @@ def compute_metrics(scope: Scope, *, timeline: list[Point], changes: list[Change
         credit_rate=credit_rate,
         credit=metrics.sla_credit(total, credit_rate),
     )
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """The follow-up the customer is owed: this incident's credit decision, and every open action of theirs."""
+
+    compensation: Compensation | None
+    actions: list[RemediationAction]
+
+
+def follow_up(scope: Scope) -> FollowUp:
+    return FollowUp(compensation=compensation_of(scope.incident, scope.customer),
+                    actions=list(open_actions([scope.customer.pk])))
+
+
+# --- the response playbook (roles and the completed checklist) -------------------------------
+
+
+def playbook_rows(scope: Scope, clock: Clock) -> dict[str, list[dict[str, str]]]:
+    """The filled roles and the checklist items done, as the report shows them (in the customer's language)."""
+    language = scope.customer.language
+    roles = [{"role": slot.label, "person": slot.person_name} for slot in playbook_selectors.role_slots(scope.incident)
+             if slot.person_name]
+    done = [{"phase": str(Phase(item.phase).label), "item": item.text(language), "at": clock.date_time(item.done_at)}
+            for item in playbook_selectors.completed_items(scope.incident)]
+    return {"roles": roles, "done": done}

@@ -107,3 +107,22 @@ class ReportRender(models.Model):
     @property
     def in_progress(self) -> bool:
         return self.status in IN_PROGRESS
+
+
+class StoredFile(models.Model):
+    """One file of ``reports.storage.DatabaseStorage``: the report PDFs (and any other file Kalm
+    stores through the default storage) in PostgreSQL, so every web node reads what any worker
+    wrote (docs/deploy.md). PDFs are few and ~100 KB; bytea is shared, transactional and in the
+    database's backups, which a second storage service would not be without more operations."""
+
+    name = models.CharField(max_length=300, unique=True)
+    content = models.BinaryField()
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("stored file")
+        verbose_name_plural = _("stored files")
+
+    def __str__(self) -> str:
+        return self.name

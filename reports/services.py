@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from comms.tasks import enqueue
+from followup.services import ReviewLine, actions_sync_from_review
 from incidents.models import Customer, CustomerIncident, Incident
 from reports import rendering
 from reports.models import IN_PROGRESS, PostIncidentReview, RemediationAction, RenderStatus, ReportRender
@@ -75,6 +76,9 @@ def review_save(*, review: PostIncidentReview, actions: list[ActionLine], author
                           position=index)
         for index, line in enumerate(actions)
     )
+    # The lines become tracked actions (status, reminders, evidence) for each customer of the incident.
+    actions_sync_from_review(incident=review.incident, author=author, lines=[
+        ReviewLine(description=line.description, owner=line.owner, due_date=line.due_date) for line in actions])
     return review
 
 

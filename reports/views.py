@@ -9,8 +9,13 @@ from reports.models import ReportRender
 
 
 def pdf_response(render_row: ReportRender, *, number: str) -> FileResponse:
-    response = FileResponse(render_row.file.open("rb"), content_type="application/pdf",
-                            filename=f"{number}-v{render_row.version}.pdf")
+    """The stored PDF; a file missing from the store (a lost disk, a half-done migration to
+    ``KALM_FILE_STORE=database``) is a 404, never a 500."""
+    try:
+        stream = render_row.file.open("rb")
+    except OSError:
+        raise Http404("No such report") from None
+    response = FileResponse(stream, content_type="application/pdf", filename=f"{number}-v{render_row.version}.pdf")
     response["X-Content-SHA256"] = render_row.content_hash
     response["Cache-Control"] = "private, no-store"
     return response

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from comms.directory.addresses import masked_address
 from comms.models import Audience, Channel, MessageKind, MessageTemplate
+from comms.outbox.drills import drill_marked
 from core.formatting import Clock
 from incidents.models import Customer, Incident, RegulatoryClock
 
@@ -56,9 +57,17 @@ def _emails(users) -> list[str]:
     return sorted(set(users.exclude(email="").values_list("email", flat=True)))
 
 
-def staff_notice_send(*, recipients: Iterable[str], subject: str, body: str) -> int:
-    """Mail each recipient separately after commit; returns how many will be mailed."""
+def staff_notice_send(*, recipients: Iterable[str], subject: str, body: str, drill: bool = False,
+                      language: str | None = None) -> int:
+    """Mail each recipient separately after commit; returns how many will be mailed.
+
+    ``drill``: the notice is about a drill (flows.drills), marked as such like its stakeholder
+    messages, in ``language`` (the notice's; default the site language).
+    """
     addresses = sorted(set(recipients))
+    if drill:
+        subject, body, _html, _short = drill_marked(subject=subject, body_text=body, body_html="", short_text="",
+                                                    language=language or settings.LANGUAGE_CODE)
     if addresses:
         transaction.on_commit(lambda: _send(addresses, subject, body))
     return len(addresses)
@@ -86,7 +95,8 @@ def update_reminder(*, incident: Incident, due_at: datetime, holding: bool) -> i
                  "postpone it with a reason, on the incident page:\n%(url)s") % {
             **_about(incident), "due": _moment(incident, due_at), "then": then}
         subject = _("Update due at %(due)s: %(incident)s") % {**_about(incident), "due": _moment(incident, due_at)}
-    return staff_notice_send(recipients=account_manager_emails(incident), subject=subject, body=body)
+    return staff_notice_send(recipients=account_manager_emails(incident), subject=subject, body=body,
+                             drill=incident.is_drill)
 
 
 def update_overdue(*, incident: Incident, due_at: datetime) -> int:
@@ -98,7 +108,7 @@ def update_overdue(*, incident: Incident, due_at: datetime) -> int:
         body = _("The public update for %(incident)s was promised for %(due)s and is %(minutes)d minutes late. "
                  "Stakeholders have heard nothing since.\n\n%(url)s") % values
     return staff_notice_send(recipients=manager_emails() + account_manager_emails(incident), subject=subject,
-                             body=body)
+                             body=body, drill=incident.is_drill)
 
 
 def clock_reminder(*, clock: RegulatoryClock, fraction: float) -> int:
@@ -113,7 +123,7 @@ def clock_reminder(*, clock: RegulatoryClock, fraction: float) -> int:
                  "regulatory-notification template, file it, and mark it filed on the incident page:\n%(url)s"
                  ) % values
     recipients = account_manager_emails(incident) + manager_emails()
-    return staff_notice_send(recipients=recipients, subject=subject, body=body)
+    return staff_notice_send(recipients=recipients, subject=subject, body=body, drill=incident.is_drill)
 
 
 def post_incident_reminder(*, incident: Incident, due_at: datetime) -> int:
@@ -123,7 +133,8 @@ def post_incident_reminder(*, incident: Incident, due_at: datetime) -> int:
         subject = _("Post-incident summary due at %(due)s: %(incident)s") % values
         body = _("The post-incident summary for %(incident)s is due at %(due)s (24 hours after resolution)."
                  "\n\n%(url)s") % values
-    return staff_notice_send(recipients=account_manager_emails(incident), subject=subject, body=body)
+    return staff_notice_send(recipients=account_manager_emails(incident), subject=subject, body=body,
+                             drill=incident.is_drill)
 
 
 def post_incident_overdue(*, incident: Incident, due_at: datetime) -> int:
@@ -134,7 +145,7 @@ def post_incident_overdue(*, incident: Incident, due_at: datetime) -> int:
         body = _("The post-incident summary for %(incident)s was due at %(due)s and has not been sent."
                  "\n\n%(url)s") % values
     return staff_notice_send(recipients=manager_emails() + account_manager_emails(incident), subject=subject,
-                             body=body)
+                             body=body, drill=incident.is_drill)
 
 
 def endpoint_quarantined(*, customer: Customer, channel: str, address: str, failures: int, error: str) -> int:
@@ -194,7 +205,8 @@ def alert_published_unattended(*, incident: Incident, alerts: int, waited_minute
         body = _("Nobody acted on %(alerts)d alert(s) in the alert inbox within the acknowledgment target of "
                  "%(minutes)d minutes, so Kalm opened %(incident)s and sent the acknowledgment with the default "
                  "wording. Check it and post the next update:\n%(url)s") % values
-    return staff_notice_send(recipients=account_manager_emails(incident), subject=subject, body=body)
+    return staff_notice_send(recipients=account_manager_emails(incident), subject=subject, body=body,
+                             drill=incident.is_drill)
 
 
 def _about(incident: Incident) -> dict[str, str]:

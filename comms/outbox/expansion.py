@@ -6,9 +6,18 @@ Delivery is unique per (communication, channel, address)."""
 from django.db import transaction
 from django.utils import timezone
 
-from comms.models import Communication, CommunicationState, Delivery, DeliveryState, Stakeholder
+from comms.models import (
+    EMAIL_ONLY_KINDS,
+    Channel,
+    Communication,
+    CommunicationState,
+    Delivery,
+    DeliveryState,
+    Stakeholder,
+)
 from comms.outbox import coalescing
 from comms.outbox.delivery import communication_finish_if_done
+from comms.outbox.drills import drill_recipients
 from comms.outbox.texts import communication_render
 
 
@@ -47,8 +56,12 @@ def communication_expand(communication_id: int) -> list[int]:
 def _deliveries_for(communication: Communication) -> list[Delivery]:
     now = timezone.now()
     recipients = Stakeholder.objects.filter(pk__in=communication.recipient_ids, is_active=True)
+    drill = communication.incident is not None and communication.incident.is_drill
+    if drill:  # planning chose only internal people; checked again here, where addresses become deliveries
+        recipients = recipients.filter(drill_recipients())
+    email_only = drill or communication.kind in EMAIL_ONLY_KINDS
     pairs = [(stakeholder, channel, address) for stakeholder in recipients.iterator(chunk_size=2000)
-             for channel, address in stakeholder.addresses()]
+             for channel, address in stakeholder.addresses() if not email_only or channel == Channel.EMAIL]
     waits = coalescing.deferred_until(communication, {(channel, address) for _, channel, address in pairs}, now)
     return [
         Delivery(communication=communication, stakeholder=stakeholder, channel=channel, address=address,

@@ -40,6 +40,7 @@ from comms.models import (
     Role,
     Stakeholder,
 )
+from comms.outbox.drills import drill_recipients
 from comms.tasks import enqueue, expand_communication
 from incidents.models import Customer, Incident, IncidentUpdate, Severity, UpdateKind
 
@@ -136,7 +137,7 @@ def plan_messages(
     are added to every context (only names of comms.messages.context.ALLOWED_VARIABLES).
     """
     groups = _recipient_groups(customer, incident_id=incident.pk, kinds=kinds, severity=incident.severity,
-                               forced=forced or {})
+                               forced=forced or {}, drill=incident.is_drill)
     plans: list[PlannedMessage] = []
     contexts: dict[str, dict] = {}  # the facts in each language, shared by that language's audiences
     for (kind, audience, language), ids in sorted(groups.items()):
@@ -151,7 +152,7 @@ def plan_messages(
 
 
 def _recipient_groups(customer: Customer, *, incident_id: int, kinds: list[str], severity: str,
-                      forced: Mapping[str, str]) -> dict[GroupKey, list[int]]:
+                      forced: Mapping[str, str], drill: bool = False) -> dict[GroupKey, list[int]]:
     """Active stakeholders routed for one of ``kinds`` (or forced), grouped by kind × audience × language.
 
     Routing depends on the role alone, so it is decided once per role; the database filters
@@ -169,6 +170,8 @@ def _recipient_groups(customer: Customer, *, incident_id: int, kinds: list[str],
         return {}
     recipients = customer.stakeholders.filter(_wants_incident(customer, incident_id), is_active=True,
                                               role__in=list(kind_of_role)).order_by()
+    if drill:
+        recipients = recipients.filter(drill_recipients())
     groups: dict[GroupKey, list[int]] = defaultdict(list)
     for role, audience, language, ids in _ids_by_role_audience_language(recipients):
         groups[(kind_of_role[role], audience, language)] += ids

@@ -15,6 +15,7 @@ from typing import Any
 from comms.messages.rendering import Rendering, render_for_sending, render_plain
 from comms.messages.templates import message_template_failed
 from comms.models import Communication
+from comms.outbox.drills import drill_marked
 from incidents.models import Customer
 
 
@@ -38,7 +39,7 @@ def communication_render(communication_id: int) -> bool:
     A stored template that failed is recorded by the call that wrote the texts
     (comms.messages.templates.message_template_failed).
     """
-    communication = (Communication.objects.select_related("customer")
+    communication = (Communication.objects.select_related("customer", "incident")
                      .filter(pk=communication_id, template_context__isnull=False).first())
     if communication is None:
         return False
@@ -47,9 +48,14 @@ def communication_render(communication_id: int) -> bool:
                               audience=communication.audience, language=communication.language,
                               context=communication.template_context, edited=edited)
     message = rendering.message
+    subject, body_text, body_html, short_text = (message.subject, message.body_text, message.body_html,
+                                                 message.short_text)
+    if communication.incident is not None and communication.incident.is_drill:
+        subject, body_text, body_html, short_text = drill_marked(
+            subject=subject, body_text=body_text, body_html=body_html, short_text=short_text,
+            language=communication.language)
     done = bool(Communication.objects.filter(pk=communication.pk, template_context__isnull=False).update(
-        subject=message.subject, body_text=message.body_text, body_html=message.body_html,
-        short_text=message.short_text[:480], template_context=None,
+        subject=subject, body_text=body_text, body_html=body_html, short_text=short_text[:480], template_context=None,
     ))
     if done and rendering.failure is not None:
         # The message went out with the shipped default; the template is marked and staff are told once.

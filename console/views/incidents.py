@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
@@ -30,41 +29,15 @@ from console.forms import (
     IncidentUpdateForm,
     ReopenForm,
 )
-from console.views.timers import ClockRow, IncidentRow, cadence_timers
+from console.views.followup import followup_panel
+from console.views.timers import ClockRow, cadence_timers
 from core.forms import add_service_errors
 from flows import incidents as incident_flow
+from flows.drills import drill_script
 from incidents import selectors
 from incidents.models import Incident, IncidentUpdate
 from incidents.visibility import FACT_VISIBILITY
 from intake.selectors import alerts_of_incident
-
-DASHBOARD_TARGET = "incident-tables"
-
-
-@require_GET
-@staff_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    return render_dashboard(request)
-
-
-def render_dashboard(request: HttpRequest) -> HttpResponse:
-    """The whole page, or only the self-refreshing tables for htmx (polling or a button in them)."""
-    template = "incidents/dashboard.html#incident-tables" if request.htmx else "incidents/dashboard.html"
-    return render(request, template, dashboard_context(request.user, timezone.now()))
-
-
-def dashboard_context(user: AbstractBaseUser, now: datetime) -> dict:
-    """A fixed number of queries however many incidents, clocks or windows there are."""
-    incidents = selectors.open_incidents_for_user(user)
-    rows = [IncidentRow(incident, cadence_timers(incident, now)) for incident in incidents]
-    return {
-        "open_rows": rows,
-        "unacknowledged_rows": [row for row in rows if row.timers.ack is not None],
-        "resolved_incidents": selectors.recently_resolved_for_user(user),
-        "clock_rows": [ClockRow(clock, now) for clock in selectors.running_clocks_for_user(user)],
-        "maintenances": selectors.upcoming_maintenance_for_user(user, now=now),
-        "now": now,
-    }
 
 
 @require_http_methods(["GET", "POST"])
@@ -131,6 +104,8 @@ def render_detail(request: HttpRequest, incident: Incident, *, status: int = 200
         ),
         "visibility": FACT_VISIBILITY,
         "alerts": alerts_of_incident(incident),
+        "followup": followup_panel(request.user, incident),
+        "drill_script": drill_script(incident),  # None for a real incident
         "now": now,
     }
     template = "incidents/incident_detail.html#live" if request.htmx else "incidents/incident_detail.html"

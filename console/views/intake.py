@@ -150,7 +150,8 @@ def alert_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                              % {"number": incident.first_link.number})
             return redirect("incidents:detail", pk=incident.pk)
         if action == "merge":
-            incident = get_object_or_404(incidents_for_user(request.user), pk=_number(request.POST.get("incident")))
+            incident = get_object_or_404(incidents_for_user(request.user).filter(is_drill=False),  # never a drill
+                                         pk=_number(request.POST.get("incident")))
             inbox.merge(alert, incident, actor=request.user)
             messages.success(request, _("Added to %(number)s.") % {"number": incident.first_link.number})
             return redirect("incidents:detail", pk=incident.pk)

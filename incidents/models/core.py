@@ -222,6 +222,7 @@ class Incident(models.Model):
     eta = models.DateTimeField(_("expected resolution"), null=True, blank=True)
     reopen_count = models.PositiveIntegerField(_("times reopened"), default=0)
     external_impact = models.BooleanField(_("external impact (customers of the customer, press)"), default=False)
+    is_drill = models.BooleanField(default=False, db_index=True)
     post_incident_sent_at = models.DateTimeField(_("post-incident summary sent"), null=True, blank=True)
     last_public_update_at = models.DateTimeField(null=True, blank=True)
     next_update_due_at = models.DateTimeField(_("next update due"), null=True, blank=True, db_index=True)

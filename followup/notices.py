@@ -1,0 +1,46 @@
+"""Reminders about remediation actions to MSP staff: before the due date and once it has passed.
+
+Staff notices (comms.messages.staff_notices): short internal e-mails in the site language,
+sent after the tick's transaction commits, so a claim that rolls back never mails.
+"""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from comms.messages.staff_notices import staff_notice_send
+from core.formatting import Clock
+from followup.models import RemediationAction
+
+
+def action_recipients(action: RemediationAction, *, overdue: bool) -> list[str]:
+    """The owner; without an owner who has an address, the customer's account managers (overdue: both)."""
+    owner = [action.owner.email] if action.owner is not None and action.owner.is_active and action.owner.email else []
+    if owner and not overdue:
+        return owner
+    managers = get_user_model().objects.filter(managed_customers=action.customer, is_active=True).exclude(email="")
+    return sorted({*owner, *managers.values_list("email", flat=True)})
+
+
+def action_reminder(*, action: RemediationAction, overdue: bool) -> int:
+    with translation.override(settings.LANGUAGE_CODE):
+        values = {"title": action.title, "customer": action.customer.name, "due": _moment(action, action.due_at),
+                  "url": settings.SITE_URL + reverse("followup:actions") + f"?customer={action.customer.slug}"}
+        if overdue:
+            subject = _("Remediation action overdue: %(title)s (%(customer)s)") % values
+            body = _("The remediation action “%(title)s” for %(customer)s was due at %(due)s and is still open."
+                     "\n\nClose it with evidence of what was done, or agree a new date:\n%(url)s") % values
+        else:
+            subject = _("Remediation action due at %(due)s: %(title)s (%(customer)s)") % values
+            body = _("The remediation action “%(title)s” for %(customer)s is due at %(due)s."
+                     "\n\nClose it with evidence of what was done:\n%(url)s") % values
+    return staff_notice_send(recipients=action_recipients(action, overdue=overdue), subject=subject, body=body)
+
+
+def _moment(action: RemediationAction, value: datetime) -> str:
+    clock = Clock(tz=action.customer.tzinfo, now=timezone.now(), language=translation.get_language() or "en")
+    return f"{clock.date_time(value)} {clock.local(value).tzname()}"
