@@ -45,8 +45,11 @@ def _state(render: ReportRender, number: str, detail: str) -> RenderStateOut:
 
 
 def _pdf(render: ReportRender, number: str) -> HttpResponse:
-    with render.file.open("rb") as stream:
-        response = HttpResponse(stream.read(), content_type="application/pdf")
+    try:
+        with render.file.open("rb") as stream:
+            response = HttpResponse(stream.read(), content_type="application/pdf")
+    except OSError:  # the file is missing from the store: 404, as reports.views does
+        raise Http404("No such report") from None
     response["Content-Disposition"] = f'inline; filename="{number}-v{render.version}.pdf"'
     response["X-Content-SHA256"] = render.content_hash
     return response

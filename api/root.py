@@ -41,6 +41,7 @@ from api.audit import router as audit_router
 from api.incidents import router as incidents_router
 from api.models import ApiToken, TokenState, token_hash
 from api.reports import router as reports_router
+from api.service_reports import router as service_reports_router
 from incidents.selectors import user_is_msp_staff
 
 READ_METHODS = frozenset({"GET", "HEAD"})
@@ -141,6 +142,7 @@ api = KalmAPI(
 api.add_router("/incidents", incidents_router)  # routers live in the apps
 api.add_router("/incidents", reports_router)  # GET /incidents/{number}/report.pdf
 api.add_router("/audit", audit_router)  # GET /audit: the audit trail, read-only, managers only
+api.add_router("/customers", service_reports_router)  # GET /customers/{slug}/service-reports/{YYYY-MM}.pdf
 
 
 def _field_errors(request: HttpRequest, errors: list[dict[str, Any]], *, status: int = 422) -> HttpResponse:

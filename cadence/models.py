@@ -22,3 +22,20 @@ class CadenceEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} {self.key} @ {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class TickRun(models.Model):
+    """When the tick last ran to its end and how long it took: one row per tick, updated in place.
+
+    ``/readyz`` and ``/metrics`` (kalm.health, kalm.metrics) read it to tell a stopped beat or a
+    tick that fails every minute from a healthy one; the ledger above records items, not runs.
+    """
+
+    name = models.CharField(max_length=40, unique=True)  # "tick" (cadence.tasks.tick)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    duration_seconds = models.FloatField()
+    failed = models.PositiveIntegerField(default=0)  # jobs whose finding failed in that run
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.started_at:%Y-%m-%d %H:%M:%S} ({self.duration_seconds:.3f} s)"

@@ -6,6 +6,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from cadence.ledger import Due, TickReport
+from cadence.runs import record_run
 from cadence.tick import find_due, handle_items
 from comms.tasks import enqueue
 
@@ -14,10 +15,15 @@ logger = logging.getLogger(__name__)
 
 @shared_task(ignore_result=True)
 def tick() -> None:
-    """Every minute (beat): reminders, holding updates, escalations, clocks, maintenance (cadence.tick)."""
-    report = tick_dispatch()
+    """Every minute (beat): reminders, holding updates, escalations, clocks, maintenance (cadence.tick).
+
+    A run that got to its end is recorded (cadence.runs) for /readyz and /metrics.
+    """
+    started_at = timezone.now()
+    report = tick_dispatch(started_at)
     if report.dispatched or report.failed:
         logger.info("tick: %s", report)
+    record_run(started_at, timezone.now(), failed=sum(report.failed.values()))
 
 
 @shared_task(ignore_result=True, acks_late=True)

@@ -33,16 +33,20 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cadence.escalation_jobs import ESCALATION_JOBS
+from cadence.followup_jobs import FOLLOWUP_JOBS
 from cadence.incident_jobs import INCIDENT_JOBS
 from cadence.intake_jobs import INTAKE_JOBS
 from cadence.ledger import Due, Job, TickReport
 from cadence.maintenance_jobs import MAINTENANCE_JOBS
 from cadence.models import CadenceEvent
+from cadence.role_jobs import ROLE_JOBS
+from cadence.service_report_jobs import SERVICE_REPORT_JOBS
 
 logger = logging.getLogger(__name__)
 
 JOBS: dict[str, Job] = {job.name: job for job in (*INCIDENT_JOBS, *ESCALATION_JOBS, *MAINTENANCE_JOBS,
-                                                   *INTAKE_JOBS)}
+                                                   *INTAKE_JOBS, *FOLLOWUP_JOBS, *SERVICE_REPORT_JOBS,
+                                                   *ROLE_JOBS)}
 
 
 def tick(now: datetime | None = None) -> TickReport:

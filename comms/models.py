@@ -63,6 +63,17 @@ class MessageKind(models.TextChoices):
     MAINTENANCE_COMPLETED = "maintenance_completed", _("Maintenance completed")
 
 
+class WrittenKind(models.TextChoices):
+    """Messages whose texts Kalm writes itself rather than from an editable template."""
+
+    SERVICE_REPORT = "service_report", _("Monthly service report")
+
+
+COMMUNICATION_KINDS = [*MessageKind.choices, *WrittenKind.choices]
+# Kinds that only e-mail can carry (a PDF or its link with the month's figures): never SMS or chat.
+EMAIL_ONLY_KINDS = {WrittenKind.SERVICE_REPORT}
+
+
 class Stakeholder(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="stakeholders")
     name = models.CharField(_("name"), max_length=200)
@@ -182,7 +193,7 @@ class Communication(models.Model):
     update = models.ForeignKey(IncidentUpdate, null=True, blank=True, on_delete=models.SET_NULL,
                                related_name="communications")
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="communications")
-    kind = models.CharField(max_length=32, choices=MessageKind)
+    kind = models.CharField(max_length=32, choices=COMMUNICATION_KINDS)
     audience = models.CharField(max_length=16, choices=Audience)
     language = models.CharField(max_length=2, choices=Language)
     subject = models.CharField(max_length=300)
@@ -257,7 +268,12 @@ class Delivery(models.Model):
             # The same message never goes to the same address twice, whatever retries or sweeps do.
             models.UniqueConstraint(fields=["communication", "channel", "address"], name="delivery_once"),
         ]
-        indexes = [models.Index(fields=["state", "next_attempt_at"], name="delivery_due")]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="delivery_due"),
+            # The communication log's keyset pages (core.keyset), with and without a state filter.
+            models.Index(fields=["-created_at", "-id"], name="delivery_log"),
+            models.Index(fields=["state", "-created_at", "-id"], name="delivery_state_log"),
+        ]
         verbose_name_plural = "deliveries"
 
     def __str__(self) -> str:

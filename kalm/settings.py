@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.oidc_settings import oidc_role_mapping, openid_connect_apps
 from core.env import env_bool, env_int, env_list, env_site_url, env_str, site_host
+from kalm.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("KALM_VAR_DIR", str(BASE_DIR / "var")))
@@ -70,6 +71,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "kalm.logs.RequestContextMiddleware",  # the request id and path on log lines (KALM_LOG_FORMAT=json)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -211,8 +213,26 @@ STATIC_URL = "/static/"
 # collectstatic writes here; nginx serves it (docker-compose: the kalm-static volume).
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+
+
+def file_store_backend(default: str) -> str:
+    """The default storage's class for KALM_FILE_STORE; anything else stops start-up naming it.
+
+    Report PDFs (and any file saved through the default storage): "filesystem" keeps them under
+    MEDIA_ROOT (one machine: make run, tests); "database" stores them in PostgreSQL
+    (reports.storage), so every web node serves what any worker rendered (production's default,
+    docs/deploy.md).
+    """
+    stores = {"filesystem": "django.core.files.storage.FileSystemStorage",
+              "database": "reports.storage.DatabaseStorage"}
+    store = env_str("KALM_FILE_STORE", default)
+    if store not in stores:
+        raise ImproperlyConfigured(f"KALM_FILE_STORE must be one of {', '.join(stores)}; got {store!r}")
+    return stores[store]
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": file_store_backend("filesystem")},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 MEDIA_ROOT = VAR_DIR / "media"
@@ -246,6 +266,7 @@ KALM_REPLY_TO = env_str("KALM_REPLY_TO", DEFAULT_FROM_EMAIL)
 KALM_DELIVERY_EXTRAS = [
     "statuspage.subscription_mail.subscriber_extras",  # a subscriber's List-Unsubscribe and footer
     "reports.attachments.report_extras",  # the PDF attached to a post-incident summary, when chosen
+    "insight.monthly.mail.service_report_extras",  # the monthly service report's PDF, when chosen
 ]
 if _email_host:
     MAILERS = {
@@ -291,14 +312,15 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 # PDF renders run on their own queue so a burst of reports never delays message delivery.
-CELERY_TASK_ROUTES = {"reports.tasks.*": {"queue": "reports"}}
+CELERY_TASK_ROUTES = {"reports.tasks.*": {"queue": "reports"},  # publishes: statuspage.tasks.enqueue_publish
+                      "insight.tasks.*": {"queue": "reports"}}  # the monthly service report
 # Time-driven work is a tick that finds what is due in the database (docs/architecture.md, decision 3).
 CELERY_BEAT_SCHEDULE = {
     "comms-sweep": {"task": "comms.tasks.sweep", "schedule": 60.0},
     # Cadence: reminders, holding updates, escalations, clocks, maintenance (cadence.tick).
     "cadence-tick": {"task": "cadence.tasks.tick", "schedule": float(env_int("KALM_TICK_SECONDS", 60))},
-    # Re-publish every public status page: uptime bars, "last updated" and the day boundary move on.
-    "statuspage-publish": {"task": "statuspage.tasks.publish_all_status_pages",
+    # Re-publish the status pages the clock has changed: a local midnight, a window's start or end (statuspage.refresh).
+    "statuspage-refresh": {"task": "statuspage.tasks.refresh_status_pages",
                            "schedule": float(env_int("KALM_SNAPSHOT_REFRESH_SECONDS", 180))},
     # Monitoring intake: accepted requests whose task was lost; records older than KALM_INTAKE_KEEP_DAYS.
     "intake-sweep": {"task": "intake.tasks.sweep", "schedule": 60.0},
@@ -306,21 +328,34 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Beat's record of when each entry last ran, beside the other files (not in the working directory).
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+if REDIS_URL:
+    # Beat runs exactly once however many are started (docs/deploy.md): RedBeat keeps the schedule
+    # in Redis and holds a lock there; a second beat waits for it and takes over within
+    # KALM_BEAT_LOCK_SECONDS of the first one dying. A duplicate tick would still do nothing
+    # twice (cadence claims each item in its CadenceEvent ledger; sweeps claim rows), the lock
+    # only saves the work.
+    # (RedBeat 2.4 warns at start that it "falls back" to broker_url/broker_transport_options: it
+    # looks for the bare names, but reads the two CELERY_REDBEAT_REDIS_* below all the same.)
+    CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
+    CELERY_REDBEAT_REDIS_URL = REDIS_URL
+    CELERY_REDBEAT_REDIS_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+    CELERY_REDBEAT_KEY_PREFIX = "kalm:beat"
+    CELERY_REDBEAT_LOCK_TIMEOUT = env_int("KALM_BEAT_LOCK_SECONDS", 30)
+    # The lock is renewed at every wake-up and a waiting beat retries this often: well inside the lock.
+    CELERY_BEAT_MAX_LOOP_INTERVAL = max(1, CELERY_REDBEAT_LOCK_TIMEOUT // 6)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing happens after commit inside web requests: fail fast when the broker is down
 # (the sweeper re-drives the work) instead of holding the request for retries.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # httpx logs every request's full URL at INFO: a Slack or Teams webhook's path is its credential.
-    "loggers": {"django.db.backends": {"level": "INFO"}, "httpx": {"level": "WARNING"}},
-}
+# Plain lines, or KALM_LOG_FORMAT=json: one JSON object per line with the request id and path (kalm.logs).
+KALM_LOG_FORMAT = env_str("KALM_LOG_FORMAT", "plain").strip().lower()
+LOGGING = logging_config(KALM_LOG_FORMAT, env_str("LOG_LEVEL", "INFO"))
+# Celery's worker and beat replace the root logger's handlers with their own plain format unless told not to.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = KALM_LOG_FORMAT != "json"
+# /metrics (kalm.metrics) answers loopback, and other clients that send "Authorization: Bearer <this>".
+KALM_METRICS_TOKEN = env_str("KALM_METRICS_TOKEN")
 
 # Branding and messaging.
 KALM_MSP_NAME = env_str("KALM_MSP_NAME", "Kalm Managed Services")
@@ -333,6 +368,8 @@ KALM_MAIL_DOMAIN = env_str("KALM_MAIL_DOMAIN", "kalm.localhost")  # right-hand s
 # Routine updates to an address that heard about the same incident less than this ago wait until it has
 # passed, then go out as one message (over-communication guard, comms.outbox.coalescing); 0 = never wait.
 KALM_COALESCE_MINUTES = env_int("KALM_COALESCE_MINUTES", 10)
+# Minutes an incident role may stay unacknowledged before the tick escalates it (playbook, cadence.role_jobs).
+KALM_ROLE_ACK_MINUTES = env_int("KALM_ROLE_ACK_MINUTES", 15)
 # Monitoring intake (intake/): how long each received request (with its body) stays on the
 # integration's page.
 KALM_INTAKE_KEEP_DAYS = env_int("KALM_INTAKE_KEEP_DAYS", 7)
@@ -399,3 +436,7 @@ KALM_SNAPSHOT_STALE_SECONDS = env_int("KALM_SNAPSHOT_STALE_SECONDS", 30)
 # the web and worker processes share (Redis); with the per-process cache every change publishes.
 KALM_SNAPSHOT_COALESCE = env_bool("KALM_SNAPSHOT_COALESCE", bool(REDIS_URL))
 KALM_SNAPSHOT_COALESCE_SECONDS = env_int("KALM_SNAPSHOT_COALESCE_SECONDS", 10)  # a lost task frees the key
+# Publishing runs on its own queue, so a burst of publishes never delays a delivery. With several
+# web hosts, one queue per host (KALM_PUBLISH_QUEUES=publish.a,publish.b): every publish goes to
+# each, and each host's publish worker writes its own KALM_SNAPSHOT_DIR (docs/deploy.md).
+KALM_PUBLISH_QUEUES = env_list("KALM_PUBLISH_QUEUES", "publish")

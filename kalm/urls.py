@@ -10,6 +10,7 @@ from django.views.generic import RedirectView
 
 from api.root import api
 from kalm.health import healthz, readyz
+from kalm.metrics import metrics
 
 
 @require_safe
@@ -37,13 +38,19 @@ urlpatterns = [
     path("console/", include("console.urls.comms")),
     path("console/api-tokens/", include("console.urls.tokens")),
     path("console/audit/", include("console.urls.audit")),
+    path("console/drills/", include("console.urls.drills")),
     path("console/monitoring/", include("console.urls.intake")),
+    path("console/playbook/", include("console.urls.playbook")),
+    path("console/followup/", include("console.urls.followup")),
+    path("console/insight/", include("console.urls.insight")),
     path("status/", include("statuspage.urls")),
     path("", include("console.urls.reports")),
+    path("", include("console.urls.service_reports")),  # console/insight/reports/, service-reports/<token>/
     path("api/v1/", api.urls),
     path("intake/", include("intake.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),  # Prometheus: loopback or KALM_METRICS_TOKEN
 ]

@@ -20,7 +20,7 @@ from comms.directory.stakeholders import (
     import_text_from_bytes,
     stakeholder_data_of,
 )
-from comms.models import Audience, Channel, DeliveryState, MessageKind, Role, Stakeholder
+from comms.models import COMMUNICATION_KINDS, Audience, Channel, DeliveryState, Role, Stakeholder
 from core.forms import LARGEST_KEY, BoundedModelMultipleChoiceField, PlainTextForm
 from core.validators import CONTROL_CHARACTERS
 from incidents.models import Component, Customer, Language
@@ -41,7 +41,7 @@ class DeliveryFilterForm(PlainTextForm, forms.Form):
     customer = forms.ModelChoiceField(queryset=Customer.objects.none(), required=False, to_field_name="slug",
                                       empty_label=_("All customers"), label=_("Customer"))
     number = forms.CharField(required=False, max_length=32, label=_("Incident number"))
-    kind = forms.ChoiceField(choices=_with_all(MessageKind.choices, _("All kinds")), required=False,
+    kind = forms.ChoiceField(choices=_with_all(COMMUNICATION_KINDS, _("All kinds")), required=False,
                              label=_("Kind"))
     audience = forms.ChoiceField(choices=_with_all(Audience.choices, _("All audiences")), required=False,
                                  label=_("Audience"))

@@ -618,6 +618,7 @@ def test_openapi_schema_is_public_and_complete(client):
         ("get", "/api/v1/incidents"), ("post", "/api/v1/incidents"), ("get", "/api/v1/incidents/{number}"),
         ("post", "/api/v1/incidents/{number}/updates"), ("post", "/api/v1/incidents/{number}/reopen"),
         ("get", "/api/v1/incidents/{number}/report.pdf"), ("get", "/api/v1/audit"),
+        ("get", "/api/v1/customers/{slug}/service-reports/{month}.pdf"),
     }
     assert {s["scheme"] for s in schema["components"]["securitySchemes"].values()} == {"bearer"}
 

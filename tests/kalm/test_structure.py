@@ -10,8 +10,8 @@ from pathlib import Path
 from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
-APPS = ["core", "incidents", "audit", "comms", "playbook", "followup", "statuspage", "reports", "flows", "insight", "intake",
-        "cadence", "console", "api",
+APPS = ["core", "incidents", "audit", "comms", "playbook", "followup", "statuspage", "reports", "flows", "insight",
+        "intake", "cadence", "console", "api",
         "accounts", "demo", "kalm"]
 
 
