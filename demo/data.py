@@ -23,6 +23,8 @@ from core.texts import merged
 from flows import incidents as incident_flow
 from flows import maintenance as maintenance_flow
 from incidents.models import Component, Customer, Incident
+from playbook import services as playbook_services
+from playbook.models import RotaShift
 from statuspage.models import Subscription
 
 DEMO_PASSWORD = "kalm-demo"  # printed by `make run`; demo machines only
@@ -111,6 +113,7 @@ def load_demo() -> list[str]:
         customer.account_managers.add(anna)
         _stakeholders(customer, spec, created)
     _subscribers(Customer.objects.get(slug="midsize"), created)
+    _standby(anna, maria, created)
     _demo_incident(anna, created)
     _demo_maintenance(anna, created)
     return created
@@ -224,6 +227,17 @@ OLD_TITLE = "Server outage: file server and ERP"
 
 def _english(**texts: tuple[str, str]) -> dict[str, dict[str, str]]:
     return {"en": {name: english for name, (_dutch, english) in texts.items()}}
+
+
+def _standby(on_duty, author, created: list[str]) -> None:
+    """Anna on standby for each of her customers for the next weeks: the critical demo incident gets her as lead."""
+    if RotaShift.objects.exists():
+        return
+    now = timezone.now()
+    for customer in Customer.objects.filter(account_managers=on_duty).order_by("slug"):
+        playbook_services.rota_shift_add(customer=customer, user=on_duty, starts_at=now - timedelta(hours=1),
+                                         ends_at=now + timedelta(days=60), is_override=False, author=author)
+    created.append(f"standby rota: {on_duty.username}")
 
 
 def _demo_incident(author, created: list[str]) -> None:

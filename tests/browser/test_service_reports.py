@@ -8,14 +8,13 @@ from pypdf import PdfReader
 
 from insight.models import ServiceReportSetting
 from tests.factories import UserFactory
-from tests.insight.monthly_month import make_customer, make_month, overlay_pending_translations
+from tests.insight.monthly_month import make_customer, make_month
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def acme(settings, tmp_path):
-    overlay_pending_translations(settings, tmp_path / "locale")
     customer = make_customer(language="de")
     make_month(customer)
     customer.account_managers.add(UserFactory(username="anna", password="anna-browser-pw"))

@@ -49,6 +49,7 @@ def test_signing_in_with_the_idp_lands_on_the_dashboard_as_the_mapped_manager(ne
     sign_in_at_the_idp(page, live_server, sso, "mia")
     expect(page).to_have_url(f"{live_server.url}/console/")
     expect(page.locator(".topbar .account")).to_contain_text("Mia Manager")
+    page.locator(".topbar .nav-more summary").click()  # the set-up pages are under "More"
     expect(page.get_by_role("link", name="Sign-in lockouts")).to_be_visible()  # managers only
     mia = get_user_model().objects.get(email="mia@msp.example")
     assert user_is_manager(mia)

@@ -16,9 +16,6 @@ Known answers (30 days = 2,592,000 s):
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
-
-import polib
 
 from comms.models import Stakeholder
 from followup.models import Compensation, RemediationAction
@@ -109,22 +106,3 @@ def make_month(customer: Customer) -> dict:
 def add_management(customer: Customer, *, email: str = "ceo@acme.example", language: str = "nl") -> Stakeholder:
     return Stakeholder.objects.create(customer=customer, name="Directie", role="management", audience="executive",
                                       language=language, email=email)
-
-
-def overlay_pending_translations(settings, folder: Path) -> None:
-    """Until the lead merges TRANSLATIONS-monthly.txt into locale/, compile it into a catalog of its own
-    in front of LOCALE_PATHS, so the tests read the Dutch and German the merge will ship (no-op after it)."""
-    source = Path(settings.BASE_DIR) / "TRANSLATIONS-monthly.txt"
-    if not source.exists():
-        return
-    lines = [line.split(" | ") for line in source.read_text(encoding="utf-8").splitlines() if line.strip()]
-    for column, language in ((1, "nl"), (2, "de")):
-        catalog = polib.POFile()
-        catalog.metadata = {"Content-Type": "text/plain; charset=UTF-8", "Language": language}
-        for parts in lines:
-            catalog.append(polib.POEntry(msgid=parts[0].replace("\\n", "\n"),
-                                         msgstr=parts[column].replace("\\n", "\n")))
-        target = folder / language / "LC_MESSAGES"
-        target.mkdir(parents=True)
-        catalog.save_as_mofile(str(target / "django.mo"))
-    settings.LOCALE_PATHS = [folder, *settings.LOCALE_PATHS]  # the setting_changed signal resets the caches

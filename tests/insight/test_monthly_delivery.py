@@ -23,7 +23,6 @@ from tests.insight.monthly_month import (
     add_management,
     make_customer,
     make_month,
-    overlay_pending_translations,
 )
 
 pytestmark = pytest.mark.django_db
@@ -32,9 +31,6 @@ BEFORE_MIDNIGHT = datetime(2026, 11, 30, 22, 30, tzinfo=UTC)  # 23:30 on 30 Nove
 AFTER_MIDNIGHT = datetime(2026, 11, 30, 23, 5, tzinfo=UTC)  # 00:05 on 1 December in Amsterdam
 
 
-@pytest.fixture(autouse=True)
-def _catalogs(settings, tmp_path):
-    overlay_pending_translations(settings, tmp_path / "locale")
 
 
 @pytest.fixture

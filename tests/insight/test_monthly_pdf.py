@@ -6,16 +6,13 @@ from datetime import UTC, datetime
 import pytest
 
 from insight.monthly import document
-from tests.insight.monthly_month import NOVEMBER, make_customer, make_month, overlay_pending_translations
+from tests.insight.monthly_month import NOVEMBER, make_customer, make_month
 
 pytestmark = pytest.mark.django_db
 
 GENERATED = datetime(2026, 12, 1, 5, 0, tzinfo=UTC)  # 06:00 in Amsterdam on the 1st
 
 
-@pytest.fixture(autouse=True)
-def _catalogs(settings, tmp_path):
-    overlay_pending_translations(settings, tmp_path / "locale")
 
 
 def pdf_text(pdf: bytes, tmp_path) -> str:
