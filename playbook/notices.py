@@ -9,20 +9,18 @@ Staff have only an e-mail address in Kalm (SMS, Teams and Slack are stakeholders
 channels), so e-mail is the one transport.
 """
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from comms.messages.staff_notices import staff_notice_send
+from comms.messages.staff_notices import staff_notice_send_to_users
 from core.formatting import Clock
 from core.texts import localized
 from incidents.models import Incident, Severity
@@ -34,29 +32,9 @@ from playbook.tokens import ack_token
 Build = Callable[[], tuple[str, str]]  # (subject, body), called with the recipient's language active
 
 
-def language_of(user: AbstractBaseUser) -> str:
-    """The language the user last used the console in (accounts.AccountPreferences), else the site's."""
-    try:
-        chosen = user.kalm_preferences.language  # the reverse accessor: accounts sits above playbook
-    except (AttributeError, ObjectDoesNotExist):
-        chosen = ""
-    return chosen or settings.LANGUAGE_CODE
-
-
 def send_to(users: Iterable[AbstractBaseUser], build: Build, *, incident: Incident) -> int:
-    """One notice per language among ``users``, each built in that language; returns addresses mailed.
-    A drill's notices are marked as such (DRILL / OEFENING / ÜBUNG), as its stakeholder messages are."""
-    by_language: dict[str, set[str]] = defaultdict(set)
-    for user in users:
-        if user.email and user.is_active:
-            by_language[language_of(user)].add(user.email)
-    sent = 0
-    for language, addresses in sorted(by_language.items()):
-        with translation.override(language):
-            subject, body = build()
-        sent += staff_notice_send(recipients=addresses, subject=subject, body=body, drill=incident.is_drill,
-                                  language=language)
-    return sent
+    """One notice per language among ``users``; a drill's are marked (DRILL / OEFENING / ÜBUNG)."""
+    return staff_notice_send_to_users(users, build, drill=incident.is_drill)
 
 
 def managers_and_account_managers(incident: Incident) -> list[AbstractBaseUser]:

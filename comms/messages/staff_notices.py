@@ -9,16 +9,21 @@ that rolls back never mails. A failed send is logged and not retried: the consol
 the same state from the data (due badges, countdowns, clocks), so a lost e-mail never
 hides a deadline.
 
-Staff have no language of their own in Kalm; notices use the site language.
+Notices about the whole team (the cadence's) use the site language; notices to named people
+(``staff_notice_send_to_users``: roles, checklist items, remediation actions) are written in
+each person's console language (``staff_language``).
 """
 
 import logging
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.mail import EmailMessage, mailers
 from django.db import transaction
 from django.db.models import Q
@@ -55,6 +60,31 @@ def manager_emails() -> list[str]:
 
 def _emails(users) -> list[str]:
     return sorted(set(users.exclude(email="").values_list("email", flat=True)))
+
+
+def staff_language(user: AbstractBaseUser) -> str:
+    """The language the user last used the console in (accounts.AccountPreferences), else the site's."""
+    try:
+        chosen = user.kalm_preferences.language  # the reverse accessor: accounts sits above comms
+    except (AttributeError, ObjectDoesNotExist):
+        chosen = ""
+    return chosen or settings.LANGUAGE_CODE
+
+
+def staff_notice_send_to_users(users: Iterable[AbstractBaseUser], build: Callable[[], tuple[str, str]], *,
+                               drill: bool = False) -> int:
+    """One notice per language among ``users`` (active, with an address), ``build()`` giving its
+    (subject, body) with that language active; returns how many addresses will be mailed."""
+    by_language: dict[str, set[str]] = defaultdict(set)
+    for user in users:
+        if user.email and user.is_active:
+            by_language[staff_language(user)].add(user.email)
+    sent = 0
+    for language, addresses in sorted(by_language.items()):
+        with translation.override(language):
+            subject, body = build()
+        sent += staff_notice_send(recipients=addresses, subject=subject, body=body, drill=drill, language=language)
+    return sent
 
 
 def staff_notice_send(*, recipients: Iterable[str], subject: str, body: str, drill: bool = False,

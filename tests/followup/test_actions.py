@@ -9,6 +9,7 @@ import time_machine
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from accounts.models import AccountPreferences
 from audit.models import AuditEvent
 from cadence import tick
 from cadence.models import CadenceEvent
@@ -62,6 +63,20 @@ def test_reminders_before_and_after_due_once_each(action, smtp_server, account_m
     assert sorted(address for address, _subject in overdue) == ["anna@msp.example", "jan@msp.example"]
     assert all(subject.startswith("Remediation action overdue: Replace ageing disks") for _a, subject in overdue)
     assert CadenceEvent.objects.filter(subject=f"action:{action.pk}").count() == 2
+
+
+def test_each_reminder_is_in_its_readers_console_language(action, smtp_server, owner, account_manager,
+                                                          django_capture_on_commit_callbacks):
+    AccountPreferences.objects.create(user=owner, language="de")
+    AccountPreferences.objects.create(user=account_manager, language="nl")
+    run_tick(T0 + timedelta(days=5, minutes=1), django_capture_on_commit_callbacks)
+
+    subjects = {mail.rcpt_tos[0]: " ".join(str(mail.message["Subject"]).split()) for mail in smtp_server.messages}
+    assert subjects["jan@msp.example"].startswith("Korrekturmaßnahme überfällig: Replace ageing disks")
+    assert subjects["anna@msp.example"].startswith("Verbeteractie over tijd: Replace ageing disks")
+    german = next(m for m in smtp_server.messages if m.rcpt_tos == ["jan@msp.example"]).message
+    assert "15.03.2026" in german.get_body(("plain",)).get_content() or "15. März" in german.get_body(
+        ("plain",)).get_content()
 
 
 def test_a_closed_action_is_not_reminded(action, smtp_server, owner, django_capture_on_commit_callbacks):
