@@ -28,6 +28,9 @@ class Site:
 
     @classmethod
     def of(cls, customer: Customer, *, private: bool = False, lang: str = "", token: str = "") -> "Site":
+        # The customer's own language is what the page shows without ``?lang=``: its links need none, so the
+        # page asked for with ``?lang=<its language>`` is the same document as the one without (rendered once).
+        lang = "" if lang == customer.language else lang
         return cls(name=customer.name, slug=customer.slug, time_zone=customer.time_zone, private=private,
                    lang=lang, token=token, since=customer.created_at)
 

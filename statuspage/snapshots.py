@@ -141,13 +141,15 @@ def render_documents(customer: Customer, *, now: datetime | None = None) -> Rend
     for language in languages():
         reads = _Reads(state=state, data=facts.for_another_language(), incidents=incidents, windows=windows,
                        feed_items=feed_items)
-        for variant in _variants(customer, language):
-            site = Site.of(customer, lang="" if variant == DEFAULT_VARIANT else language)
-            for name, render in _renderers(site, language, reads).items():
-                try:
-                    files[(variant, name)] = render()
-                except Exception as error:  # noqa: BLE001 - the page keeps this document's last good file
-                    failures[f"{variant}/{name}"] = _describe(error)
+        variants = _variants(customer, language)  # the customer's language: its variant is also the default
+        site = Site.of(customer, lang=language)
+        for name, render in _renderers(site, language, reads).items():
+            try:
+                body = render()
+            except Exception as error:  # noqa: BLE001 - the page keeps this document's last good file
+                failures.update({f"{variant}/{name}": _describe(error) for variant in variants})
+            else:
+                files.update({(variant, name): body for variant in variants})
     return Rendering(files=files, failures=failures)
 
 
@@ -156,8 +158,8 @@ def _describe(error: Exception) -> str:
 
 
 def _variants(customer: Customer, language: str) -> list[str]:
-    """The customer's own language is also the default variant: the same language, but every link
-    differs (a chosen language's links carry ``?lang=`` on)."""
+    """The customer's own language is also the default variant: the same bytes (``Site.of`` drops a
+    ``?lang=`` naming the customer's language), stored under both names for nginx's lookup."""
     return [language, DEFAULT_VARIANT] if language == customer.language else [language]
 
 
