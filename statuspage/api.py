@@ -32,11 +32,17 @@ from django.utils.translation import gettext as _
 from incidents.models import ComponentChange, ComponentStatus, Customer
 from statuspage.links import incident_url, page_url
 from statuspage.maintenance import MaintenanceState, PublicMaintenanceStatus, maintenance_states
-from statuspage.selectors import component_states, incident_states, last_public_change, page_state
+from statuspage.selectors import (
+    RECENT_READ_LIMIT,
+    component_states,
+    incident_states,
+    last_public_change,
+    page_state,
+)
 from statuspage.states import ComponentState, IncidentState, PageState
 
 Json = dict[str, Any]
-RECENT_LIMIT = 50  # Statuspage lists the 50 most recent incidents and maintenances
+RECENT_LIMIT = RECENT_READ_LIMIT  # Statuspage lists the 50 most recent incidents and maintenances
 
 
 def _shared[T](load: Callable[["ApiData"], T]) -> property:
@@ -61,12 +67,12 @@ class ApiData:
     LANGUAGE_FREE = frozenset({"updated_at", "state", "recent_incidents", "recent_maintenances",
                                "component_changed_at"})
 
-    def __init__(self, customer: Customer, *, now: datetime, query: str = "",
-                 updated_at: datetime | None = None, state: PageState | None = None) -> None:
+    def __init__(self, customer: Customer, *, now: datetime, query: str = "", updated_at: datetime | None = None,
+                 state: PageState | None = None, recent: list[IncidentState] | None = None) -> None:
         self.customer = customer
         self.now = now
         self.query = query  # "?lang=…" for the links, when the document was asked for in a chosen language
-        seeds = {"updated_at": updated_at, "state": state}
+        seeds = {"updated_at": updated_at, "state": state, "recent_incidents": recent}
         self._facts: dict[str, Any] = {name: value for name, value in seeds.items() if value is not None}
         self._texts: dict[str, Any] = {}
 

@@ -17,11 +17,11 @@ from django.utils.translation import gettext as _
 from core.texts import xml_safe
 from incidents.models import Customer
 from statuspage.links import absolute, incident_url, page_url
-from statuspage.selectors import incident_states
+from statuspage.selectors import RECENT_READ_LIMIT, incident_states
 from statuspage.site import Site
 from statuspage.states import IncidentState
 
-FEED_ITEMS = 50
+FEED_ITEMS = RECENT_READ_LIMIT
 
 
 class _Stable:

@@ -48,13 +48,17 @@ from statuspage.states import (
 from statuspage.uptime import UptimeBar, Window, load_changes, uptime_bars, window_start
 
 RECENTLY_RESOLVED_DAYS = 7
+RECENT_READ_LIMIT = 50  # the most recent incidents the JSON and the feeds list (api.RECENT_LIMIT, feeds.FEED_ITEMS)
 
 
 def page_state(customer: Customer, *, now: datetime | None = None, with_uptime: bool = True,
-               with_changes: bool = False, as_of: datetime | None = None) -> PageState:
+               with_changes: bool = False, as_of: datetime | None = None,
+               recent: list[IncidentState] | None = None) -> PageState:
     """Everything the customer's page shows, in a fixed number of queries however many incidents there are.
 
-    ``as_of`` is the last public change (``last_public_change``; read here unless the caller has it)."""
+    ``as_of`` is the last public change (``last_public_change``; read here unless the caller has it).
+    ``recent``: the customer's most recent incidents already read (with changes, newest first; the
+    publisher has them for the JSON and feeds): the page's are taken from them when they hold them all."""
     now = now or timezone.now()
     since = window_start(now, customer.tzinfo)
     maintenances = [m for m in maintenance_states(customer, now=now, since=since) if not m.cancelled]
@@ -66,10 +70,12 @@ def page_state(customer: Customer, *, now: datetime | None = None, with_uptime: 
                            now=now, tz=customer.tzinfo)
     maintained = {c.id for m in maintenances if m.is_active for c in m.components}
     states = component_states(customer, now=now, maintained=maintained, bars=bars, components=components)
-    incidents = incident_states(customer, with_changes=with_changes, where=(
-        Q(incident__status__in=OPEN_STATUSES)
-        | Q(incident__status=Status.RESOLVED, incident__resolved_at__gte=now - timedelta(days=RECENTLY_RESOLVED_DAYS))
-    ))
+    recently = now - timedelta(days=RECENTLY_RESOLVED_DAYS)
+    shown = (Q(incident__status__in=OPEN_STATUSES)
+             | Q(incident__status=Status.RESOLVED, incident__resolved_at__gte=recently))
+    incidents = _shown_among(recent, customer, shown, now=now)
+    if incidents is None:
+        incidents = incident_states(customer, with_changes=with_changes, where=shown)
     active = sorted(
         (i for i in incidents if i.is_open), key=lambda i: (Severity.rank(i.severity), -i.started_at.timestamp())
     )
@@ -90,6 +96,20 @@ def page_state(customer: Customer, *, now: datetime | None = None, with_uptime: 
         maintenance_active=sorted((m for m in maintenances if m.is_active), key=lambda m: m.scheduled_until),
         maintenance_upcoming=sorted((m for m in maintenances if m.is_upcoming), key=lambda m: m.scheduled_for),
     )
+
+
+def _shown_among(recent: list[IncidentState] | None, customer: Customer, shown: Q, *,
+                 now: datetime) -> list[IncidentState] | None:
+    """The page's incidents out of ``recent`` (newest start first), or None when one it shows may be
+    older than the oldest of them (one EXISTS query to tell, when ``recent`` is a full page)."""
+    if recent is None:
+        return None
+    if len(recent) >= RECENT_READ_LIMIT:
+        older = public_incident_links(customer).filter(shown, incident__started_at__lt=recent[-1].started_at)
+        if older.exists():
+            return None
+    since = now - timedelta(days=RECENTLY_RESOLVED_DAYS)
+    return [i for i in recent if i.is_open or (i.resolved_at is not None and i.resolved_at >= since)]
 
 
 def last_public_change(customer: Customer) -> datetime:

@@ -129,11 +129,13 @@ def render_documents(customer: Customer, *, now: datetime | None = None) -> Rend
     # The facts, read once for every language: the states hold ``Localized`` texts and lazy labels,
     # resolved when a document renders in its language.
     as_of = last_public_change(customer)  # "Last updated" and the JSON's updated_at
+    facts = api.ApiData(customer, now=now, updated_at=as_of)
     try:
-        state = page_state(customer, now=now, as_of=as_of, with_changes=True)
+        recent = facts.recent_incidents  # the JSON's and the feeds'; the page's are among them as a rule
+        state = page_state(customer, now=now, as_of=as_of, with_changes=True, recent=recent)
     except Exception as error:  # noqa: BLE001 - logged and shown to staff; the page keeps its last good files
         return Rendering(files={}, failures={f"{language}/*": _describe(error) for language in languages()})
-    facts = api.ApiData(customer, now=now, updated_at=as_of, state=state)
+    facts = api.ApiData(customer, now=now, updated_at=as_of, state=state, recent=recent)
     # The feeds' incidents are the JSON's recent ones (FEED_ITEMS == RECENT_LIMIT; the bytes are compared
     # with the computed feeds in tests/statuspage/test_snapshots.py).
     incidents, windows = facts.recent_incidents, calendar_windows(customer, now=now)

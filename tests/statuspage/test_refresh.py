@@ -100,3 +100,18 @@ def test_a_page_never_published_is_due_and_a_bad_time_zone_does_not_stop_the_run
     Customer.objects.filter(pk=broken.pk).update(time_zone="Mars/Olympus_Mons")
 
     assert due_at(MORNING + timedelta(hours=1)) == [broken.pk]
+
+
+def test_an_old_open_incident_behind_fifty_newer_ones_stays_on_the_page(snapshots, customer, account_manager):
+    """The publisher takes the page's incidents from the 50 most recent it reads anyway, and reads
+    again when an open one may be older than those (statuspage.selectors._shown_among)."""
+    with time_machine.travel(MORNING - timedelta(days=60), tick=False):
+        old = open_incident(customer, account_manager, title="Slow VPN since the migration")
+    for n in range(50):
+        with time_machine.travel(MORNING - timedelta(days=40 - n % 20, hours=n), tick=False):
+            resolve(open_incident(customer, account_manager, title=f"Blip {n}"), account_manager)
+    publish_at(MORNING, customer)
+
+    page = document_path(customer.slug, "en", PAGE).read_text()
+    assert "Slow VPN since the migration" in page and old.customer_links.get().number in page
+    assert "Blip 49" not in page  # resolved weeks ago: not on the page, only in the history and feeds
