@@ -75,7 +75,7 @@ def test_assign_acknowledge_and_escalate_through_a_real_worker(tick_worker, smtp
 
     # Cor never acknowledges: the worker escalates to the lead, once, whatever the ticks.
     later = timezone.now() + timedelta(minutes=settings.KALM_ROLE_ACK_MINUTES + 1)
-    first, second = tick_dispatch(later), tick_dispatch(later)
+    first, _second = tick_dispatch(later), tick_dispatch(later)
     assert first.dispatched["role_ack"] >= 1
     wait_for(lambda: inbox(smtp_server, "anna@msp.example") and any(
         "Not acknowledged" in m["Subject"] for m in inbox(smtp_server, "anna@msp.example")),
