@@ -26,6 +26,9 @@ from core.markdown import markdown_to_plain
 _SERVER_SIDE = (smtplib.SMTPAuthenticationError, smtplib.SMTPHeloError)
 # Stand-ins for the two per-recipient headers in a message serialised once per batch.
 _TO = "kalm-recipient@placeholder.invalid"
+# RFC 5322 dot-atom local part and an ASCII host name: nothing to quote, encode or refuse.
+_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+                            r"@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+")
 _MESSAGE_ID = "<kalm-message-id@placeholder.invalid>"
 
 
@@ -168,7 +171,15 @@ class EmailTransport(Transport):
             return
         if self._sender is None:
             self._sender = self._batch.prep_address(settings.DEFAULT_FROM_EMAIL)
-        self._batch.connection.sendmail(self._sender, [self._batch.prep_address(message.address)], raw)
+        self._batch.connection.sendmail(self._sender, [self._recipient(message.address)], raw)
+
+    def _recipient(self, address: str) -> str:
+        """The envelope address: a plain dot-atom address as it is (what ``prep_address`` returns for it,
+        without parsing a header per message, a fifth of a send's CPU), anything else through it."""
+        if _PLAIN_ADDRESS.fullmatch(address):
+            return address
+        assert self._batch is not None
+        return self._batch.prep_address(address)
 
     def _composed(self, message: OutgoingMessage, message_id: str) -> bytes | None:
         """The message's bytes from the Communication's shared composition; None when it must be built alone.
