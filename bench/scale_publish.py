@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench import percentiles, processes_cpu_seconds  # noqa: E402
-from bench.statuspage import Postgres, ensure_tools  # noqa: E402
+from bench.statuspage import Postgres, ensure_tools, stack_env  # noqa: E402
 from tests.comms.processes import CeleryWorker, RedisServer  # noqa: E402
 from tests.comms.servers import free_port  # noqa: E402
 from tests.statuspage.nginx import Nginx, render_site, write_config  # noqa: E402
@@ -66,14 +66,7 @@ def run(work: Path, stoppable: list, sizes: list[int], changes: int) -> None:
     redis_server = RedisServer()
     stoppable.append(redis_server.start())
     nginx_port = free_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "kalm.settings_production", "SECRET_KEY": secrets.token_urlsafe(48),
-        "DATABASE_URL": postgres.url(), "REDIS_URL": redis_server.url(0), "SECURE_SSL_REDIRECT": "0",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver", "SITE_URL": f"http://127.0.0.1:{nginx_port}",
-        "KALM_TRUSTED_PROXY_COUNT": "1", "KALM_VAR_DIR": str(work / "var"), "STATIC_ROOT": str(work / "static"),
-        "KALM_SNAPSHOT_DIR": str(work / "snapshots"), "LOG_LEVEL": "WARNING",
-    }
+    env = stack_env(work, postgres, redis_server, nginx_port)
     os.environ.update(env)
     for command in (["migrate"], ["collectstatic", "--noinput"]):
         subprocess.run([sys.executable, "manage.py", *command, "--verbosity", "0"], cwd=ROOT, env=env, check=True,

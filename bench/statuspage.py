@@ -181,6 +181,19 @@ def queries_per_hit(paths: list[str]) -> int:
     return total
 
 
+def stack_env(work: Path, postgres: "Postgres", redis_server: RedisServer, nginx_port: int) -> dict[str, str]:
+    """The production settings on the private PostgreSQL and Redis, with every folder under ``work``
+    (also bench/scale_publish.py's)."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "kalm.settings_production", "SECRET_KEY": secrets.token_urlsafe(48),
+        "DATABASE_URL": postgres.url(), "REDIS_URL": redis_server.url(0), "SECURE_SSL_REDIRECT": "0",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver", "SITE_URL": f"http://127.0.0.1:{nginx_port}",
+        "KALM_TRUSTED_PROXY_COUNT": "1", "KALM_VAR_DIR": str(work / "var"), "STATIC_ROOT": str(work / "static"),
+        "KALM_SNAPSHOT_DIR": str(work / "snapshots"), "LOG_LEVEL": "WARNING",
+    }
+
+
 def publish_to_visible(base: str, publishes: int) -> list[float]:
     """Seconds from the console's service call until nginx serves the new text (polled every 50 ms)."""
     from flows import incidents as incident_flow
@@ -233,14 +246,7 @@ def run(work: Path, stoppable: list, args: argparse.Namespace) -> None:
     redis_server = RedisServer()
     stoppable.append(redis_server.start())
     nginx_port = free_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "kalm.settings_production", "SECRET_KEY": secrets.token_urlsafe(48),
-        "DATABASE_URL": postgres.url(), "REDIS_URL": redis_server.url(0), "SECURE_SSL_REDIRECT": "0",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver", "SITE_URL": f"http://127.0.0.1:{nginx_port}",
-        "KALM_TRUSTED_PROXY_COUNT": "1", "KALM_VAR_DIR": str(work / "var"), "STATIC_ROOT": str(work / "static"),
-        "KALM_SNAPSHOT_DIR": str(work / "snapshots"), "LOG_LEVEL": "WARNING",
-    }
+    env = stack_env(work, postgres, redis_server, nginx_port)
     os.environ.update(env)
     for command in (["migrate"], ["collectstatic", "--noinput"], ["load_demo"]):
         subprocess.run([sys.executable, "manage.py", *command, "--verbosity", "0"], cwd=ROOT, env=env, check=True,

@@ -1,6 +1,8 @@
 """What every form in Kalm shares: service errors next to their fields, text free of control
 characters, and component choices that refuse numbers no database can hold."""
 
+from collections.abc import Callable
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
@@ -16,6 +18,19 @@ def add_service_errors(form: Form, error: ValidationError) -> None:
     """Show a service's ValidationError next to the matching form field (or on top)."""
     for field, field_errors in error.message_dict.items():
         form.add_error(field if field in form.fields else None, field_errors)
+
+
+def submit_form[T, R](form: Form, write: Callable[[dict], T], *, done: Callable[[T], R], again: Callable[[], R]) -> R:
+    """The shape of every console form post: valid → the service write → ``done(what it returned)``;
+    invalid input, or a service ValidationError shown on its fields → ``again()`` (the page with 422)."""
+    if form.is_valid():
+        try:
+            written = write(form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return done(written)
+    return again()
 
 
 class PlainTextForm:

@@ -9,7 +9,9 @@ answers 422 on the incident's follow-up page, with the errors next to their fiel
 """
 
 import csv
+from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -32,7 +34,7 @@ from console.forms.followup import (
     ProposeForm,
 )
 from console.views.log import csv_safe
-from core.forms import add_service_errors
+from core.forms import add_service_errors, submit_form
 from flows import followup as followup_flow
 from followup import selectors, services
 from followup.models import Compensation, CustomerEscalation
@@ -76,6 +78,15 @@ def _done(request: HttpRequest, incident: Incident, note: str) -> HttpResponse:
     return redirect("followup:incident", pk=incident.pk)
 
 
+def _submit(request: HttpRequest, incident: Incident, form, *, form_name: str, write: Callable[[dict], Any],
+            note: str | Callable[[Any], str]) -> HttpResponse:
+    """A follow-up form post (``core.forms.submit_form``): back to the incident's follow-up with ``note``,
+    or the page again with the form's errors and 422."""
+    return submit_form(form, write,
+                       done=lambda written: _done(request, incident, note(written) if callable(note) else note),
+                       again=lambda: _page(request, incident, status=422, **{form_name: form}))
+
+
 @require_GET
 @staff_required
 def incident_followup(request: HttpRequest, pk: int) -> HttpResponse:
@@ -87,16 +98,10 @@ def incident_followup(request: HttpRequest, pk: int) -> HttpResponse:
 def escalation_create(request: HttpRequest, pk: int) -> HttpResponse:
     incident = incident_for_user_or_404(request.user, pk=pk)
     form = EscalationForm(request.POST, customers=incident_customers_for_user(request.user, incident))
-    if form.is_valid():
-        try:
-            _escalation, sent = followup_flow.record_escalation(incident=incident, author=request.user,
-                                                                **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            return _done(request, incident, _("Escalation recorded. Management messages on their way: %(count)s")
-                         % {"count": sum(len(message.recipient_ids) for message in sent)})
-    return _page(request, incident, status=422, escalation_form=form)
+    return _submit(request, incident, form, form_name="escalation_form",
+                   write=lambda data: followup_flow.record_escalation(incident=incident, author=request.user, **data),
+                   note=lambda recorded: _("Escalation recorded. Management messages on their way: %(count)s")
+                   % {"count": sum(len(message.recipient_ids) for message in recorded[1])})
 
 
 def _escalation_or_404(request: HttpRequest, pk: int) -> CustomerEscalation:
@@ -111,15 +116,9 @@ def _escalation_or_404(request: HttpRequest, pk: int) -> CustomerEscalation:
 def escalation_close(request: HttpRequest, pk: int) -> HttpResponse:
     escalation = _escalation_or_404(request, pk)
     form = EscalationCloseForm(request.POST)
-    if form.is_valid():
-        try:
-            services.escalation_close(escalation=escalation, resolution=form.cleaned_data["resolution"],
-                                      author=request.user)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            return _done(request, escalation.incident, _("Escalation closed."))
-    return _page(request, escalation.incident, status=422, close_form=form)
+    return _submit(request, escalation.incident, form, form_name="close_form", note=_("Escalation closed."),
+                   write=lambda data: services.escalation_close(escalation=escalation, resolution=data["resolution"],
+                                                                author=request.user))
 
 
 @require_POST
@@ -127,15 +126,10 @@ def escalation_close(request: HttpRequest, pk: int) -> HttpResponse:
 def compensation_propose(request: HttpRequest, pk: int) -> HttpResponse:
     incident = incident_for_user_or_404(request.user, pk=pk)
     form = ProposeForm(request.POST, customers=incident_customers_for_user(request.user, incident))
-    if form.is_valid():
-        try:
-            followup_flow.propose_compensation(incident=incident, customer=form.cleaned_data["customer"],
-                                               author=request.user)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            return _done(request, incident, _("Compensation proposed from the contract and the measured downtime."))
-    return _page(request, incident, status=422, propose_form=form)
+    return _submit(request, incident, form, form_name="propose_form",
+                   write=lambda data: followup_flow.propose_compensation(incident=incident, customer=data["customer"],
+                                                                         author=request.user),
+                   note=_("Compensation proposed from the contract and the measured downtime."))
 
 
 @require_POST
@@ -147,14 +141,9 @@ def compensation_decide(request: HttpRequest, pk: int) -> HttpResponse:
     if not services.may_decide_compensation(request.user):
         raise PermissionDenied
     form = DecisionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.compensation_decide(compensation=compensation, author=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            return _done(request, compensation.incident, _("Compensation decided."))
-    return _page(request, compensation.incident, status=422, decision_form=form)
+    return _submit(request, compensation.incident, form, form_name="decision_form", note=_("Compensation decided."),
+                   write=lambda data: services.compensation_decide(compensation=compensation, author=request.user,
+                                                                   **data))
 
 
 @require_POST
@@ -162,18 +151,18 @@ def compensation_decide(request: HttpRequest, pk: int) -> HttpResponse:
 def action_create(request: HttpRequest, pk: int) -> HttpResponse:
     incident = incident_for_user_or_404(request.user, pk=pk)
     form = ActionForm(request.POST, customers=incident_customers_for_user(request.user, incident))
-    if form.is_valid():
-        customer = form.cleaned_data["customer"]
+
+    def write(data: dict):
         try:
-            services.action_create(customer=customer, incident=incident, title=form.cleaned_data["title"],
-                                   owner=form.cleaned_data["owner"], author=request.user,
-                                   due_at=services.due_at_for(form.cleaned_data["due"], customer))
-        except ValidationError as error:
-            add_service_errors(form, error if "due_at" not in error.message_dict
-                               else ValidationError({"due": error.message_dict["due_at"]}))
-        else:
-            return _done(request, incident, _("Remediation action added."))
-    return _page(request, incident, status=422, action_form=form)
+            return services.action_create(customer=data["customer"], incident=incident, title=data["title"],
+                                          owner=data["owner"], author=request.user,
+                                          due_at=services.due_at_for(data["due"], data["customer"]))
+        except ValidationError as error:  # the service names the stored field; the form asks for "due"
+            if "due_at" in error.message_dict:
+                raise ValidationError({"due": error.message_dict["due_at"]}) from error
+            raise
+
+    return _submit(request, incident, form, form_name="action_form", write=write, note=_("Remediation action added."))
 
 
 @require_GET

@@ -31,7 +31,7 @@ from console.forms import (
 )
 from console.views.followup import followup_panel
 from console.views.timers import ClockRow, cadence_timers
-from core.forms import add_service_errors
+from core.forms import add_service_errors, submit_form
 from flows import incidents as incident_flow
 from flows.drills import drill_script
 from incidents import selectors
@@ -134,14 +134,9 @@ def submit_on_incident(request: HttpRequest, incident: Incident, form: Form, *, 
     """The incident page's forms: validate, run the service write, then refresh (or redirect)
     with ``note`` (or ``note(what the write returned)``); on bad input re-render the page with
     the form's (or the service's) errors and 422."""
-    if form.is_valid():
-        try:
-            written = write(form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            return after_write(request, incident, note(written) if callable(note) else note)
-    return render_detail(request, incident, status=422, **{form_name: form})
+    return submit_form(form, write,
+                       done=lambda written: after_write(request, incident, note(written) if callable(note) else note),
+                       again=lambda: render_detail(request, incident, status=422, **{form_name: form}))
 
 
 def update_posted_note(update: IncidentUpdate) -> str:
