@@ -5,6 +5,8 @@ anything (a ``javascript:`` link, an attribute) that should not reach a page eve
 future Markdown option lets it through.
 """
 
+from functools import lru_cache
+
 import nh3
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
@@ -16,7 +18,14 @@ _ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 
 
 def render_markdown(text: str) -> SafeString:
-    html = _md.render(str(text or ""))
+    return _render(str(text or ""))
+
+
+@lru_cache(maxsize=1024)
+def _render(text: str) -> SafeString:
+    """The HTML of one text, kept: a status page renders the same update on the page, in its live
+    region and in two feeds, in every language (issue 14). Pure and immutable, so safe to share."""
+    html = _md.render(text)
     cleaned = nh3.clean(
         html,
         tags=_ALLOWED_TAGS,

@@ -43,6 +43,7 @@ from statuspage.states import ComponentState, IncidentState, PageState
 
 Json = dict[str, Any]
 RECENT_LIMIT = RECENT_READ_LIMIT  # Statuspage lists the 50 most recent incidents and maintenances
+WINDOWS_READ_LIMIT = RECENT_LIMIT * 2  # cancelled windows are read, then left out
 
 
 def _shared[T](load: Callable[["ApiData"], T]) -> property:
@@ -64,15 +65,16 @@ class ApiData:
     """What the documents read, loaded on first use and shared between them (and their twins)."""
 
     # Loads that hold no text in the active language (times, ids, ``Localized`` texts).
-    LANGUAGE_FREE = frozenset({"updated_at", "state", "recent_incidents", "recent_maintenances",
+    LANGUAGE_FREE = frozenset({"updated_at", "state", "recent_incidents", "maintenance_windows", "recent_maintenances",
                                "component_changed_at"})
 
     def __init__(self, customer: Customer, *, now: datetime, query: str = "", updated_at: datetime | None = None,
-                 state: PageState | None = None, recent: list[IncidentState] | None = None) -> None:
+                 state: PageState | None = None, recent: list[IncidentState] | None = None,
+                 windows: list[MaintenanceState] | None = None) -> None:
         self.customer = customer
         self.now = now
         self.query = query  # "?lang=…" for the links, when the document was asked for in a chosen language
-        seeds = {"updated_at": updated_at, "state": state, "recent_incidents": recent}
+        seeds = {"updated_at": updated_at, "state": state, "recent_incidents": recent, "maintenance_windows": windows}
         self._facts: dict[str, Any] = {name: value for name, value in seeds.items() if value is not None}
         self._texts: dict[str, Any] = {}
 
@@ -99,9 +101,20 @@ class ApiData:
         return incident_states(self.customer, limit=RECENT_LIMIT, with_changes=True)
 
     @_shared
+    def maintenance_windows(self) -> list[MaintenanceState]:
+        """The customer's most recent windows (newest start first), cancelled ones included."""
+        return maintenance_states(self.customer, now=self.now, limit=WINDOWS_READ_LIMIT)
+
+    @_shared
     def recent_maintenances(self) -> list[MaintenanceState]:
-        windows = maintenance_states(self.customer, now=self.now, limit=RECENT_LIMIT * 2)
-        return [m for m in windows if not m.cancelled][:RECENT_LIMIT]
+        return [m for m in self.maintenance_windows if not m.cancelled][:RECENT_LIMIT]
+
+    @property
+    def every_window(self) -> list[MaintenanceState] | None:
+        """All of the customer's windows when the read holds them all (the page and the calendar then
+        need no query of their own), else None."""
+        windows = self.maintenance_windows
+        return windows if len(windows) < WINDOWS_READ_LIMIT else None
 
     @_shared
     def component_changed_at(self) -> dict[int, datetime]:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from incidents.models import Customer
 from statuspage.links import page_url
-from statuspage.maintenance import MaintenanceState, maintenance_states
+from statuspage.maintenance import MaintenanceState, ending_since, maintenance_states
 
 HISTORY = timedelta(days=90)  # past windows kept in the calendar
 LINE_OCTETS = 75
@@ -26,9 +26,14 @@ def calendar_disposition(slug: str) -> str:
     return f'inline; filename="{slug}-maintenance.ics"'
 
 
-def calendar_windows(customer: Customer, *, now: datetime) -> list[MaintenanceState]:
-    """What the calendar lists: windows of the last HISTORY and after, soonest first."""
-    return sorted(maintenance_states(customer, now=now, since=now - HISTORY), key=lambda m: (m.scheduled_for, m.id))
+def calendar_windows(customer: Customer, *, now: datetime,
+                     every_window: list[MaintenanceState] | None = None) -> list[MaintenanceState]:
+    """What the calendar lists: windows of the last HISTORY and after, soonest first. ``every_window``:
+    all of the customer's windows, when the caller has read them (no query then)."""
+    since = now - HISTORY
+    windows = (maintenance_states(customer, now=now, since=since) if every_window is None
+               else ending_since(every_window, since))
+    return sorted(windows, key=lambda m: (m.scheduled_for, m.id))
 
 
 def maintenance_calendar(windows: list[MaintenanceState], *, name: str, slug: str, query: str = "") -> str:

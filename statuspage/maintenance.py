@@ -97,6 +97,14 @@ def maintenance_states(
     return [_state(window, now, customer.language) for window in windows]
 
 
+def ending_since(windows: list[MaintenanceState], since: datetime) -> list[MaintenanceState]:
+    """Out of ``windows`` (all of a customer's, newest start first), the ones ``maintenance_states``
+    reads with ``since``: a publish reads the windows once for the page, its calendar and its JSON."""
+    return [m for m in windows
+            if m.scheduled_until >= since or (m.completed_at is not None and m.completed_at >= since)
+            or m.status == PublicMaintenanceStatus.IN_PROGRESS]
+
+
 def _state(window: Maintenance, now: datetime, written_in: str) -> MaintenanceState:
     status = public_status(window, now)
     started_at = window.started_at

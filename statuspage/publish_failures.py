@@ -20,6 +20,8 @@ logger = logging.getLogger(__name__)
 
 def record(customer: Customer, failures: dict[str, str]) -> None:
     """Make the customer's rows match this publish: new failures logged and stored, recovered ones removed."""
+    if not failures and not PublishFailure.objects.filter(customer=customer).exists():
+        return  # the usual publish: one read, no transaction
     now = timezone.now()
     with transaction.atomic():
         known = {row.document: row for row in PublishFailure.objects.select_for_update().filter(customer=customer)}

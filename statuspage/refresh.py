@@ -29,8 +29,10 @@ UNFINISHED_WINDOWS = [MaintenanceStatus.SCHEDULED, MaintenanceStatus.IN_PROGRESS
 
 
 def record_rendered(customer_id: int, rendered_at: datetime) -> None:
-    """A publish rendered the page as of ``rendered_at``."""
-    PublishedPage.objects.update_or_create(customer_id=customer_id, defaults={"rendered_at": rendered_at})
+    """A publish rendered the page as of ``rendered_at``: one upsert statement (every publish writes it,
+    so no SELECT … FOR UPDATE and transaction around it as ``update_or_create`` would)."""
+    PublishedPage.objects.bulk_create([PublishedPage(customer_id=customer_id, rendered_at=rendered_at)],
+                                      update_conflicts=True, unique_fields=["customer"], update_fields=["rendered_at"])
 
 
 def pages_due(now: datetime) -> list[int]:

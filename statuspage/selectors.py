@@ -33,7 +33,7 @@ from incidents.models import (
     Status,
 )
 from incidents.selectors import components_for_customer, public_incident_links
-from statuspage.maintenance import active_at, maintenance_states
+from statuspage.maintenance import MaintenanceState, active_at, ending_since, maintenance_states
 from statuspage.states import (
     COMPONENT_INDICATOR,
     SEVERITY_INDICATOR,
@@ -53,15 +53,19 @@ RECENT_READ_LIMIT = 50  # the most recent incidents the JSON and the feeds list 
 
 def page_state(customer: Customer, *, now: datetime | None = None, with_uptime: bool = True,
                with_changes: bool = False, as_of: datetime | None = None,
-               recent: list[IncidentState] | None = None) -> PageState:
+               recent: list[IncidentState] | None = None,
+               every_window: list[MaintenanceState] | None = None) -> PageState:
     """Everything the customer's page shows, in a fixed number of queries however many incidents there are.
 
     ``as_of`` is the last public change (``last_public_change``; read here unless the caller has it).
     ``recent``: the customer's most recent incidents already read (with changes, newest first; the
-    publisher has them for the JSON and feeds): the page's are taken from them when they hold them all."""
+    publisher has them for the JSON and feeds): the page's are taken from them when they hold them all.
+    ``every_window``: all of the customer's maintenance windows, when the caller has read them."""
     now = now or timezone.now()
     since = window_start(now, customer.tzinfo)
-    maintenances = [m for m in maintenance_states(customer, now=now, since=since) if not m.cancelled]
+    windows = (maintenance_states(customer, now=now, since=since) if every_window is None
+               else ending_since(every_window, since))
+    maintenances = [m for m in windows if not m.cancelled]
     components = list(components_for_customer(customer))  # ordered by group, so "" (ungrouped) comes first
     bars = {}
     if with_uptime:

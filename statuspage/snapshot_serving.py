@@ -22,7 +22,6 @@ from statuspage.ics import calendar_disposition
 from statuspage.snapshot_store import (
     DEFAULT_VARIANT,
     DOCUMENTS,
-    LANGUAGE_LINK,
     LIVE,
     PAGE,
     cache_control,
@@ -125,6 +124,6 @@ def _language(slug: str, variant: str) -> str:
     if variant != DEFAULT_VARIANT:
         return variant
     try:
-        return os.readlink(Path(page_directory(slug)) / LANGUAGE_LINK)
+        return os.readlink(Path(page_directory(slug)) / DEFAULT_VARIANT)  # the customer's language
     except OSError:
         return settings.LANGUAGE_CODE

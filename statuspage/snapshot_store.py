@@ -3,16 +3,17 @@
 The store mirrors the URLs so a web server can map a request to a file without Python
 (``deploy/nginx.conf`` does exactly that)::
 
-    <KALM_SNAPSHOT_DIR>/<slug>/<variant>/<document>
-    <KALM_SNAPSHOT_DIR>/<slug>/language           symlink whose target names the default language
+    <KALM_SNAPSHOT_DIR>/<slug>/<language>/<document>
+    <KALM_SNAPSHOT_DIR>/<slug>/default            symlink to the customer's language's folder
 
 ``variant`` is ``default`` for a request without a query string and the language code for
-``?lang=<code>``. Every document exists in every variant, also the feeds, JSON, calendar
-and badge: a chosen language's links carry ``?lang=`` on, so the default variant and the
-customer's language's differ in their links, not only in the page's poll URL. ``document``
-is the URL path under ``/status/<slug>/``, except that the page itself is ``index.html``
-and its htmx live fragment ``live.html``. Only a public page has a directory; its presence
-is what lets a request be answered without the database.
+``?lang=<code>``. Every document exists in every variant, also the feeds, JSON, calendar and
+badge: another language's links carry its ``?lang=`` on. The default variant is the
+customer's language's (``?lang=`` naming the customer's language is dropped from links), so
+it is a link to that folder, whose target also names its Content-Language. ``document`` is
+the URL path under ``/status/<slug>/``, except that the page itself is ``index.html`` and its
+htmx live fragment ``live.html``. Only a public page has a directory; its presence is what
+lets a request be answered without the database.
 """
 
 from pathlib import Path
@@ -22,7 +23,6 @@ from django.conf import settings
 from statuspage import api
 
 DEFAULT_VARIANT = "default"
-LANGUAGE_LINK = "language"
 PAGE = "index.html"
 LIVE = "live.html"
 

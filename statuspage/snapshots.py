@@ -7,7 +7,8 @@ response would. A page that is not public (made private, deleted, renamed) has n
 ``publish`` and ``prune_store`` remove it.
 
 Files are written atomically (temp file + ``os.replace``) and only when their bytes
-changed, so an unchanged document keeps its file, its mtime and so its ETag. One lock file
+changed, so an unchanged document keeps its file, its mtime and so its ETag. The default
+variant is a symbolic link to the customer's language's folder (the same bytes). One lock file
 per slug (``flock``) serialises publishing and removal across processes: a removal waits
 for a publish in progress, so a page made private is never re-created afterwards.
 
@@ -36,7 +37,6 @@ from statuspage.selectors import last_public_change, page_state
 from statuspage.site import Site
 from statuspage.snapshot_store import (
     DEFAULT_VARIANT,
-    LANGUAGE_LINK,
     LIVE,
     PAGE,
     document_path,
@@ -71,9 +71,7 @@ def publish(customer: Customer) -> list[str]:
             return []
         rendered_at = timezone.now()
         rendering = render_documents(current, now=rendered_at)
-        changed = [f"{variant}/{name}" for (variant, name), body in rendering.files.items()
-                   if _write(document_path(current.slug, variant, name), body)]
-        _link_language(current)
+        changed = _store(current, rendering.files)
     refresh.record_rendered(current.pk, rendered_at)
     publish_failures.record(current, rendering.failures)
     return changed
@@ -132,13 +130,17 @@ def render_documents(customer: Customer, *, now: datetime | None = None) -> Rend
     facts = api.ApiData(customer, now=now, updated_at=as_of)
     try:
         recent = facts.recent_incidents  # the JSON's and the feeds'; the page's are among them as a rule
-        state = page_state(customer, now=now, as_of=as_of, with_changes=True, recent=recent)
+        every_window = facts.every_window  # the page's, the calendar's and the JSON's windows: one read
+        state = page_state(customer, now=now, as_of=as_of, with_changes=True, recent=recent,
+                           every_window=every_window)
+        windows = calendar_windows(customer, now=now, every_window=every_window)
     except Exception as error:  # noqa: BLE001 - logged and shown to staff; the page keeps its last good files
         return Rendering(files={}, failures={f"{language}/*": _describe(error) for language in languages()})
-    facts = api.ApiData(customer, now=now, updated_at=as_of, state=state, recent=recent)
+    facts = api.ApiData(customer, now=now, updated_at=as_of, state=state, recent=recent,
+                        windows=facts.maintenance_windows)
     # The feeds' incidents are the JSON's recent ones (FEED_ITEMS == RECENT_LIMIT; the bytes are compared
     # with the computed feeds in tests/statuspage/test_snapshots.py).
-    incidents, windows = facts.recent_incidents, calendar_windows(customer, now=now)
+    incidents = facts.recent_incidents
     feed_items: dict[tuple[int, str], str] = {}
     for language in languages():
         reads = _Reads(state=state, data=facts.for_another_language(), incidents=incidents, windows=windows,
@@ -161,7 +163,7 @@ def _describe(error: Exception) -> str:
 
 def _variants(customer: Customer, language: str) -> list[str]:
     """The customer's own language is also the default variant: the same bytes (``Site.of`` drops a
-    ``?lang=`` naming the customer's language), stored under both names for nginx's lookup."""
+    ``?lang=`` naming the customer's language); the store links the one to the other (``_store``)."""
     return [language, DEFAULT_VARIANT] if language == customer.language else [language]
 
 
@@ -214,6 +216,21 @@ def _checked(site: Site, body: bytes) -> bytes:
     return body
 
 
+def _store(customer: Customer, files: Documents) -> list[str]:
+    """Write the language variants' documents that changed and link the default variant to the
+    customer's language's folder (the same bytes, ``_variants``: a link, not a second file each).
+    Returns the ``variant/document`` names whose bytes changed, the default variant's included."""
+    if not files:  # nothing rendered (its state could not be read): the page keeps what it has
+        return []
+    changed = [(variant, name) for (variant, name), body in files.items()
+               if variant != DEFAULT_VARIANT and _write(document_path(customer.slug, variant, name), body)]
+    relinked = _link_default(customer)
+    defaults = [name for variant, name in files if variant == DEFAULT_VARIANT]
+    if not relinked:
+        defaults = [name for variant, name in changed if variant == customer.language]
+    return [f"{variant}/{name}" for variant, name in changed] + [f"{DEFAULT_VARIANT}/{name}" for name in defaults]
+
+
 def _write(path: Path, body: bytes) -> bool:
     """Replace ``path`` with ``body`` atomically; False (and nothing touched) when it already holds it."""
     try:
@@ -233,25 +250,33 @@ def _write(path: Path, body: bytes) -> bool:
     return True
 
 
-def _link_language(customer: Customer) -> None:
-    """``<slug>/language`` → the default variant's language (its Content-Language), replaced atomically."""
-    link = page_directory(customer.slug) / LANGUAGE_LINK
+def _link_default(customer: Customer) -> bool:
+    """``<slug>/default`` → the customer's language's folder, replaced atomically; True when it changed.
+    nginx follows the link; its target also names the default variant's Content-Language."""
+    link = page_directory(customer.slug) / DEFAULT_VARIANT
     try:
         if os.readlink(link) == customer.language:
-            return
-    except OSError:
+            return False
+    except FileNotFoundError:
         pass
-    temporary = link.with_name(f".{LANGUAGE_LINK}.{uuid.uuid4().hex}")
+    except OSError:  # a folder: a store written before the default variant became a link
+        _set_aside(link)
+        (page_directory(customer.slug) / "language").unlink(missing_ok=True)  # what named its language then
+    temporary = link.with_name(f".{DEFAULT_VARIANT}.{uuid.uuid4().hex}")
     os.symlink(customer.language, temporary)
     os.replace(temporary, link)
+    return True
 
 
 def _remove(slug: str) -> None:
     directory = page_directory(slug)
-    if not directory.exists():
-        return
-    # Renaming makes the whole page vanish at once; deleting the files can take its time.
-    doomed = directory.with_name(f".{slug}.{uuid.uuid4().hex}.removed")
+    if directory.exists():
+        _set_aside(directory)
+
+
+def _set_aside(directory: Path) -> None:
+    """Renaming makes the whole folder vanish at once; deleting its files can take its time."""
+    doomed = directory.with_name(f".{directory.name}.{uuid.uuid4().hex}.removed")
     os.rename(directory, doomed)
     shutil.rmtree(doomed, ignore_errors=True)
 

@@ -59,13 +59,42 @@ def test_publish_writes_every_document_in_every_variant(published):
     for variant in VARIANTS:
         for document in DOCUMENTS:
             assert document_path("midsize", variant, document).stat().st_size > 0, (variant, document)
-    assert (page_directory("midsize") / "language").readlink().name == "nl"
+    assert (page_directory("midsize") / "default").readlink().name == "nl", "the default variant is Dutch's"
 
 
 def test_a_second_publish_leaves_unchanged_documents_alone(published):
     before = document_path("midsize", "default", "api/v2/components.json").stat().st_mtime_ns
     assert publish(published) == []
     assert document_path("midsize", "default", "api/v2/components.json").stat().st_mtime_ns == before
+
+
+def test_the_default_variant_follows_the_customers_language(client, published):
+    assert publish(published) == [], "nothing changed, the link included"
+    published.language = "de"
+    published.save()
+    changed = publish(published)
+    # German links lose their ?lang=de, Dutch ones gain ?lang=nl; the default variant is German's now.
+    assert {"default/index.html", "de/index.html", "nl/index.html"} <= set(changed)
+    assert (page_directory("midsize") / "default").readlink().name == "de"
+    response = client.get("/status/midsize/")
+    assert response["Content-Language"] == "de"
+    assert b'<html lang="de">' in response.content
+    assert response.content == document_path("midsize", "de", PAGE).read_bytes()
+
+
+def test_a_store_with_a_default_folder_of_its_own_gets_the_link(client, published):
+    """A store written before the default variant became a link: the next publish replaces the folder."""
+    directory = page_directory("midsize")
+    (directory / "default").unlink()
+    (directory / "default" / "api").mkdir(parents=True)
+    (directory / "default" / PAGE).write_bytes(b"an old copy")
+    (directory / "language").symlink_to("nl")
+    changed = publish(published)
+    assert "default/index.html" in changed
+    assert (directory / "default").readlink().name == "nl"
+    assert not (directory / "language").is_symlink()
+    assert [entry.name for entry in directory.iterdir() if entry.name.startswith(".")] == []
+    assert client.get("/status/midsize/").content == document_path("midsize", "nl", PAGE).read_bytes()
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
