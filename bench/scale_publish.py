@@ -108,16 +108,17 @@ def _cpu() -> tuple[float, float]:
 
 
 def full_publish(size: int) -> None:
-    """Every page rendered and written (as after a deploy), then again with nothing changed."""
+    """Every page rendered and written (as after a deploy: ``publish_many``, the batches of
+    ``tasks.publish_all_status_pages`` and of ``manage.py publish_status_pages``), then again with
+    nothing changed."""
     from incidents.models import Customer
     from statuspage import snapshots
 
     customers = list(Customer.objects.filter(status_page_public=True).order_by("pk"))
     for label in ("full re-publish (every document rendered)", "re-publish, nothing changed"):
         python0, pg0 = _cpu()
-        wall0, written = time.monotonic(), 0
-        for customer in customers:
-            written += len(snapshots.publish(customer))
+        wall0 = time.monotonic()
+        written = sum(len(changed) for changed in snapshots.publish_many(customers).values())
         python, pg = time.process_time() - python0, processes_cpu_seconds("postgres") - pg0
         total = python + pg
         verdict = ""

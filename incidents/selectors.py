@@ -191,7 +191,18 @@ def timeline(incident: Incident, *, user: AbstractBaseUser) -> QuerySet[Incident
 
 
 def components_for_customer(customer: Customer) -> QuerySet[Component]:
-    return customer.components.order_by("group", "position", "name")
+    return customer.components.order_by(*COMPONENT_ORDER)
+
+
+def components_for_customers(customers: list[Customer]) -> dict[int, list[Component]]:
+    """``components_for_customer`` of each customer, in one query."""
+    found: dict[int, list[Component]] = {customer.pk: [] for customer in customers}
+    for component in Component.objects.filter(customer__in=customers).order_by("customer_id", *COMPONENT_ORDER):
+        found[component.customer_id].append(component)
+    return found
+
+
+COMPONENT_ORDER = ("group", "position", "name")  # on the page: ungrouped ("") first
 
 
 # --- cadence, regulatory clocks and maintenance (dashboard and their own pages) ----------
@@ -270,9 +281,11 @@ def public_updates(incident: Incident) -> QuerySet[IncidentUpdate]:
     return public_updates_queryset().filter(incident=incident)
 
 
-def public_incident_links(customer: Customer) -> QuerySet[CustomerIncident]:
-    """The customer's incidents (its own numbers), with facts and public updates prefetched; never a drill."""
-    return customer.incident_links.filter(incident__is_drill=False).select_related("incident").prefetch_related(
+def public_incident_links(customers: list[Customer]) -> QuerySet[CustomerIncident]:
+    """The customers' incidents (their own numbers), with facts and public updates prefetched; never a
+    drill. ``customer_affected``: the incident's affected components of any of these customers."""
+    return CustomerIncident.objects.filter(customer__in=customers, incident__is_drill=False).select_related(
+        "incident").prefetch_related(
         Prefetch(
             "incident__updates",
             queryset=public_updates_queryset(),
@@ -280,7 +293,7 @@ def public_incident_links(customer: Customer) -> QuerySet[CustomerIncident]:
         ),
         Prefetch(
             "incident__affected",
-            queryset=AffectedComponent.objects.filter(component__customer=customer).select_related("component"),
+            queryset=AffectedComponent.objects.filter(component__customer__in=customers).select_related("component"),
             to_attr="customer_affected",
         ),
     )

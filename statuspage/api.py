@@ -46,6 +46,14 @@ RECENT_LIMIT = RECENT_READ_LIMIT  # Statuspage lists the 50 most recent incident
 WINDOWS_READ_LIMIT = RECENT_LIMIT * 2  # cancelled windows are read, then left out
 
 
+def component_changed_at(customers: list[Customer]) -> dict[int, datetime]:
+    """When each component of these customers last changed (by an incident that is not a drill)."""
+    rows = (ComponentChange.objects.filter(component__customer__in=customers, update__incident__is_drill=False)
+            .values("component_id")
+            .annotate(last=Max("update__created_at")).values_list("component_id", "last"))
+    return dict(rows)
+
+
 def _shared[T](load: Callable[["ApiData"], T]) -> property:
     """A value loaded on first use and shared with every ``linking`` twin (a publish renders 8
     documents in 2 variants from one read, not one read per document), and, when it holds no text in
@@ -70,11 +78,12 @@ class ApiData:
 
     def __init__(self, customer: Customer, *, now: datetime, query: str = "", updated_at: datetime | None = None,
                  state: PageState | None = None, recent: list[IncidentState] | None = None,
-                 windows: list[MaintenanceState] | None = None) -> None:
+                 windows: list[MaintenanceState] | None = None, changed_at: dict[int, datetime] | None = None) -> None:
         self.customer = customer
         self.now = now
         self.query = query  # "?lang=…" for the links, when the document was asked for in a chosen language
-        seeds = {"updated_at": updated_at, "state": state, "recent_incidents": recent, "maintenance_windows": windows}
+        seeds = {"updated_at": updated_at, "state": state, "recent_incidents": recent, "maintenance_windows": windows,
+                 "component_changed_at": changed_at}
         self._facts: dict[str, Any] = {name: value for name, value in seeds.items() if value is not None}
         self._texts: dict[str, Any] = {}
 
@@ -109,19 +118,9 @@ class ApiData:
     def recent_maintenances(self) -> list[MaintenanceState]:
         return [m for m in self.maintenance_windows if not m.cancelled][:RECENT_LIMIT]
 
-    @property
-    def every_window(self) -> list[MaintenanceState] | None:
-        """All of the customer's windows when the read holds them all (the page and the calendar then
-        need no query of their own), else None."""
-        windows = self.maintenance_windows
-        return windows if len(windows) < WINDOWS_READ_LIMIT else None
-
     @_shared
     def component_changed_at(self) -> dict[int, datetime]:
-        rows = (ComponentChange.objects.filter(component__customer=self.customer, update__incident__is_drill=False)
-                .values("component_id")
-                .annotate(last=Max("update__created_at")).values_list("component_id", "last"))
-        return dict(rows)
+        return component_changed_at([self.customer])
 
     @_shared
     def updated_at(self) -> datetime:

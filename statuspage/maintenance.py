@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from django.db.models import Prefetch, Q
+from django.db.models import F, Prefetch, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -85,16 +86,38 @@ def maintenance_states(
     customer: Customer, *, now: datetime, since: datetime | None = None, limit: int | None = None
 ) -> list[MaintenanceState]:
     """The customer's windows ending at or after ``since`` (all when None), newest start first; two queries."""
-    windows = customer.maintenances.prefetch_related(
-        Prefetch("components", queryset=Component.objects.filter(customer=customer).order_by("position", "name"))
-    ).order_by("-starts_at", "-pk")
+    windows = _windows([customer]).order_by("-starts_at", "-pk")
     if since is not None:
         windows = windows.filter(
             Q(ends_at__gte=since) | Q(completed_at__gte=since) | Q(status=MaintenanceStatus.IN_PROGRESS)
         )
     if limit is not None:
         windows = windows[:limit]
-    return [_state(window, now, customer.language) for window in windows]
+    return [_state(window, now, customer) for window in windows]
+
+
+def recent_maintenance_states(customers: list[Customer], *, now: datetime,
+                              limit: int) -> dict[int, list[MaintenanceState]]:
+    """Each customer's ``maintenance_states(customer, now=now, limit=limit)``: two queries for all of them
+    (a window function numbers each customer's windows; one customer's are simply cut)."""
+    if len(customers) == 1:
+        return {customers[0].pk: maintenance_states(customers[0], now=now, limit=limit)}
+    newest_first = [F("starts_at").desc(), F("pk").desc()]
+    windows = (_windows(customers)
+               .annotate(place=Window(RowNumber(), partition_by=[F("customer_id")], order_by=newest_first))
+               .filter(place__lte=limit).order_by("customer_id", *newest_first))
+    by_pk = {customer.pk: customer for customer in customers}
+    found: dict[int, list[MaintenanceState]] = {pk: [] for pk in by_pk}
+    for window in windows:
+        found[window.customer_id].append(_state(window, now, by_pk[window.customer_id]))
+    return found
+
+
+def _windows(customers: list[Customer]) -> QuerySet[Maintenance]:
+    """The customers' windows with the components of any of them (``_state`` keeps the window's own)."""
+    return Maintenance.objects.filter(customer__in=customers).prefetch_related(
+        Prefetch("components", queryset=Component.objects.filter(customer__in=customers).order_by("position", "name"))
+    )
 
 
 def ending_since(windows: list[MaintenanceState], since: datetime) -> list[MaintenanceState]:
@@ -105,7 +128,8 @@ def ending_since(windows: list[MaintenanceState], since: datetime) -> list[Maint
             or m.status == PublicMaintenanceStatus.IN_PROGRESS]
 
 
-def _state(window: Maintenance, now: datetime, written_in: str) -> MaintenanceState:
+def _state(window: Maintenance, now: datetime, customer: Customer) -> MaintenanceState:
+    written_in = customer.language
     status = public_status(window, now)
     started_at = window.started_at
     if started_at is None and status != PublicMaintenanceStatus.SCHEDULED:
@@ -128,7 +152,7 @@ def _state(window: Maintenance, now: datetime, written_in: str) -> MaintenanceSt
         expected_impact=Localized.of(window, "expected_impact", written_in=written_in),
         customer_action=Localized.of(window, "customer_action", written_in=written_in),
         components=[ComponentRef(id=c.pk, name=Localized.of(c, "name", written_in=written_in))
-                    for c in window.components.all()],
+                    for c in window.components.all() if c.customer_id == customer.pk],
     )
 
 

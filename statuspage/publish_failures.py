@@ -18,10 +18,17 @@ from statuspage.models import PublishFailure
 logger = logging.getLogger(__name__)
 
 
+def record_many(failures: dict[Customer, dict[str, str]]) -> None:
+    """``record`` for each customer of a publish; one read when, as usual, nothing failed before or now."""
+    failing_before = set(PublishFailure.objects.filter(customer__in=list(failures))
+                         .values_list("customer_id", flat=True).distinct())
+    for customer, documents in failures.items():
+        if documents or customer.pk in failing_before:
+            record(customer, documents)
+
+
 def record(customer: Customer, failures: dict[str, str]) -> None:
     """Make the customer's rows match this publish: new failures logged and stored, recovered ones removed."""
-    if not failures and not PublishFailure.objects.filter(customer=customer).exists():
-        return  # the usual publish: one read, no transaction
     now = timezone.now()
     with transaction.atomic():
         known = {row.document: row for row in PublishFailure.objects.select_for_update().filter(customer=customer)}

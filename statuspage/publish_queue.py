@@ -12,7 +12,7 @@ process's key, so there every change simply enqueues its own publish.
 No countdown/ETA on purpose: a worker holding ETA tasks when Redis drops has been seen to
 crash or lose them on reconnect (celery/celery#8845); a plain task is redelivered
 (``acks_late``). If the broker or the cache is down the change is logged and left to the
-periodic re-publish (``tasks.publish_all_status_pages``, beat).
+periodic job (``tasks.refresh_status_pages``, beat) or the next full re-publish.
 
 Publishes go to their own queues (``KALM_PUBLISH_QUEUES``, default ``publish``): one per web
 host when there are several, each consumed by that host's publish worker writing its own

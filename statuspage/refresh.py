@@ -28,10 +28,10 @@ from statuspage.selectors import RECENTLY_RESOLVED_DAYS
 UNFINISHED_WINDOWS = [MaintenanceStatus.SCHEDULED, MaintenanceStatus.IN_PROGRESS]
 
 
-def record_rendered(customer_id: int, rendered_at: datetime) -> None:
-    """A publish rendered the page as of ``rendered_at``: one upsert statement (every publish writes it,
-    so no SELECT … FOR UPDATE and transaction around it as ``update_or_create`` would)."""
-    PublishedPage.objects.bulk_create([PublishedPage(customer_id=customer_id, rendered_at=rendered_at)],
+def record_rendered(customer_ids: list[int], rendered_at: datetime) -> None:
+    """A publish rendered these pages as of ``rendered_at``: one upsert statement (every publish writes
+    it, so no SELECT … FOR UPDATE and transaction per page as ``update_or_create`` would)."""
+    PublishedPage.objects.bulk_create([PublishedPage(customer_id=pk, rendered_at=rendered_at) for pk in customer_ids],
                                       update_conflicts=True, unique_fields=["customer"], update_fields=["rendered_at"])
 
 

@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 from itertools import groupby
 from operator import attrgetter
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from core.texts import Localized
@@ -45,7 +46,8 @@ from statuspage.states import (
     PageState,
     UpdateState,
 )
-from statuspage.uptime import UptimeBar, Window, load_changes, uptime_bars, window_start
+from statuspage.uptime import Change, UptimeBar, load_changes, uptime_bars, window_start
+from statuspage.uptime import Window as UptimeWindow
 
 RECENTLY_RESOLVED_DAYS = 7
 RECENT_READ_LIMIT = 50  # the most recent incidents the JSON and the feeds list (api.RECENT_LIMIT, feeds.FEED_ITEMS)
@@ -54,24 +56,28 @@ RECENT_READ_LIMIT = 50  # the most recent incidents the JSON and the feeds list 
 def page_state(customer: Customer, *, now: datetime | None = None, with_uptime: bool = True,
                with_changes: bool = False, as_of: datetime | None = None,
                recent: list[IncidentState] | None = None,
-               every_window: list[MaintenanceState] | None = None) -> PageState:
+               every_window: list[MaintenanceState] | None = None, components: list[Component] | None = None,
+               changes: list[Change] | None = None) -> PageState:
     """Everything the customer's page shows, in a fixed number of queries however many incidents there are.
 
     ``as_of`` is the last public change (``last_public_change``; read here unless the caller has it).
     ``recent``: the customer's most recent incidents already read (with changes, newest first; the
     publisher has them for the JSON and feeds): the page's are taken from them when they hold them all.
-    ``every_window``: all of the customer's maintenance windows, when the caller has read them."""
+    ``every_window``, ``components``, ``changes`` (``uptime.load_changes``): read by the caller (a
+    publish reads many pages' at once, ``statuspage.page_facts``)."""
     now = now or timezone.now()
     since = window_start(now, customer.tzinfo)
     windows = (maintenance_states(customer, now=now, since=since) if every_window is None
                else ending_since(every_window, since))
     maintenances = [m for m in windows if not m.cancelled]
-    components = list(components_for_customer(customer))  # ordered by group, so "" (ungrouped) comes first
+    if components is None:
+        components = list(components_for_customer(customer))  # ordered by group, so "" (ungrouped) comes first
     bars = {}
     if with_uptime:
-        windows = [Window(c.id, m.window_start, m.window_end(now)) for m in maintenances for c in m.components]
-        bars = uptime_bars([c.pk for c in components], load_changes(customer, since=since), windows,
-                           now=now, tz=customer.tzinfo)
+        if changes is None:
+            changes = load_changes(customer, since=since)
+        windows = [UptimeWindow(c.id, m.window_start, m.window_end(now)) for m in maintenances for c in m.components]
+        bars = uptime_bars([c.pk for c in components], changes, windows, now=now, tz=customer.tzinfo)
     maintained = {c.id for m in maintenances if m.is_active for c in m.components}
     states = component_states(customer, now=now, maintained=maintained, bars=bars, components=components)
     recently = now - timedelta(days=RECENTLY_RESOLVED_DAYS)
@@ -109,7 +115,7 @@ def _shown_among(recent: list[IncidentState] | None, customer: Customer, shown: 
     if recent is None:
         return None
     if len(recent) >= RECENT_READ_LIMIT:
-        older = public_incident_links(customer).filter(shown, incident__started_at__lt=recent[-1].started_at)
+        older = public_incident_links([customer]).filter(shown, incident__started_at__lt=recent[-1].started_at)
         if older.exists():
             return None
     since = now - timedelta(days=RECENTLY_RESOLVED_DAYS)
@@ -121,6 +127,11 @@ def last_public_change(customer: Customer) -> datetime:
 
     It is the page's "Last updated" and the JSON's ``updated_at``: a moment of the facts, not of the
     publish, so re-publishing an unchanged page writes the same bytes (issue 14)."""
+    return last_public_changes([customer])[customer.pk]
+
+
+def last_public_changes(customers: list[Customer]) -> dict[int, datetime]:
+    """``last_public_change`` of each customer, in one query however many there are."""
     updates = IncidentUpdate.objects.filter(
         incident__customer_links__customer=OuterRef("pk"), is_internal=False, incident__is_drill=False
     ).exclude(message="")
@@ -137,9 +148,9 @@ def last_public_change(customer: Customer) -> datetime:
         "component": Subquery(Component.objects.filter(customer=OuterRef("pk")).order_by("-updated_at")
                               .values("updated_at")[:1]),
     }
-    row = Customer.objects.filter(pk=customer.pk).annotate(**newest).values_list(*newest)
-    moments = [m for m in (row.first() or ()) if m is not None]
-    return max([customer.created_at, *moments])
+    rows = (Customer.objects.filter(pk__in=[c.pk for c in customers]).order_by()
+            .annotate(**newest).values_list("pk", "created_at", *newest))
+    return {pk: max(m for m in moments if m is not None) for pk, *moments in rows}
 
 
 def component_states(customer: Customer, *, now: datetime, maintained: set[int] | None = None,
@@ -169,12 +180,28 @@ def effective_status(status: str, under_maintenance: bool) -> str:
 def incident_states(customer: Customer, *, where: Q | None = None, limit: int | None = None,
                     with_changes: bool = False) -> list[IncidentState]:
     """The customer's incidents (newest start first), public facts only; 3 queries, 4 ``with_changes``."""
-    links = _links(customer, with_changes=with_changes).order_by("-incident__started_at", "-pk")
+    links = _links([customer], with_changes=with_changes).order_by("-incident__started_at", "-pk")
     if where is not None:
         links = links.filter(where)
     if limit is not None:
         links = links[:limit]
-    return [_incident_state(link) for link in links]
+    return [_incident_state(link, customer) for link in links]
+
+
+def recent_incident_states(customers: list[Customer], *, limit: int) -> dict[int, list[IncidentState]]:
+    """Each customer's ``incident_states(customer, limit=limit, with_changes=True)``: 4 queries for all of
+    them (a window function numbers each customer's incidents; one customer's are simply cut)."""
+    if len(customers) == 1:
+        return {customers[0].pk: incident_states(customers[0], limit=limit, with_changes=True)}
+    newest_first = [F("incident__started_at").desc(), F("pk").desc()]
+    links = (_links(customers, with_changes=True)
+             .annotate(place=Window(RowNumber(), partition_by=[F("customer_id")], order_by=newest_first))
+             .filter(place__lte=limit).order_by("customer_id", *newest_first))
+    by_pk = {customer.pk: customer for customer in customers}
+    found: dict[int, list[IncidentState]] = {pk: [] for pk in by_pk}
+    for link in links:
+        found[link.customer_id].append(_incident_state(link, by_pk[link.customer_id]))
+    return found
 
 
 def incident_state(customer: Customer, number: str, *, with_changes: bool = False) -> IncidentState | None:
@@ -183,19 +210,22 @@ def incident_state(customer: Customer, number: str, *, with_changes: bool = Fals
     return found[0] if found else None
 
 
-def _links(customer: Customer, *, with_changes: bool) -> QuerySet[CustomerIncident]:
-    links = public_incident_links(customer)
+def _links(customers: list[Customer], *, with_changes: bool) -> QuerySet[CustomerIncident]:
+    """The customers' incident links with the public facts prefetched: components and changes of any
+    of these customers (``_incident_state`` keeps the link's own customer's)."""
+    links = public_incident_links(customers)
     if with_changes:
         links = links.prefetch_related(Prefetch(
             "incident__public_updates__component_changes",
-            queryset=ComponentChange.objects.filter(component__customer=customer).select_related("component"),
+            queryset=ComponentChange.objects.filter(component__customer__in=customers).select_related("component"),
             to_attr="customer_changes",
         ))
     return links
 
 
-def _incident_state(link: CustomerIncident) -> IncidentState:
+def _incident_state(link: CustomerIncident, customer: Customer) -> IncidentState:
     incident = link.incident
+    affected = [a for a in incident.customer_affected if a.component.customer_id == customer.pk]
     return IncidentState(
         id=link.pk,
         number=link.number,
@@ -209,8 +239,8 @@ def _incident_state(link: CustomerIncident) -> IncidentState:
         workaround=Localized.of(incident, "workaround", written_in=incident.language),
         next_update_due_at=incident.next_update_due_at,
         affected=[
-            _component_state(a.component, a.status, written_in=link.customer.language)
-            for a in sorted(incident.customer_affected, key=lambda a: (a.component.position, a.component.name))
+            _component_state(a.component, a.status, written_in=customer.language)
+            for a in sorted(affected, key=lambda a: (a.component.position, a.component.name))
         ],
         updates=[
             UpdateState(
@@ -218,8 +248,8 @@ def _incident_state(link: CustomerIncident) -> IncidentState:
                 message=Localized.of(u, "message", written_in=incident.language),
                 changes=[
                     ChangeState(component_id=c.component_id, old_status=c.previous_status, new_status=c.status,
-                                name=Localized.of(c.component, "name", written_in=link.customer.language))
-                    for c in getattr(u, "customer_changes", [])
+                                name=Localized.of(c.component, "name", written_in=customer.language))
+                    for c in getattr(u, "customer_changes", []) if c.component.customer_id == customer.pk
                 ],
             )
             for u in incident.public_updates

@@ -17,23 +17,26 @@ template bug) keeps its last good file while the others are published.
 """
 
 import fcntl
+import itertools
+import logging
 import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from django.db import DatabaseError
 from django.utils import timezone
 
 from incidents.models import Customer
-from statuspage import api, documents, publish_failures, refresh
+from statuspage import api, documents, page_facts, publish_failures, refresh
 from statuspage.ics import calendar_windows
 from statuspage.maintenance import MaintenanceState
-from statuspage.selectors import last_public_change, page_state
+from statuspage.selectors import page_state
 from statuspage.site import Site
 from statuspage.snapshot_store import (
     DEFAULT_VARIANT,
@@ -46,6 +49,8 @@ from statuspage.snapshot_store import (
 )
 from statuspage.states import IncidentState, PageState
 
+logger = logging.getLogger(__name__)
+
 Documents = dict[tuple[str, str], bytes]  # (variant, document) → bytes
 FEEDS = {"history.rss": "history-rss", "history.atom": "history-atom"}  # store name → feed kind (URL name)
 
@@ -55,6 +60,9 @@ class SnapshotError(Exception):
     in: ``documents`` refuses to render one.)"""
 
 
+BATCH = 50  # pages whose facts are read together (``page_facts``): a dozen queries per batch, not per page
+
+
 def publish(customer: Customer) -> list[str]:
     """Render the customer's public page into the store; remove it when the page is not public.
 
@@ -62,19 +70,69 @@ def publish(customer: Customer) -> list[str]:
     staff (``statuspage.publish_failures``) until a publish renders it again. Returns the
     ``variant/document`` names whose bytes changed.
     """
-    with page_lock(customer.slug):
-        current = Customer.objects.filter(pk=customer.pk, slug=customer.slug).first()
-        if current is None or not current.status_page_public:
-            _remove(customer.slug)
-            if current is not None:
-                publish_failures.clear(current)
-            return []
-        rendered_at = timezone.now()
-        rendering = render_documents(current, now=rendered_at)
-        changed = _store(current, rendering.files)
-    refresh.record_rendered(current.pk, rendered_at)
-    publish_failures.record(current, rendering.failures)
+    result = publish_many([customer])[customer.pk]
+    if isinstance(result, Exception):
+        raise result
+    return result
+
+
+def publish_many(customers: Iterable[Customer]) -> dict[int, list[str] | Exception]:
+    """``publish`` for many customers, their facts read ``BATCH`` pages at a time: what a full
+    re-publish runs. Returns by customer id the changed names, or why that page could not be
+    published (logged; a page that fails does not stop the others). A database error stops all."""
+    changed: dict[int, list[str] | Exception] = {}
+    for batch in itertools.batched(customers, BATCH):
+        changed |= _publish_batch(list(batch))
     return changed
+
+
+def _publish_batch(customers: list[Customer]) -> dict[int, list[str] | Exception]:
+    """The batch's pages, under their locks from before the read until the last file is written: a
+    change's own publish waits, then renders what changed after this read."""
+    changed: dict[int, list[str] | Exception] = {customer.pk: [] for customer in customers}
+    with ExitStack() as locks:
+        for slug in sorted({customer.slug for customer in customers}):  # one order for all: no deadlock
+            locks.enter_context(page_lock(slug))
+        current = Customer.objects.in_bulk([customer.pk for customer in customers])
+        public = []
+        for customer in customers:
+            found = current.get(customer.pk)
+            if found is not None and found.slug == customer.slug and found.status_page_public:
+                public.append(found)
+            else:  # private, renamed or deleted: not in the store under this slug
+                _remove(customer.slug)
+                if found is not None:
+                    publish_failures.clear(found)
+        rendered_at = timezone.now()
+        facts = _read(public, now=rendered_at)
+        failures = {}
+        for customer in public:
+            try:
+                rendering = render_documents(customer, now=rendered_at, facts=facts.get(customer.pk))
+                changed[customer.pk] = _store(customer, rendering.files)
+            except DatabaseError:
+                raise
+            except Exception as error:  # noqa: BLE001 - a full disk, a permission: logged, the next page goes on
+                logger.exception("status page %s could not be published", customer.slug)
+                changed[customer.pk] = error
+            else:
+                failures[customer] = rendering.failures
+    refresh.record_rendered([customer.pk for customer in failures], rendered_at)
+    publish_failures.record_many(failures)
+    return changed
+
+
+def _read(customers: list[Customer], *, now: datetime) -> dict[int, page_facts.PageFacts]:
+    """The batch's facts; none when bad data fails the batch read: each page then reads its own, so
+    the one at fault fails alone (``render_documents``). A database that fails is everyone's failure."""
+    try:
+        return page_facts.read(customers, now=now)
+    except DatabaseError:
+        raise
+    except Exception:  # noqa: BLE001 - logged; each page tries again on its own
+        logger.exception("status pages %s: the batch read failed; reading each page alone",
+                         ", ".join(customer.slug for customer in customers))
+        return {}
 
 
 def publish_by_id(customer_id: int) -> list[str]:
@@ -118,32 +176,32 @@ class Rendering:
     failures: dict[str, str]  # "variant/document" (or "language/*": its state could not be read) → error
 
 
-def render_documents(customer: Customer, *, now: datetime | None = None) -> Rendering:
-    """Every document of a public page as of ``now``, keyed by (variant, document). One document that
-    fails to render (bad data a check let through, a template bug) fails alone: the others render."""
+def render_documents(customer: Customer, *, now: datetime | None = None,
+                     facts: page_facts.PageFacts | None = None) -> Rendering:
+    """Every document of a public page as of ``now``, keyed by (variant, document), from ``facts`` (read
+    here when not given). One document that fails to render (bad data a check let through, a template
+    bug) fails alone: the others render."""
     now = now or timezone.now()
     files: Documents = {}
     failures: dict[str, str] = {}
     # The facts, read once for every language: the states hold ``Localized`` texts and lazy labels,
     # resolved when a document renders in its language.
-    as_of = last_public_change(customer)  # "Last updated" and the JSON's updated_at
-    facts = api.ApiData(customer, now=now, updated_at=as_of)
     try:
-        recent = facts.recent_incidents  # the JSON's and the feeds'; the page's are among them as a rule
-        every_window = facts.every_window  # the page's, the calendar's and the JSON's windows: one read
-        state = page_state(customer, now=now, as_of=as_of, with_changes=True, recent=recent,
-                           every_window=every_window)
-        windows = calendar_windows(customer, now=now, every_window=every_window)
+        facts = facts or page_facts.read([customer], now=now)[customer.pk]
+        state = page_state(customer, now=now, as_of=facts.as_of, with_changes=True, recent=facts.recent,
+                           every_window=facts.every_window, components=facts.components, changes=facts.changes)
+        windows = calendar_windows(customer, now=now, every_window=facts.every_window)
+    except DatabaseError:
+        raise
     except Exception as error:  # noqa: BLE001 - logged and shown to staff; the page keeps its last good files
         return Rendering(files={}, failures={f"{language}/*": _describe(error) for language in languages()})
-    facts = api.ApiData(customer, now=now, updated_at=as_of, state=state, recent=recent,
-                        windows=facts.maintenance_windows)
+    data = api.ApiData(customer, now=now, updated_at=facts.as_of, state=state, recent=facts.recent,
+                       windows=facts.windows, changed_at=facts.changed_at)
     # The feeds' incidents are the JSON's recent ones (FEED_ITEMS == RECENT_LIMIT; the bytes are compared
     # with the computed feeds in tests/statuspage/test_snapshots.py).
-    incidents = facts.recent_incidents
     feed_items: dict[tuple[int, str], str] = {}
     for language in languages():
-        reads = _Reads(state=state, data=facts.for_another_language(), incidents=incidents, windows=windows,
+        reads = _Reads(state=state, data=data.for_another_language(), incidents=facts.recent, windows=windows,
                        feed_items=feed_items)
         variants = _variants(customer, language)  # the customer's language: its variant is also the default
         site = Site.of(customer, lang=language)

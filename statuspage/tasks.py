@@ -3,11 +3,14 @@ statuspage.snapshots, the once-per-burst rule in statuspage.publish_queue, what 
 in statuspage.refresh). Nothing here imports statuspage.publishing: that module enqueues these
 tasks. Publishes run on the publish queues (``KALM_PUBLISH_QUEUES``), never behind deliveries."""
 
+import itertools
+
 from celery import shared_task
 from django.utils import timezone
 
+from incidents.models import Customer
 from statuspage import refresh, snapshots
-from statuspage.publish_queue import enqueue_once, release
+from statuspage.publish_queue import enqueue_once, publish_queues, release
 
 
 @shared_task(bind=True, ignore_result=True)
@@ -34,8 +37,16 @@ def refresh_status_pages() -> None:
 
 
 @shared_task(ignore_result=True)
+def publish_status_pages(customer_ids: list[int]) -> None:
+    """A batch of pages, their facts read together (``snapshots.publish_many``)."""
+    snapshots.publish_many(Customer.objects.filter(pk__in=customer_ids).order_by("pk"))
+
+
+@shared_task(ignore_result=True)
 def publish_all_status_pages() -> None:
-    """Re-publish every public page and prune the rest: after a deploy that changes how pages look."""
+    """Re-publish every public page and prune the rest: after a deploy that changes how pages look.
+    In batches (``snapshots.BATCH``), one per publish queue: each host's worker fills its own store."""
     snapshots.prune_store()
-    for customer_id in snapshots.public_customer_ids():
-        enqueue_once(customer_id, enqueue_publish)
+    for batch in itertools.batched(snapshots.public_customer_ids(), snapshots.BATCH):
+        for queue in publish_queues():
+            publish_status_pages.apply_async((list(batch),), queue=queue)

@@ -102,17 +102,29 @@ def window_start(now: datetime, tz: tzinfo, days: int = UPTIME_DAYS) -> datetime
 
 def load_changes(customer: Customer, *, since: datetime) -> list[Change]:
     """Component changes that can matter after ``since``: those made since, and those of incidents open then."""
+    return load_changes_of([customer], since={customer.pk: since})[customer.pk]
+
+
+def load_changes_of(customers: list[Customer], *, since: dict[int, datetime]) -> dict[int, list[Change]]:
+    """``load_changes`` of each customer (``since``: by customer id), in one query for all of them."""
+    earliest = min(since.values())
     rows = (
-        ComponentChange.objects.filter(component__customer=customer, update__incident__is_drill=False)
+        ComponentChange.objects.filter(component__customer__in=customers, update__incident__is_drill=False)
         .filter(
-            Q(update__created_at__gte=since)
+            Q(update__created_at__gte=earliest)
             | Q(update__incident__resolved_at__isnull=True)
-            | Q(update__incident__resolved_at__gte=since)
+            | Q(update__incident__resolved_at__gte=earliest)
         )
         .order_by("update__created_at", "update_id", "pk")
-        .values_list("update__incident_id", "component_id", "status", "update__created_at")
+        .values_list("component__customer_id", "update__incident__resolved_at",
+                     "update__incident_id", "component_id", "status", "update__created_at")
     )
-    return [Change(*row) for row in rows]
+    found: dict[int, list[Change]] = {customer.pk: [] for customer in customers}
+    for customer_id, resolved_at, *change in rows:
+        start = since[customer_id]
+        if change[-1] >= start or resolved_at is None or resolved_at >= start:
+            found[customer_id].append(Change(*change))
+    return found
 
 
 def uptime_bars(

@@ -11,7 +11,7 @@ from flows import incidents as incident_flow
 from flows.maintenance import start as maintenance_start
 from statuspage.publish_queue import coalescing_key
 from statuspage.snapshot_store import PAGE, document_path, page_directory
-from statuspage.tasks import publish_all_status_pages, publish_status_page
+from statuspage.tasks import publish_all_status_pages, publish_status_page, publish_status_pages
 from tests.comms.test_worker import use_broker
 from tests.factories import ComponentFactory
 from tests.statuspage.helpers import maintenance
@@ -108,14 +108,18 @@ def test_nothing_is_scheduled_while_snapshots_are_off(queued, settings, incident
     assert queued() == []
 
 
-def test_the_periodic_run_prunes_and_queues_each_public_page_once(queued, snapshots, customer, other_customer):
+def test_the_full_re_publish_prunes_and_queues_the_public_pages_in_batches(queued, snapshots, customer,
+                                                                          other_customer):
     (snapshots / "gone" / "default").mkdir(parents=True)
     publish_all_status_pages()
     assert not (snapshots / "gone").exists()
-    assert sorted(queued()) == sorted([("statuspage.tasks.publish_status_page", [customer.pk]),
-                                       ("statuspage.tasks.publish_status_page", [other_customer.pk])])
-    publish_all_status_pages()
-    assert queued() == [], "both still waiting: coalesced"
+    assert queued() == [("statuspage.tasks.publish_status_pages", [sorted([customer.pk, other_customer.pk])])]
+
+
+def test_a_batch_task_publishes_its_pages(snapshots, customer, other_customer):
+    publish_status_pages([customer.pk, other_customer.pk])
+    assert document_path(customer.slug, "default", PAGE).exists()
+    assert document_path(other_customer.slug, "default", PAGE).exists()
 
 
 def test_a_publish_for_a_deleted_customer_prunes_its_page(snapshots, customer):
