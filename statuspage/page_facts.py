@@ -42,7 +42,7 @@ def read(customers: list[Customer], *, now: datetime) -> dict[int, PageFacts]:
     """The facts of each customer's page as of ``now``, in eleven queries however many customers."""
     if not customers:
         return {}
-    as_of = last_public_changes(customers)
+    as_of = last_public_changes([c.pk for c in customers])
     recent = recent_incident_states(customers, limit=RECENT_LIMIT)
     windows = recent_maintenance_states(customers, now=now, limit=WINDOWS_READ_LIMIT)
     components = components_for_customers(customers)

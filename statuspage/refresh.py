@@ -9,9 +9,12 @@ page's bytes depend on the clock in four ways only, and each is a moment this mo
 * **something is ongoing** (a component not operational, a window in progress): today's bar counts
   its duration up to now, so such a page is refreshed on every run.
 
+A page whose last public change is later than its render is due too: the change's own publish was
+lost (the broker was down) or has not run yet, and the page must not stay behind for good.
+
 Everything else on a page is a moment of the facts ("Last updated" is the last public change,
 ``selectors.last_public_change``), so an idle page is left alone: with 1,000 idle customers a run
-is three queries and a loop over the customers' time zones.
+is six queries and a loop over the customers' time zones.
 """
 
 from collections.abc import Iterable
@@ -23,7 +26,7 @@ from django.db.models import Q
 
 from incidents.models import Component, ComponentStatus, Customer, CustomerIncident, Maintenance, MaintenanceStatus
 from statuspage.models import PublishedPage
-from statuspage.selectors import RECENTLY_RESOLVED_DAYS
+from statuspage.selectors import RECENTLY_RESOLVED_DAYS, last_public_changes
 
 UNFINISHED_WINDOWS = [MaintenanceStatus.SCHEDULED, MaintenanceStatus.IN_PROGRESS]
 
@@ -46,7 +49,14 @@ def pages_due(now: datetime) -> list[int]:
         due |= _passed(_window_boundaries(earliest, now), since)
         due |= _passed(_resolved_expiries(earliest, now), since)
         due |= _ongoing(now) & since.keys()
+        due |= _changed_after(since)
     return sorted(due)
+
+
+def _changed_after(rendered: dict[int, datetime]) -> set[int]:
+    """Pages a public change reached after they were rendered: the change's own publish is still on its
+    way, or was lost (the broker was down when it was made); this run publishes it, not never."""
+    return {pk for pk, changed in last_public_changes(list(rendered)).items() if changed > rendered[pk]}
 
 
 def _passed(moments: Iterable[tuple[int, datetime]], since: dict[int, datetime]) -> set[int]:

@@ -127,10 +127,10 @@ def last_public_change(customer: Customer) -> datetime:
 
     It is the page's "Last updated" and the JSON's ``updated_at``: a moment of the facts, not of the
     publish, so re-publishing an unchanged page writes the same bytes (issue 14)."""
-    return last_public_changes([customer])[customer.pk]
+    return last_public_changes([customer.pk])[customer.pk]
 
 
-def last_public_changes(customers: list[Customer]) -> dict[int, datetime]:
+def last_public_changes(customer_ids: list[int]) -> dict[int, datetime]:
     """``last_public_change`` of each customer, in one query however many there are."""
     updates = IncidentUpdate.objects.filter(
         incident__customer_links__customer=OuterRef("pk"), is_internal=False, incident__is_drill=False
@@ -148,7 +148,7 @@ def last_public_changes(customers: list[Customer]) -> dict[int, datetime]:
         "component": Subquery(Component.objects.filter(customer=OuterRef("pk")).order_by("-updated_at")
                               .values("updated_at")[:1]),
     }
-    rows = (Customer.objects.filter(pk__in=[c.pk for c in customers]).order_by()
+    rows = (Customer.objects.filter(pk__in=customer_ids).order_by()
             .annotate(**newest).values_list("pk", "created_at", *newest))
     return {pk: max(m for m in moments if m is not None) for pk, *moments in rows}
 

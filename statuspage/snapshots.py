@@ -105,7 +105,7 @@ def _publish_batch(customers: list[Customer]) -> dict[int, list[str] | Exception
                     publish_failures.clear(found)
         rendered_at = timezone.now()
         facts = _read(public, now=rendered_at)
-        failures = {}
+        failures: dict[Customer, dict[str, str]] = {}  # the documents that did not render, by page written
         for customer in public:
             try:
                 rendering = render_documents(customer, now=rendered_at, facts=facts.get(customer.pk))
@@ -125,6 +125,8 @@ def _publish_batch(customers: list[Customer]) -> dict[int, list[str] | Exception
 def _read(customers: list[Customer], *, now: datetime) -> dict[int, page_facts.PageFacts]:
     """The batch's facts; none when bad data fails the batch read: each page then reads its own, so
     the one at fault fails alone (``render_documents``). A database that fails is everyone's failure."""
+    if len(customers) < 2:
+        return {}  # one page reads its own, in ``render_documents``, where a failure is recorded
     try:
         return page_facts.read(customers, now=now)
     except DatabaseError:

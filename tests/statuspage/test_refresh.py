@@ -34,6 +34,8 @@ def idle(snapshots, customer, erp):
     """Midsize (Europe/Amsterdam) published in the morning, with nothing going on."""
     customer.created_at = MORNING - timedelta(days=30)
     customer.save(update_fields=["created_at"])
+    # Set up a month ago, not in the real present (later than MORNING): a change after the render.
+    customer.components.update(created_at=customer.created_at, updated_at=customer.created_at)
     publish_at(MORNING, customer)
     return customer
 
@@ -51,7 +53,8 @@ def test_an_idle_page_is_not_due_during_its_day(idle):
 
 
 def test_local_midnight_makes_the_page_due_in_its_own_time_zone(idle):
-    london = CustomerFactory(slug="northwind", time_zone="Europe/London", status_page_public=True)
+    with time_machine.travel(MORNING - timedelta(days=30), tick=False):
+        london = CustomerFactory(slug="northwind", time_zone="Europe/London", status_page_public=True)
     publish_at(MORNING, london)
 
     just_after_amsterdam_midnight = datetime(2026, 1, 14, 23, 0, 30, tzinfo=UTC)  # 23:00 in London
@@ -69,7 +72,8 @@ def test_the_new_day_moves_the_uptime_bars(idle):
 
 
 def test_a_maintenance_window_starting_or_ending_makes_the_page_due(idle, erp):
-    maintenance(idle, start=timedelta(hours=2), hours=1, components=[erp], now=MORNING)
+    with time_machine.travel(MORNING, tick=False):
+        maintenance(idle, start=timedelta(hours=2), hours=1, components=[erp], now=MORNING)
     publish_at(MORNING, idle)  # the window was announced: published at once
 
     assert due_at(MORNING + timedelta(hours=1)) == []
@@ -115,3 +119,15 @@ def test_an_old_open_incident_behind_fifty_newer_ones_stays_on_the_page(snapshot
     page = document_path(customer.slug, "en", PAGE).read_text()
     assert "Slow VPN since the migration" in page and old.customer_links.get().number in page
     assert "Blip 49" not in page  # resolved weeks ago: not on the page, only in the history and feeds
+
+
+def test_a_change_whose_publish_was_lost_is_published_by_the_next_run(idle, account_manager, settings):
+    settings.KALM_STATUS_SNAPSHOTS = False  # the change's own publish is never enqueued (a broker down)
+    with time_machine.travel(MORNING + timedelta(hours=1), tick=False):
+        open_incident(idle, account_manager, title="Mail queue stuck")
+    settings.KALM_STATUS_SNAPSHOTS = True
+    assert due_at(MORNING + timedelta(hours=1, minutes=3)) == [idle.pk]
+    publish_at(MORNING + timedelta(hours=1, minutes=3), idle)
+    assert b"Mail queue stuck" in document_path(idle.slug, "default", PAGE).read_bytes()
+    assert idle.pk not in due_at(MORNING + timedelta(hours=1, minutes=6)), "published: not due for the change again"
+
