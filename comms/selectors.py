@@ -121,6 +121,11 @@ def _endpoints_of(stakeholders: QuerySet[Stakeholder]) -> Q:
     return condition
 
 
+def any_endpoint_quarantined() -> bool:
+    """Whether any endpoint is quarantined at all (as a rule none is): the cheap question first."""
+    return EndpointHealth.objects.filter(quarantined_at__isnull=False).exists()
+
+
 def quarantined_endpoints_for_user(user: AbstractBaseUser, *, limit: int = 20) -> list[EndpointHealth]:
     """Quarantined endpoints that one of the user's customers' active stakeholders uses."""
     stakeholders = Stakeholder.objects.filter(customer__in=customers_for_user(user), is_active=True)

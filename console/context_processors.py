@@ -56,7 +56,9 @@ class DeliveryAlerts:
 
     @cached_property
     def quarantined(self) -> list[EndpointHealth]:
-        endpoints = selectors.quarantined_endpoints_for_user(self._user) if self._is_staff else []
+        if not self._is_staff or not selectors.any_endpoint_quarantined():
+            return []  # the usual page: one step down an index, not a match against every stakeholder
+        endpoints = selectors.quarantined_endpoints_for_user(self._user)
         for endpoint in endpoints:  # the URL's path is a secret: show the host only
             endpoint.shown_address = masked_address(endpoint.channel, endpoint.address)
         return endpoints
@@ -64,7 +66,9 @@ class DeliveryAlerts:
     @cached_property
     def page_failures(self) -> list[PublishFailure]:
         """Status page documents of the user's customers that kept their last good version."""
-        return publish_failures.for_customers(customers_for_user(self._user)) if self._is_staff else []
+        if not self._is_staff or not PublishFailure.objects.exists():
+            return []  # as a rule nothing failed: no join over the user's customers
+        return publish_failures.for_customers(customers_for_user(self._user))
 
 
 def delivery_alerts(request: HttpRequest) -> dict[str, DeliveryAlerts]:

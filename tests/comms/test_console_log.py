@@ -304,11 +304,20 @@ class TestAlerts:
         account_manager.has_perm(VIEW_ALL_PERMISSION)  # the console's staff check has loaded the permissions
         with django_assert_num_queries(0):
             alerts = delivery_alerts(request)["delivery_alerts"]
-        with django_assert_max_num_queries(4):  # staff check, the newest failure, one COUNT, one SELECT
+        with django_assert_max_num_queries(5):  # staff check, the newest failure, one COUNT, one EXISTS, one SELECT
             assert (alerts.failed_count, [e.address for e in alerts.quarantined]) == (0, [TEAMS_URL])
         again = delivery_alerts(request)["delivery_alerts"]
         with django_assert_max_num_queries(2):  # staff check, the newest failure: the count comes from the cache
             assert again.failed_count == 0
+
+    def test_with_nothing_quarantined_or_failing_to_publish_a_page_asks_one_short_question_each(
+            self, rf, account_manager, django_assert_num_queries):
+        request = rf.get(reverse("incidents:dashboard"))
+        request.user = account_manager
+        alerts = delivery_alerts(request)["delivery_alerts"]
+        assert alerts._is_staff
+        with django_assert_num_queries(2):  # EXISTS on the endpoints, EXISTS on the publish failures
+            assert (alerts.quarantined, alerts.page_failures) == ([], [])
 
     def test_quarantined_endpoint_listed_with_release_form(self, rf, account_manager, with_alerts, quarantined,
                                                            other_customer):
