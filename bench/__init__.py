@@ -11,6 +11,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -92,6 +93,17 @@ def bench_environment(**env: str) -> Iterator[dict[str, str]]:
         connections.close_all()
         broker.flushdb()
         drop_database(database_url)
+
+
+def cpu_calibration() -> float:
+    """CPU seconds of a fixed pure-Python loop (10 million additions). This VM's speed differs between
+    days (the same re-publish took 60.6 s of CPU one day and 100.1 s another): figures of different
+    runs compare through this one."""
+    started = time.process_time()
+    total = 0
+    for number in range(10_000_000):
+        total += number
+    return time.process_time() - started
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:

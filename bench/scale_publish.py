@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench import percentiles, processes_cpu_seconds  # noqa: E402
+from bench import cpu_calibration, percentiles, processes_cpu_seconds  # noqa: E402
 from bench.statuspage import Postgres, ensure_tools, stack_env  # noqa: E402
 from tests.comms.processes import CeleryWorker, RedisServer  # noqa: E402
 from tests.comms.servers import free_port  # noqa: E402
@@ -60,7 +60,8 @@ def main() -> None:
 
 
 def run(work: Path, stoppable: list, sizes: list[int], changes: int) -> None:
-    print(f"load average at start: {os.getloadavg()[0]:.2f}; starting a private PostgreSQL and Redis …", flush=True)
+    print(f"load average at start: {os.getloadavg()[0]:.2f}; machine speed: 10 M additions in "
+          f"{cpu_calibration():.2f} s of CPU; starting a private PostgreSQL and Redis …", flush=True)
     postgres = Postgres(work / "pg")
     stoppable.append(postgres.start())
     redis_server = RedisServer()
