@@ -44,7 +44,10 @@ run: messages demo static
 	@echo "  Status page:  http://$(HOST):$(PORT)/status/midsize/"
 	@echo "  Logins:       anna / kalm-demo (account manager), maria / kalm-demo (manager)"
 	@echo ""
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/honcho --procfile Procfile start
+	@# honcho gives each process a PORT of its own (web 8000, worker 8100, beat 8200): the links the
+	@# worker writes (snapshots, messages) must name the web's address, so SITE_URL is fixed here.
+	SITE_URL=$${SITE_URL:-$$($(BIN)/python -c 'from core.env import env_site_url; print(env_site_url())')} \
+		DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/honcho --procfile Procfile start
 
 ## test: install test dependencies, compile translations, run the whole suite
 test: install-dev messages

@@ -25,6 +25,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from django.db.models import Q
+from django.utils.formats import number_format
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -91,7 +92,8 @@ class UptimeBar:
 
     @property
     def percent_label(self) -> str:
-        return f"{self.percent:.2f}"
+        """Two decimals in the active language's style: "99.95" in English, "99,95" in Dutch and German."""
+        return number_format(self.percent, 2)
 
 
 def window_start(now: datetime, tz: tzinfo, days: int = UPTIME_DAYS) -> datetime:

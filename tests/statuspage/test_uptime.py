@@ -176,6 +176,16 @@ def test_bar_on_the_page(get_page, crafted_history):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(("language", "expected"), [("nl", "99,94 % beschikbaarheid"),
+                                                    ("de", "99,94 % Verfügbarkeit")])
+def test_the_uptime_percentage_is_written_as_the_reader_writes_numbers(get_page, crafted_history, language,
+                                                                      expected):
+    with time_machine.travel(NOW, tick=False):
+        _response, page = get_page(lang=language)
+    assert expected in [percent for _days, percent in bars_on_page(page).values()]  # the file server's
+
+
+@pytest.mark.django_db
 def test_page_shows_active_and_upcoming_maintenance(get_page, customer, erp, file_server):
     with time_machine.travel(NOW, tick=False):
         running = maintenance(customer, title="Core switch swap", start=timedelta(hours=-1), components=[erp],
