@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.forms",  # its widget templates, for FORM_RENDERER below
     "django_htmx",
     # Before allauth: accounts/templates/ styles allauth's pages to the console.
     "accounts",
@@ -115,6 +116,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Forms render through TEMPLATES, so templates/django/forms/ can replace a widget's template
+# (select.html: options in one pass, core.templatetags.widgets).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 DATABASES = {
     "default": dj_database_url.config(

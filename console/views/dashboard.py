@@ -57,12 +57,14 @@ def render_dashboard(request: HttpRequest) -> HttpResponse:
 
 def dashboard_context(user: AbstractBaseUser, now: datetime, *, page: str | None = None) -> dict:
     """A fixed number of queries however many incidents, clocks or windows there are."""
-    open_page = Paginator(selectors.open_incidents_by_urgency(user, now=now), PAGE_SIZE).get_page(page)
+    counts = selectors.open_incident_counts(user, now=now)
+    paginator = Paginator(selectors.open_incidents_by_urgency(user, now=now), PAGE_SIZE)
+    paginator.count = counts["open"]  # counted with the rest just above: no second COUNT(*)
+    open_page = paginator.get_page(page)
     incidents = list(open_page)
     roles = roles_by_incident([incident.pk for incident in incidents])
     rows = [IncidentRow(incident, cadence_timers(incident, now), roles.get(incident.pk, [])) for incident in incidents]
     waiting = selectors.unacknowledged_for_user(user, limit=WAITING_SHOWN)
-    counts = selectors.open_incident_counts(user, now=now)
     return {
         "open_page": open_page,
         "open_rows": rows,

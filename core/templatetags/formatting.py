@@ -1,4 +1,4 @@
-"""Kalm's template filters, built in (no ``{% load %}``): ``when``, ``duration``, ``markdown``."""
+"""Kalm's template filters, built in (no ``{% load %}``): ``when``, ``duration``, ``age``, ``markdown``."""
 
 from datetime import date, datetime, timedelta
 
@@ -24,6 +24,15 @@ def duration(value: timedelta | None, style: str = "long") -> str:
     if value is None:
         return "—"
     return duration_short(value) if style == "short" else duration_long(value)
+
+
+@register.filter
+def age(value: datetime | None, now: datetime) -> str:
+    """How long before ``now`` ``value`` was, compact ("2 h 5 min"), as the countdowns beside it;
+    Django's ``timesince`` was a tenth of the dashboard's rendering time."""
+    if not isinstance(value, datetime):
+        return ""
+    return duration_short(max(now - value, timedelta(0)))
 
 
 @register.filter(name="markdown")

@@ -74,3 +74,17 @@ def test_unfilled_roles_are_marked_in_words(as_anna, customer, account_manager):
     page = as_anna.get(reverse("incidents:dashboard")).text
 
     assert "role-unfilled" in page and "unfilled" in page
+
+
+def test_ages_are_compact_and_in_the_readers_language(as_anna, customer, account_manager):
+    opened = timezone.now().replace(second=0, microsecond=0)
+    with time_machine.travel(opened, tick=False):
+        open_incident(customer, account_manager, title="Outage ERP", started_at=opened - timedelta(hours=2, minutes=5))
+    as_anna.post(reverse("set_language"), {"language": "nl", "next": "/console/"})
+
+    with time_machine.travel(opened + timedelta(minutes=40, seconds=10), tick=False):
+        page = as_anna.get(reverse("incidents:dashboard")).text
+
+    row = page.split(">Outage ERP<")[1].split("</tr>")[0]
+    assert ">2 u 45 min</time>" in row, "started 2 h 45 min ago, in Dutch units"
+    assert "(40 min geleden)" in row, "the last public update (the opening) 40 minutes ago"
