@@ -3,6 +3,7 @@
 from datetime import date, datetime, timedelta
 
 from django import template
+from django.utils.html import avoid_wrapping
 from django.utils.safestring import SafeString
 
 from core.formatting import duration_long, duration_short, format_moment
@@ -28,11 +29,11 @@ def duration(value: timedelta | None, style: str = "long") -> str:
 
 @register.filter
 def age(value: datetime | None, now: datetime) -> str:
-    """How long before ``now`` ``value`` was, compact ("2 h 5 min"), as the countdowns beside it;
-    Django's ``timesince`` was a tenth of the dashboard's rendering time."""
+    """How long before ``now`` ``value`` was, compact ("2 h 5 min"), as the countdowns beside it, kept
+    on one line in a narrow column; Django's ``timesince`` was a tenth of the dashboard's rendering time."""
     if not isinstance(value, datetime):
         return ""
-    return duration_short(max(now - value, timedelta(0)))
+    return avoid_wrapping(duration_short(max(now - value, timedelta(0))))
 
 
 @register.filter(name="markdown")

@@ -86,5 +86,5 @@ def test_ages_are_compact_and_in_the_readers_language(as_anna, customer, account
         page = as_anna.get(reverse("incidents:dashboard")).text
 
     row = page.split(">Outage ERP<")[1].split("</tr>")[0]
-    assert ">2 u 45 min</time>" in row, "started 2 h 45 min ago, in Dutch units"
-    assert "(40 min geleden)" in row, "the last public update (the opening) 40 minutes ago"
+    assert ">2\xa0u\xa045\xa0min</time>" in row, "started 2 h 45 min ago, in Dutch units, on one line"
+    assert "(40\xa0min geleden)" in row, "the last public update (the opening) 40 minutes ago"
