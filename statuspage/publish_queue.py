@@ -23,8 +23,9 @@ The enqueue itself is passed in (``tasks.enqueue_publish``): this module sits be
 tasks and ``statuspage.publishing``, so neither has to import the other's caller.
 """
 
+import itertools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.cache import cache
@@ -53,7 +54,7 @@ def enqueue_once(customer_id: int, enqueue: Callable[[int, str], object]) -> boo
 def _enqueue_on(queue: str, customer_id: int, enqueue: Callable[[int, str], object]) -> bool:
     key = coalescing_key(customer_id, queue)
     try:
-        if settings.KALM_SNAPSHOT_COALESCE and not cache.add(key, 1, timeout=settings.KALM_SNAPSHOT_COALESCE_SECONDS):
+        if not _claim(key):
             return False
         enqueue(customer_id, queue)
     except Exception:
@@ -62,6 +63,41 @@ def _enqueue_on(queue: str, customer_id: int, enqueue: Callable[[int, str], obje
         _forget(key)
         return False
     return True
+
+
+def enqueue_batches_once(customer_ids: Iterable[int], enqueue_batch: Callable[[list[int], str], object], *,
+                         size: int) -> int:
+    """Many pages at once (the periodic job at a local midnight): per queue, the pages with no publish
+    waiting there yet, ``size`` to a task, under the same keys as ``enqueue_once``; the batch task
+    releases them as the single one does. Returns how many page publishes were enqueued."""
+    if not settings.KALM_STATUS_SNAPSHOTS:
+        return 0
+    enqueued = 0
+    for queue in publish_queues():
+        for batch in itertools.batched(_claim_all(customer_ids, queue), size):
+            try:
+                enqueue_batch(list(batch), queue)
+            except Exception:
+                logger.warning("status page publish for %d customers not enqueued on %s", len(batch), queue,
+                               exc_info=True)  # the next run finds them due again
+                for customer_id in batch:
+                    _forget(coalescing_key(customer_id, queue))
+            else:
+                enqueued += len(batch)
+    return enqueued
+
+
+def _claim_all(customer_ids: Iterable[int], queue: str) -> list[int]:
+    try:
+        return [customer_id for customer_id in customer_ids if _claim(coalescing_key(customer_id, queue))]
+    except Exception:
+        logger.warning("coalescing keys on %s not readable; these pages wait for the next run", queue, exc_info=True)
+        return []
+
+
+def _claim(key: str) -> bool:
+    """True when no publish under this key is waiting (or nothing coalesces): the caller enqueues one."""
+    return not settings.KALM_SNAPSHOT_COALESCE or cache.add(key, 1, timeout=settings.KALM_SNAPSHOT_COALESCE_SECONDS)
 
 
 def release(customer_id: int, queue: str = "") -> None:

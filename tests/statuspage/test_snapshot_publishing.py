@@ -11,7 +11,13 @@ from flows import incidents as incident_flow
 from flows.maintenance import start as maintenance_start
 from statuspage.publish_queue import coalescing_key
 from statuspage.snapshot_store import PAGE, document_path, page_directory
-from statuspage.tasks import publish_all_status_pages, publish_status_page, publish_status_pages
+from statuspage import snapshots as snapshot_module
+from statuspage.tasks import (
+    publish_all_status_pages,
+    publish_status_page,
+    publish_status_pages,
+    refresh_status_pages,
+)
 from tests.comms.test_worker import use_broker
 from tests.factories import ComponentFactory
 from tests.statuspage.helpers import maintenance
@@ -114,6 +120,31 @@ def test_the_full_re_publish_prunes_and_queues_the_public_pages_in_batches(queue
     publish_all_status_pages()
     assert not (snapshots / "gone").exists()
     assert queued() == [("statuspage.tasks.publish_status_pages", [sorted([customer.pk, other_customer.pk])])]
+
+
+def test_the_periodic_job_queues_due_pages_in_batches_once(queued, customer, other_customer, incident,
+                                                           account_manager, django_capture_on_commit_callbacks,
+                                                           monkeypatch):
+    """Never published: both pages are due. One batch task per BATCH pages, not a task per page; a run
+    while it waits adds nothing; the batch task frees the pages for the next change, as the single one."""
+    monkeypatch.setattr(snapshot_module, "BATCH", 1)
+    refresh_status_pages()
+    assert queued() == [("statuspage.tasks.publish_status_pages", [[customer.pk]]),
+                        ("statuspage.tasks.publish_status_pages", [[other_customer.pk]])]
+    monkeypatch.setattr(snapshot_module, "BATCH", 50)
+    refresh_status_pages()
+    assert queued() == [], "both still waiting (their messages were only read here): nothing queued twice"
+
+    publish_status_pages([customer.pk, other_customer.pk])  # what the worker does with those messages
+
+    assert cache.get(coalescing_key(customer.pk)) is None and cache.get(coalescing_key(other_customer.pk)) is None
+    assert document_path(customer.slug, "default", PAGE).exists()
+    assert document_path(other_customer.slug, "default", PAGE).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        post_updates(incident, account_manager, 1)
+    assert queued() == [("statuspage.tasks.publish_status_page", [customer.pk])], "a change publishes again at once"
+    refresh_status_pages()
+    assert queued() == [], "published as of now, and its change's publish is already waiting"
 
 
 def test_a_batch_task_publishes_its_pages(snapshots, customer, other_customer):
