@@ -25,7 +25,7 @@ tasks and ``statuspage.publishing``, so neither has to import the other's caller
 
 import itertools
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 
 from django.conf import settings
 from django.core.cache import cache
@@ -65,7 +65,7 @@ def _enqueue_on(queue: str, customer_id: int, enqueue: Callable[[int, str], obje
     return True
 
 
-def enqueue_batches_once(customer_ids: Iterable[int], enqueue_batch: Callable[[list[int], str], object], *,
+def enqueue_batches_once(customer_ids: Sequence[int], enqueue_batch: Callable[[list[int], str], object], *,
                          size: int) -> int:
     """Many pages at once (the periodic job at a local midnight): per queue, the pages with no publish
     waiting there yet, ``size`` to a task, under the same keys as ``enqueue_once``; the batch task
@@ -87,7 +87,7 @@ def enqueue_batches_once(customer_ids: Iterable[int], enqueue_batch: Callable[[l
     return enqueued
 
 
-def _claim_all(customer_ids: Iterable[int], queue: str) -> list[int]:
+def _claim_all(customer_ids: Sequence[int], queue: str) -> list[int]:
     try:
         return [customer_id for customer_id in customer_ids if _claim(coalescing_key(customer_id, queue))]
     except Exception:
@@ -103,6 +103,11 @@ def _claim(key: str) -> bool:
 def release(customer_id: int, queue: str = "") -> None:
     """The task, before it renders: from now on a change enqueues a new publish on its queue."""
     cache.delete(coalescing_key(customer_id, queue))
+
+
+def release_many(customer_ids: Sequence[int], queue: str = "") -> None:
+    """``release`` for a batch task's pages, in one cache round trip."""
+    cache.delete_many([coalescing_key(customer_id, queue) for customer_id in customer_ids])
 
 
 def _forget(key: str) -> None:
