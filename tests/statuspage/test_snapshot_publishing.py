@@ -9,9 +9,9 @@ from kombu.simple import SimpleQueue
 
 from flows import incidents as incident_flow
 from flows.maintenance import start as maintenance_start
+from statuspage import snapshots as snapshot_module
 from statuspage.publish_queue import coalescing_key
 from statuspage.snapshot_store import PAGE, document_path, page_directory
-from statuspage import snapshots as snapshot_module
 from statuspage.tasks import (
     publish_all_status_pages,
     publish_status_page,
