@@ -88,11 +88,19 @@ def enqueue_batches_once(customer_ids: Sequence[int], enqueue_batch: Callable[[l
 
 
 def _claim_all(customer_ids: Sequence[int], queue: str) -> list[int]:
+    """The pages whose key this run took on ``queue``. If the cache fails part-way, the keys already
+    taken are given back: a key without its task would hold off every change's publish until it expires."""
+    claimed: list[int] = []
     try:
-        return [customer_id for customer_id in customer_ids if _claim(coalescing_key(customer_id, queue))]
+        for customer_id in customer_ids:
+            if _claim(coalescing_key(customer_id, queue)):
+                claimed.append(customer_id)
     except Exception:
         logger.warning("coalescing keys on %s not readable; these pages wait for the next run", queue, exc_info=True)
+        for customer_id in claimed:
+            _forget(coalescing_key(customer_id, queue))
         return []
+    return claimed
 
 
 def _claim(key: str) -> bool:
@@ -100,13 +108,8 @@ def _claim(key: str) -> bool:
     return not settings.KALM_SNAPSHOT_COALESCE or cache.add(key, 1, timeout=settings.KALM_SNAPSHOT_COALESCE_SECONDS)
 
 
-def release(customer_id: int, queue: str = "") -> None:
-    """The task, before it renders: from now on a change enqueues a new publish on its queue."""
-    cache.delete(coalescing_key(customer_id, queue))
-
-
-def release_many(customer_ids: Sequence[int], queue: str = "") -> None:
-    """``release`` for a batch task's pages, in one cache round trip."""
+def release(customer_ids: Sequence[int], queue: str = "") -> None:
+    """The task, before it renders its pages: from now on a change enqueues a new publish on its queue."""
     cache.delete_many([coalescing_key(customer_id, queue) for customer_id in customer_ids])
 
 

@@ -10,13 +10,13 @@ from django.utils import timezone
 
 from incidents.models import Customer
 from statuspage import refresh, snapshots
-from statuspage.publish_queue import enqueue_batches_once, publish_queues, release, release_many
+from statuspage.publish_queue import enqueue_batches_once, publish_queues, release
 
 
 @shared_task(bind=True, ignore_result=True)
 def publish_status_page(self, customer_id: int) -> None:
     # Idempotent: renders the current state; an unchanged document is left as it is.
-    release(customer_id, _queue_of(self.request))  # first: a change arriving while this renders queues another run
+    release([customer_id], _queue_of(self.request))  # first: a change arriving while this renders queues another run
     snapshots.publish_by_id(customer_id)
 
 
@@ -41,7 +41,7 @@ def refresh_status_pages() -> None:
 @shared_task(bind=True, ignore_result=True)
 def publish_status_pages(self, customer_ids: list[int]) -> None:
     """A batch of pages, their facts read together (``snapshots.publish_many``)."""
-    release_many(customer_ids, _queue_of(self.request))  # first, as publish_status_page does
+    release(customer_ids, _queue_of(self.request))  # first, as publish_status_page does
     snapshots.publish_many(Customer.objects.filter(pk__in=customer_ids).order_by("pk"))
 
 

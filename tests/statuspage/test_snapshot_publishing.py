@@ -9,6 +9,7 @@ from kombu.simple import SimpleQueue
 
 from flows import incidents as incident_flow
 from flows.maintenance import start as maintenance_start
+from statuspage import publish_queue
 from statuspage import snapshots as snapshot_module
 from statuspage.publish_queue import coalescing_key
 from statuspage.snapshot_store import PAGE, document_path, page_directory
@@ -145,6 +146,30 @@ def test_the_periodic_job_queues_due_pages_in_batches_once(queued, customer, oth
     assert queued() == [("statuspage.tasks.publish_status_page", [customer.pk])], "a change publishes again at once"
     refresh_status_pages()
     assert queued() == [], "published as of now, and its change's publish is already waiting"
+
+
+def test_a_cache_failing_part_way_leaves_no_key_behind(queued, customer, other_customer, monkeypatch):
+    """A key taken without its task would hold off every change's publish until it expires."""
+    calls = []
+
+    class FailingPartWay:
+        def add(self, key, *args, **kwargs):
+            calls.append(key)
+            if len(calls) > 1:
+                raise ConnectionError("cache went away")
+            return cache.add(key, *args, **kwargs)
+
+        def delete(self, key):
+            return cache.delete(key)
+
+    monkeypatch.setattr(publish_queue, "cache", FailingPartWay())
+    refresh_status_pages()
+    monkeypatch.undo()
+
+    assert len(calls) == 2 and queued() == []
+    assert cache.get(coalescing_key(customer.pk)) is None and cache.get(coalescing_key(other_customer.pk)) is None
+    refresh_status_pages()
+    assert queued() == [("statuspage.tasks.publish_status_pages", [sorted([customer.pk, other_customer.pk])])]
 
 
 def test_a_batch_task_publishes_its_pages(snapshots, customer, other_customer):
